@@ -1,0 +1,214 @@
+//! One Pod template in YAML: reads what the decision needs from a PodSpec node, and
+//! turns the decision's [`Plan`] into edits of that node's text.
+
+use serde_json::{Value, json};
+
+use crate::config::Settings;
+use crate::decide::{
+    Automount, Container, Mount, MountEdit, Plan, PodTemplate, Volume, VolumeChange, VolumeSource,
+};
+use crate::yaml::edit::{EditError, Editor};
+use crate::yaml::tree::Node;
+use crate::yaml::value;
+
+/// The nodes of a PodSpec that edits may touch, indexed like the [`PodTemplate`].
+#[derive(Debug)]
+pub struct TemplateNodes<'n, 'a> {
+    spec: &'n Node<'a>,
+    containers: Vec<&'n Node<'a>>,
+}
+
+/// New values, made once per run from the settings.
+#[derive(Debug, Clone)]
+pub struct NewValues {
+    volume: Value,
+    mount: Value,
+}
+
+impl NewValues {
+    /// The token volume and its mount as the settings ask.
+    pub fn new(settings: &Settings) -> Self {
+        NewValues {
+            volume: serde_json::to_value(settings.volume()).unwrap_or(Value::Null),
+            mount: serde_json::to_value(settings.mount()).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// Reads what the decision needs from a PodSpec node.
+pub fn read<'n, 'a>(spec: &'n Node<'a>) -> (PodTemplate, TemplateNodes<'n, 'a>) {
+    let automount = match spec.get("automountServiceAccountToken") {
+        None => Automount::Unset,
+        Some(n) if n.is_null() => Automount::Unset,
+        Some(n) if n.as_bool() == Some(false) => Automount::Off,
+        Some(_) => Automount::On,
+    };
+    let volumes = list(spec, "volumes")
+        .iter()
+        .map(|v| Volume {
+            name: v.get_str("name").unwrap_or_default().to_owned(),
+            source: volume_source(v),
+        })
+        .collect();
+    let mut containers = Vec::new();
+    let mut nodes = Vec::new();
+    for (key, init) in [("containers", false), ("initContainers", true)] {
+        for c in list(spec, key) {
+            containers.push(Container {
+                name: c.get_str("name").unwrap_or_default().to_owned(),
+                init,
+                mounts: list(c, "volumeMounts")
+                    .iter()
+                    .map(|m| Mount {
+                        volume: m.get_str("name").unwrap_or_default().to_owned(),
+                        path: m.get_str("mountPath").unwrap_or_default().to_owned(),
+                        read_only: m.get("readOnly").and_then(Node::as_bool) == Some(true),
+                    })
+                    .collect(),
+            });
+            nodes.push(c);
+        }
+    }
+    (
+        PodTemplate {
+            automount,
+            volumes,
+            containers,
+        },
+        TemplateNodes {
+            spec,
+            containers: nodes,
+        },
+    )
+}
+
+fn list<'n, 'a>(node: &'n Node<'a>, key: &str) -> &'n [Node<'a>] {
+    node.get(key).and_then(Node::items).unwrap_or_default()
+}
+
+fn volume_source(volume: &Node<'_>) -> VolumeSource {
+    let Some(projected) = volume.get("projected") else {
+        return VolumeSource::Other;
+    };
+    let has_token = list(projected, "sources")
+        .iter()
+        .any(|s| s.get("serviceAccountToken").is_some());
+    if !has_token {
+        return VolumeSource::Other;
+    }
+    VolumeSource::Token(
+        value::to_json(projected)
+            .ok()
+            .and_then(|v| serde_json::from_value(v).ok()),
+    )
+}
+
+/// Turns `plan` into edits of the PodSpec text.
+pub fn apply(
+    plan: &Plan,
+    nodes: &TemplateNodes<'_, '_>,
+    new: &NewValues,
+    editor: &mut Editor<'_>,
+) -> Result<(), EditError> {
+    // Deepest first: edits at the same position keep the order they are made in, and a
+    // container's new lines must come before the PodSpec's own.
+    for (ci, container) in nodes.containers.iter().enumerate() {
+        let changes: Vec<MountEdit> = plan
+            .mounts
+            .iter()
+            .filter(|m| m.container == ci)
+            .map(|m| m.change)
+            .collect();
+        if changes.is_empty() {
+            continue;
+        }
+        let mounts = container.entry("volumeMounts");
+        let items = mounts.and_then(|(_, n)| n.items()).unwrap_or_default();
+        let removed: Vec<usize> = changes
+            .iter()
+            .filter_map(|c| match c {
+                MountEdit::Remove(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        let adds = changes.contains(&MountEdit::Add);
+        if let Some((index, _)) = mounts.filter(|_| !adds && removed.len() == items.len()) {
+            editor.remove_entry(container, index)?;
+            continue;
+        }
+        for change in &changes {
+            match change {
+                MountEdit::Add => add_to_list(editor, container, "volumeMounts", &new.mount)?,
+                MountEdit::Update(i) => {
+                    editor.replace(node_at(items, *i, container)?, &new.mount)?
+                }
+                MountEdit::Remove(_) => {}
+            }
+        }
+        if let Some((_, seq)) = mounts {
+            for i in removed {
+                editor.remove_item(seq, i)?;
+            }
+        }
+    }
+    let volumes = nodes.spec.entry("volumes");
+    let items = volumes.and_then(|(_, n)| n.items()).unwrap_or_default();
+    match plan.volume {
+        VolumeChange::Keep => {}
+        VolumeChange::Add => add_to_list(editor, nodes.spec, "volumes", &new.volume)?,
+        VolumeChange::Update(i) => editor.replace(node_at(items, i, nodes.spec)?, &new.volume)?,
+        VolumeChange::Remove(i) => match volumes {
+            Some((index, _)) if items.len() == 1 => editor.remove_entry(nodes.spec, index)?,
+            Some((_, seq)) => editor.remove_item(seq, i)?,
+            None => {}
+        },
+    }
+    if plan.disable_automount {
+        match nodes.spec.entry("automountServiceAccountToken") {
+            Some((index, n)) if n.is_null() => {
+                editor.remove_entry(nodes.spec, index)?;
+                editor.insert_entry(nodes.spec, "automountServiceAccountToken", &json!(false))?;
+            }
+            Some((_, n)) => editor.replace_scalar(n, "false")?,
+            None => {
+                editor.insert_entry(nodes.spec, "automountServiceAccountToken", &json!(false))?
+            }
+        }
+    }
+    Ok(())
+}
+
+fn node_at<'n, 'a>(
+    items: &'n [Node<'a>],
+    index: usize,
+    parent: &Node<'_>,
+) -> Result<&'n Node<'a>, EditError> {
+    items.get(index).ok_or_else(|| EditError {
+        line: parent.line,
+        column: parent.col + 1,
+        what: format!("list item {index}: not found"),
+    })
+}
+
+/// Appends `value` to the list at `key` of `map`, creating the list when it is absent
+/// or null.
+fn add_to_list(
+    editor: &mut Editor<'_>,
+    map: &Node<'_>,
+    key: &str,
+    value: &Value,
+) -> Result<(), EditError> {
+    match map.entry(key) {
+        Some((_, seq)) if seq.items().is_some() => editor.append_item(seq, value),
+        Some((index, n)) if n.is_null() => {
+            editor.remove_entry(map, index)?;
+            editor.insert_entry(map, key, &json!([value]))
+        }
+        Some((_, n)) => Err(EditError {
+            line: n.line,
+            column: n.col + 1,
+            what: format!("`{key}`: not a list"),
+        }),
+        None => editor.insert_entry(map, key, &json!([value])),
+    }
+}

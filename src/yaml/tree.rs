@@ -1,0 +1,384 @@
+//! A read-only syntax tree over YAML text: every node keeps its byte span and style.
+//!
+//! The tree is built from `granit-parser` events and never owns the text it describes,
+//! so the editor can splice new text into the original bytes and the verifier can compare
+//! two texts node by node. Aliases are kept as aliases, never expanded, so an alias bomb
+//! costs no more than its own text.
+
+use std::borrow::Cow;
+
+use granit_parser::{Event, Options, Parser, ScalarStyle, Span};
+
+/// Deepest nesting of collections accepted, flow and block alike.
+///
+/// Real manifests nest a few dozen levels at most; the bound keeps recursion over the
+/// tree (and the parser's own stack) small whatever the input.
+pub const MAX_DEPTH: usize = 200;
+
+/// A parse failure, with the 1-based line and column where the parser stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct ParseError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// One node of the tree.
+#[derive(Debug, Clone)]
+pub struct Node<'a> {
+    /// Byte offset of the first byte of the node's content (after any tag or anchor).
+    pub start: usize,
+    /// Byte offset just past the node's content. For a block collection this is the end
+    /// of its last child, not the start of whatever follows.
+    pub end: usize,
+    /// 1-based line of `start`.
+    pub line: usize,
+    /// 0-based column (in characters) of `start`.
+    pub col: usize,
+    /// What the node is.
+    pub kind: Kind<'a>,
+}
+
+/// The shape of a node.
+#[derive(Debug, Clone)]
+pub enum Kind<'a> {
+    /// A scalar with its value after escape processing.
+    Scalar {
+        /// The value, borrowed from the text where no escape had to be processed.
+        value: Cow<'a, str>,
+        /// Plain, quoted, literal or folded.
+        style: ScalarStyle,
+        /// Whether an explicit tag (`!!str 5`) is attached.
+        tagged: bool,
+        /// The anchor id defined on this node, 0 for none.
+        anchor: usize,
+    },
+    /// A mapping; keys and values in source order.
+    Map {
+        /// `{...}` rather than indented `key: value` lines.
+        flow: bool,
+        /// Key and value nodes.
+        entries: Vec<(Node<'a>, Node<'a>)>,
+        /// The anchor id defined on this node, 0 for none.
+        anchor: usize,
+    },
+    /// A sequence; items in source order.
+    Seq {
+        /// `[...]` rather than `- item` lines.
+        flow: bool,
+        /// Item nodes.
+        items: Vec<Node<'a>>,
+        /// The anchor id defined on this node, 0 for none.
+        anchor: usize,
+    },
+    /// `*name`: a reference to an anchored node, never expanded here.
+    Alias(usize),
+}
+
+/// One document of a stream.
+#[derive(Debug, Clone)]
+pub struct Document<'a> {
+    /// The document's root node (an empty document has a null scalar root).
+    pub root: Node<'a>,
+}
+
+impl<'a> Node<'a> {
+    /// The value of a scalar node, whatever its style.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a null: an empty value, or a plain `~`, `null`, `Null` or `NULL`.
+    pub fn is_null(&self) -> bool {
+        match &self.kind {
+            Kind::Scalar {
+                value,
+                style: ScalarStyle::Plain,
+                tagged: false,
+                ..
+            } => self.start == self.end || matches!(&**value, "~" | "null" | "Null" | "NULL"),
+            _ => false,
+        }
+    }
+
+    /// A plain scalar read as a boolean the way Kubernetes' YAML 1.1 reader does.
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.kind {
+            Kind::Scalar {
+                value,
+                style: ScalarStyle::Plain,
+                ..
+            } => match &**value {
+                "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y"
+                | "Y" => Some(true),
+                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n"
+                | "N" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The entries of a mapping node.
+    pub fn entries(&self) -> Option<&[(Node<'a>, Node<'a>)]> {
+        match &self.kind {
+            Kind::Map { entries, .. } => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The items of a sequence node.
+    pub fn items(&self) -> Option<&[Node<'a>]> {
+        match &self.kind {
+            Kind::Seq { items, .. } => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The index and value of the first entry whose key is the scalar `key`.
+    pub fn entry(&self, key: &str) -> Option<(usize, &Node<'a>)> {
+        self.entries()?
+            .iter()
+            .enumerate()
+            .find(|(_, (k, _))| k.as_str() == Some(key))
+            .map(|(i, (_, v))| (i, v))
+    }
+
+    /// The value of the first entry whose key is the scalar `key`.
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// The scalar value at `key`, if there is one.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Node::as_str)
+    }
+
+    /// Whether the node is written in flow style (`{}`/`[]`); scalars are not.
+    pub fn is_flow(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. }
+        )
+    }
+}
+
+/// Parses a whole stream into documents.
+pub fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
+    let mut options = Options::default();
+    options.set_emit_comments(false);
+    options.flow_nesting_limit = MAX_DEPTH;
+    options.block_nesting_limit = MAX_DEPTH;
+    let mut events = Events {
+        parser: Parser::new_from_str_with_options(text, options),
+        text,
+    };
+    let mut docs = Vec::new();
+    loop {
+        let (event, span) = events.next()?;
+        match event {
+            Event::StreamStart | Event::DocumentEnd => {}
+            Event::DocumentStart(..) => {
+                let (event, span) = events.next()?;
+                let root = events.node(event, span, 0)?;
+                docs.push(Document { root });
+            }
+            Event::StreamEnd => return Ok(docs),
+            other => return Err(events.unexpected(&other, span)),
+        }
+    }
+}
+
+struct Events<'a> {
+    parser: Parser<'a, granit_parser::StrInput<'a>>,
+    text: &'a str,
+}
+
+impl<'a> Events<'a> {
+    fn next(&mut self) -> Result<(Event<'a>, Span), ParseError> {
+        match self.parser.next() {
+            Some(Ok(pair)) => Ok(pair),
+            Some(Err(err)) => Err(ParseError {
+                line: err.marker().line(),
+                column: err.marker().col() + 1,
+                message: err.info().to_string(),
+            }),
+            None => Err(ParseError {
+                line: 0,
+                column: 0,
+                message: "unexpected end of the event stream".into(),
+            }),
+        }
+    }
+
+    fn offset(&self, marker: granit_parser::Marker) -> usize {
+        // The parser reports byte offsets for string input; clamp so a missing offset can
+        // never index out of the text.
+        marker
+            .byte_offset()
+            .unwrap_or(self.text.len())
+            .min(self.text.len())
+    }
+
+    fn unexpected(&self, event: &Event<'_>, span: Span) -> ParseError {
+        ParseError {
+            line: span.start.line(),
+            column: span.start.col() + 1,
+            message: format!("unexpected YAML event {event:?}"),
+        }
+    }
+
+    fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<Node<'a>, ParseError> {
+        if depth > MAX_DEPTH {
+            return Err(ParseError {
+                line: span.start.line(),
+                column: span.start.col() + 1,
+                message: format!("nesting deeper than {MAX_DEPTH} levels"),
+            });
+        }
+        let start = self.offset(span.start);
+        let (line, col) = (span.start.line(), span.start.col());
+        let end_of = |this: &Self, s: Span| this.offset(s.end);
+        match event {
+            Event::Scalar(value, style, anchor, tag) => Ok(Node {
+                start,
+                end: end_of(self, span).max(start),
+                line,
+                col,
+                kind: Kind::Scalar {
+                    value,
+                    style,
+                    tagged: tag.is_some(),
+                    anchor,
+                },
+            }),
+            Event::Alias(id) => Ok(Node {
+                start,
+                end: end_of(self, span).max(start),
+                line,
+                col,
+                kind: Kind::Alias(id),
+            }),
+            Event::SequenceStart(style, anchor, _) => {
+                let flow = style == granit_parser::StructureStyle::Flow;
+                let mut items = Vec::new();
+                loop {
+                    let (event, span) = self.next()?;
+                    if let Event::SequenceEnd = event {
+                        let end = if flow {
+                            end_of(self, span)
+                        } else {
+                            items.last().map_or(start, |n: &Node<'_>| n.end)
+                        };
+                        return Ok(Node {
+                            start,
+                            end: end.max(start),
+                            line,
+                            col,
+                            kind: Kind::Seq {
+                                flow,
+                                items,
+                                anchor,
+                            },
+                        });
+                    }
+                    items.push(self.node(event, span, depth + 1)?);
+                }
+            }
+            Event::MappingStart(style, anchor, _) => {
+                let flow = style == granit_parser::StructureStyle::Flow;
+                let mut entries = Vec::new();
+                loop {
+                    let (event, span) = self.next()?;
+                    if let Event::MappingEnd = event {
+                        let end = if flow {
+                            end_of(self, span)
+                        } else {
+                            entries
+                                .last()
+                                .map_or(start, |(k, v): &(Node<'_>, Node<'_>)| v.end.max(k.end))
+                        };
+                        return Ok(Node {
+                            start,
+                            end: end.max(start),
+                            line,
+                            col,
+                            kind: Kind::Map {
+                                flow,
+                                entries,
+                                anchor,
+                            },
+                        });
+                    }
+                    let key = self.node(event, span, depth + 1)?;
+                    let (event, span) = self.next()?;
+                    let value = self.node(event, span, depth + 1)?;
+                    entries.push((key, value));
+                }
+            }
+            other => Err(self.unexpected(&other, span)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node<'_> {
+        parse(text).unwrap().remove(0).root
+    }
+
+    #[test]
+    fn block_collections_end_at_their_last_child() {
+        let text = "a:\n  b: 1\n  c: [x]\n# after\nd: 2\n";
+        let doc = root(text);
+        let a = doc.get("a").unwrap();
+        assert_eq!(&text[a.start..a.end], "b: 1\n  c: [x]");
+        assert_eq!(a.col, 2);
+        let c = a.get("c").unwrap();
+        assert_eq!(&text[c.start..c.end], "[x]");
+    }
+
+    #[test]
+    fn scalars_keep_style_and_null_is_recognised() {
+        let text = "a: 'x'\nb:\nc: ~\nd: off\n";
+        let doc = root(text);
+        assert!(matches!(
+            doc.get("a").unwrap().kind,
+            Kind::Scalar {
+                style: ScalarStyle::SingleQuoted,
+                ..
+            }
+        ));
+        assert!(doc.get("b").unwrap().is_null());
+        assert!(doc.get("c").unwrap().is_null());
+        assert_eq!(doc.get("d").unwrap().as_bool(), Some(false));
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let err = parse("a: 1\nb: [\n").unwrap_err();
+        assert!(err.line >= 2, "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let text = "[".repeat(100_000);
+        assert!(parse(&text).is_err());
+    }
+
+    #[test]
+    fn aliases_are_not_expanded() {
+        let text = "a: &x [1, 2]\nb: *x\n";
+        let doc = root(text);
+        assert!(matches!(doc.get("b").unwrap().kind, Kind::Alias(_)));
+    }
+}
