@@ -319,7 +319,17 @@ impl<'a> Events<'a> {
                     }
                     let key = self.node(event, span, depth + 1)?;
                     let (event, span) = self.next()?;
-                    let value = self.node(event, span, depth + 1)?;
+                    let mut value = self.node(event, span, depth + 1)?;
+                    if value.is_null() && value.start == value.end {
+                        // An empty value is reported at the end of its key; move it past
+                        // the `:` so that the entry's span covers all of its text.
+                        let rest = self.text.get(key.end..).unwrap_or_default();
+                        let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+                        if rest.get(gap..).is_some_and(|r| r.starts_with(':')) {
+                            value.start = key.end + gap + 1;
+                            value.end = value.start;
+                        }
+                    }
                     entries.push((key, value));
                 }
             }
@@ -351,6 +361,12 @@ mod tests {
     fn scalars_keep_style_and_null_is_recognised() {
         let text = "a: 'x'\nb:\nc: ~\nd: off\n";
         let doc = root(text);
+        let b = doc.get("b").unwrap();
+        assert_eq!(
+            (b.start, b.end),
+            (9, 9),
+            "an empty value sits after its `:`"
+        );
         assert!(matches!(
             doc.get("a").unwrap().kind,
             Kind::Scalar {

@@ -26,16 +26,25 @@ pub fn wrap_stream(stream: &str) -> (String, usize) {
     let mut count = 0;
     for doc in &docs {
         let root = &doc.root;
-        if root.entries().is_none_or(|e| e.is_empty()) || root.col != 0 || root.is_flow() {
+        if root.entries().is_none_or(|e| e.is_empty()) || root.col != 0 {
             continue;
         }
         let text = stream[root.start..root.end].trim_end_matches(['\n', '\r']);
         for (i, line) in text.split('\n').enumerate() {
-            out.push_str(if i == 0 { "- " } else if line.trim().is_empty() { "" } else { "  " });
+            out.push_str(if i == 0 {
+                "- "
+            } else if line.trim().is_empty() {
+                ""
+            } else {
+                "  "
+            });
             out.push_str(line);
             out.push('\n');
         }
         count += 1;
+    }
+    if count == 0 {
+        out = out.replace("items:\n", "items: []\n");
     }
     (out, count)
 }

@@ -1,0 +1,174 @@
+//! Every file of `../shared/corpus/` run as a ResourceList: items kept in order, every
+//! input scalar still there with the same text and style, every built-in Pod template
+//! hardened, and a second run changes nothing.
+
+mod common;
+
+use granit_parser::ScalarStyle;
+use harden_sa_token::decide::{self, Automount};
+use harden_sa_token::yaml::tree::{Kind, Node, parse};
+use harden_sa_token::{Settings, Severity, template, workloads};
+
+/// A scalar as the tests compare it: value, style, and its text when on one line
+/// (multi-line text is re-indented by the wrapping, its value is not).
+#[derive(Debug, PartialEq)]
+struct Scalar {
+    value: String,
+    style: ScalarStyle,
+    text: Option<String>,
+    automount: bool,
+}
+
+fn scalars(text: &str, node: &Node<'_>, key: Option<&str>, out: &mut Vec<Scalar>) {
+    match &node.kind {
+        Kind::Scalar { value, style, .. } => {
+            let raw = &text[node.start..node.end];
+            out.push(Scalar {
+                value: value.to_string(),
+                style: *style,
+                text: (!raw.contains('\n')).then(|| raw.to_owned()),
+                automount: key == Some("automountServiceAccountToken"),
+            });
+        }
+        Kind::Map { entries, .. } => {
+            for (k, v) in entries {
+                scalars(text, k, None, out);
+                scalars(text, v, k.as_str(), out);
+            }
+        }
+        Kind::Seq { items, .. } => items.iter().for_each(|i| scalars(text, i, None, out)),
+        Kind::Alias(_) => {}
+    }
+}
+
+fn identity(item: &Node<'_>) -> (String, String, String) {
+    let get = |n: &Node<'_>, k: &str| n.get_str(k).unwrap_or_default().to_owned();
+    let name = item
+        .get("metadata")
+        .map(|m| get(m, "name"))
+        .unwrap_or_default();
+    (get(item, "apiVersion"), get(item, "kind"), name)
+}
+
+#[test]
+fn whole_corpus() {
+    let Some(shared) = common::shared_dir() else {
+        common::skip("corpus", "../shared/corpus is not beside the repository");
+        return;
+    };
+    let mut files: Vec<_> = ["corpus", "corpus/seed-linkerd"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(shared.join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    let settings = Settings::default();
+    let (mut objects, mut templates, mut compared, mut hardened_files) = (0, 0, 0, 0);
+    let mut failures = Vec::new();
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        let stream = std::fs::read_to_string(file).unwrap();
+        let (input, count) = common::wrap_stream(&stream);
+        let out = match harden_sa_token::run(input.as_bytes()) {
+            Ok(out) => out,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        if let Some(r) = out.results.iter().find(|r| r.severity == Severity::Error) {
+            failures.push(format!("{name}: {r}"));
+            continue;
+        }
+        let in_docs = parse(&input).unwrap();
+        let out_docs = parse(&out.text).unwrap();
+        let in_items = in_docs[0].root.get("items").and_then(Node::items).unwrap();
+        let out_items = out_docs[0].root.get("items").and_then(Node::items).unwrap();
+        assert_eq!(in_items.len(), count);
+        // Items kept, in order.
+        let ids = |items: &[Node<'_>]| items.iter().map(identity).collect::<Vec<_>>();
+        if ids(in_items) != ids(out_items) {
+            failures.push(format!("{name}: items changed or reordered"));
+            continue;
+        }
+        // Every input scalar is still there, in order, with its text and style; only an
+        // `automountServiceAccountToken: true` may have become `false`.
+        for (a, b) in in_items.iter().zip(out_items) {
+            let (mut want, mut got) = (Vec::new(), Vec::new());
+            scalars(&input, a, None, &mut want);
+            scalars(&out.text, b, None, &mut got);
+            let mut rest = got.iter();
+            for s in &want {
+                compared += 1;
+                if rest.any(|g| g == s) {
+                    continue;
+                }
+                if s.automount && s.value != "false" {
+                    rest = got.iter();
+                    continue;
+                }
+                failures.push(format!(
+                    "{name}: scalar {:?} (style {:?}) lost",
+                    s.value, s.style
+                ));
+                break;
+            }
+        }
+        // Every built-in Pod template is hardened: automount off, and nothing left to do.
+        let mut changed = false;
+        for item in out_items {
+            objects += 1;
+            for found in workloads::pod_templates(item) {
+                templates += 1;
+                let (pod, _) = template::read(found.spec);
+                if pod.automount != Automount::Off {
+                    failures.push(format!("{name}: {:?} not hardened", identity(found.object)));
+                }
+                match decide::decide(&pod, &settings) {
+                    Ok(plan) if plan.is_empty() => {}
+                    other => failures.push(format!(
+                        "{name}: {:?} still to change: {other:?}",
+                        identity(found.object)
+                    )),
+                }
+            }
+        }
+        for (a, b) in in_items.iter().zip(out_items) {
+            changed |= input[a.start..a.end] != out.text[b.start..b.end];
+        }
+        hardened_files += usize::from(changed);
+        // A second run changes nothing.
+        let again = harden_sa_token::run(out.text.as_bytes()).unwrap();
+        if let Some(r) = again
+            .results
+            .iter()
+            .find(|r| r.severity != Severity::Warning)
+        {
+            failures.push(format!("{name}: second run reported {r}"));
+        }
+        let again_docs = parse(&again.text).unwrap();
+        let again_items = again_docs[0].root.get("items").unwrap();
+        let first_items = out_docs[0].root.get("items").unwrap();
+        if again.text[again_items.start..again_items.end]
+            != out.text[first_items.start..first_items.end]
+        {
+            failures.push(format!("{name}: second run changed items"));
+        }
+    }
+    eprintln!(
+        "corpus: {} files, {} objects, {} Pod templates hardened, {} files changed, {} scalars compared, {} failures",
+        files.len(),
+        objects,
+        templates,
+        hardened_files,
+        compared,
+        failures.len()
+    );
+    assert!(
+        files.len() >= 100,
+        "expected the whole corpus, found {} files",
+        files.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
