@@ -138,6 +138,10 @@ fn whole_corpus() {
             changed |= input[a.start..a.end] != out.text[b.start..b.end];
         }
         hardened_files += usize::from(changed);
+        // Linkerd's hand-hardened output is already what the default asks for.
+        if name.ends_with("-after.yaml") && changed {
+            failures.push(format!("{name}: already hardened, but changed"));
+        }
         // A second run changes nothing.
         let again = harden_sa_token::run(out.text.as_bytes()).unwrap();
         if let Some(r) = again
