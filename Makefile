@@ -11,7 +11,6 @@ build:
 ## test: unit, golden, corpus and end-to-end (kpt) tests; REQUIRE_E2E=1 makes a missing tool fatal.
 test:
 	$(CARGO) test --locked --all-targets
-	$(CARGO) test --locked --doc
 
 ## lint: formatting and clippy, warnings are errors.
 lint:
