@@ -273,3 +273,64 @@ impl Checker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::edit::Editor;
+    use crate::yaml::render::Layout;
+    use crate::yaml::tree::parse;
+    use serde_json::json;
+
+    const TEXT: &str = "a: 1.10\nb:\n- x\nc: {d: 'yes'}\n";
+
+    fn edits(text: &str) -> (Vec<crate::yaml::tree::Document<'_>>, Edits) {
+        let docs = parse(text).unwrap();
+        let mut editor = Editor::new(text, Layout::default());
+        let root = &docs[0].root;
+        editor
+            .append_item(root.get("b").unwrap(), &json!({"k": "v"}))
+            .unwrap();
+        editor
+            .insert_entry(root.get("c").unwrap(), "e", &json!(false))
+            .unwrap();
+        editor.insert_entry(root, "f", &json!([1])).unwrap();
+        let edits = editor.finish();
+        (docs, edits)
+    }
+
+    fn check(out: &str) -> Result<(), Mismatch> {
+        let (docs, edits) = edits(TEXT);
+        let out_docs = parse(out).unwrap();
+        verify(TEXT, &docs[0].root, out, &out_docs[0].root, &edits)
+    }
+
+    #[test]
+    fn the_spliced_output_checks_out() {
+        let (_, edits) = edits(TEXT);
+        let out = edits.apply(TEXT).unwrap();
+        assert_eq!(
+            out,
+            "a: 1.10\nb:\n- x\n- k: v\nc: {d: 'yes', e: false}\nf:\n- 1\n"
+        );
+        check(&out).unwrap();
+    }
+
+    #[test]
+    fn any_other_change_is_caught() {
+        let (_, edits) = edits(TEXT);
+        let out = edits.apply(TEXT).unwrap();
+        for (from, to) in [
+            ("1.10", "1.1"),
+            ("'yes'", "yes"),
+            ("'yes'", "\"yes\""),
+            ("- x\n", ""),
+            ("e: false", "e: true"),
+            ("- k: v\n", "- k: v\n  extra: 1\n"),
+            ("f:\n- 1\n", ""),
+        ] {
+            let bad = out.replacen(from, to, 1);
+            assert!(check(&bad).is_err(), "{from:?} -> {to:?} was not caught");
+        }
+    }
+}
