@@ -149,6 +149,22 @@ fn kind_count(text: &str) -> usize {
     text.lines().filter(|l| l.starts_with("kind: ")).count()
 }
 
+/// The same files, each with the same number of documents (`kind:` lines).
+fn assert_same_documents(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>, who: &str) {
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{who} changed the file list"
+    );
+    for (name, text) in b {
+        assert_eq!(
+            a.get(name).map(|t| kind_count(t)),
+            Some(kind_count(text)),
+            "{who} changed the number of `kind:` lines (documents) of {name}"
+        );
+    }
+}
+
 /// The `automountServiceAccountToken: true` lines that are not in a ServiceAccount
 /// document (the function hardens Pod templates and leaves ServiceAccounts alone), as
 /// 1-based line numbers.
@@ -258,18 +274,7 @@ fn kpt_fn_eval_only_adds_lines_and_is_idempotent() {
         commit_all(&dir, &format!("kpt identity pass {passes}"));
     }
     let before = package_files(&dir);
-    assert_eq!(
-        original.keys().collect::<Vec<_>>(),
-        before.keys().collect::<Vec<_>>(),
-        "kpt's identity function changed the file list"
-    );
-    for (name, text) in &before {
-        assert_eq!(
-            kind_count(&original[name]),
-            kind_count(text),
-            "kpt's identity function changed the number of `kind:` lines of {name}"
-        );
-    }
+    assert_same_documents(&original, &before, "kpt's identity function");
     let expected_removed: usize = before
         .values()
         .map(|t| token_true_outside_service_accounts(t).len())
@@ -310,17 +315,8 @@ fn kpt_fn_eval_only_adds_lines_and_is_idempotent() {
     );
 
     let after = package_files(&dir);
-    assert_eq!(
-        before.keys().collect::<Vec<_>>(),
-        after.keys().collect::<Vec<_>>(),
-        "the file list changed"
-    );
+    assert_same_documents(&before, &after, "the function");
     for (name, text) in &after {
-        assert_eq!(
-            kind_count(&before[name]),
-            kind_count(text),
-            "the number of `kind:` lines (documents) of {name} changed"
-        );
         let left = token_true_outside_service_accounts(text);
         assert!(
             left.is_empty(),
