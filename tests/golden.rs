@@ -4,18 +4,15 @@
 //! contain; with a ResourceList output, the error results and exit code 1). `UPDATE_EXPECTED=1 cargo test --test golden` rewrites `expected.yaml`.
 //! Every case with output is also run again on its own output, which must change nothing.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
 fn run_case(dir: &Path) -> Result<(), String> {
     let mut input = fs::read_to_string(dir.join("input.yaml")).map_err(|e| e.to_string())?;
     if let Ok(config) = fs::read_to_string(dir.join("config.yaml")) {
-        input.push_str("functionConfig:\n");
-        for line in config.lines() {
-            input.push_str("  ");
-            input.push_str(line);
-            input.push('\n');
-        }
+        common::push_function_config(&mut input, &config);
     }
     let result = harden_sa_token::run(input.as_bytes());
     let error_file = dir.join("expected-error.txt");

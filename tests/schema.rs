@@ -2,6 +2,8 @@
 //! it is stale. `make schema` (UPDATE_SCHEMA=1) rewrites it. The shipped examples must
 //! also be accepted by the function.
 
+mod common;
+
 use std::path::Path;
 
 #[test]
@@ -25,14 +27,7 @@ fn examples_are_accepted() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let config = std::fs::read_to_string(&path).unwrap();
-        let mut input = String::from(
-            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n",
-        );
-        for line in config.lines() {
-            input.push_str("  ");
-            input.push_str(line);
-            input.push('\n');
-        }
+        let input = common::empty_resource_list_with(&config);
         if let Err(e) = harden_sa_token::run(input.as_bytes()) {
             panic!("{}: {e}", path.display());
         }

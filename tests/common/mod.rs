@@ -22,7 +22,7 @@ pub fn skip(test: &str, why: &str) {
 /// ResourceList and the number of documents wrapped.
 pub fn wrap_stream(stream: &str) -> (String, usize) {
     let docs = harden_sa_token::yaml::tree::parse(stream).expect("stream parses");
-    let mut out = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
+    let mut items = String::new();
     let mut count = 0;
     for doc in &docs {
         let root = &doc.root;
@@ -31,20 +31,41 @@ pub fn wrap_stream(stream: &str) -> (String, usize) {
         }
         let text = stream[root.start..root.end].trim_end_matches(['\n', '\r']);
         for (i, line) in text.split('\n').enumerate() {
-            out.push_str(if i == 0 {
+            items.push_str(if i == 0 {
                 "- "
             } else if line.trim().is_empty() {
                 ""
             } else {
                 "  "
             });
-            out.push_str(line);
-            out.push('\n');
+            items.push_str(line);
+            items.push('\n');
         }
         count += 1;
     }
-    if count == 0 {
-        out = out.replace("items:\n", "items: []\n");
+    let items_key = if count == 0 {
+        "items: []\n"
+    } else {
+        "items:\n"
+    };
+    (format!("{RESOURCE_LIST_HEAD}{items_key}{items}"), count)
+}
+
+const RESOURCE_LIST_HEAD: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n";
+
+/// Appends `config` to a block-style ResourceList text as its `functionConfig`.
+pub fn push_function_config(resource_list: &mut String, config: &str) {
+    resource_list.push_str("functionConfig:\n");
+    for line in config.lines() {
+        resource_list.push_str("  ");
+        resource_list.push_str(line);
+        resource_list.push('\n');
     }
-    (out, count)
+}
+
+/// An empty ResourceList text with `config` as its `functionConfig`.
+pub fn empty_resource_list_with(config: &str) -> String {
+    let mut text = format!("{RESOURCE_LIST_HEAD}items: []\n");
+    push_function_config(&mut text, config);
+    text
 }
