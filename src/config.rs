@@ -13,6 +13,9 @@ use k8s_openapi::api::core::v1::{
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::decide::{ApiAccess, is_container_name};
+use crate::select::{LabelSelector, Pattern, Selector};
+use crate::workloads::PodSpecPath;
 use crate::yaml::tree::Node;
 use crate::yaml::value;
 
@@ -62,8 +65,135 @@ pub struct Spec {
     /// Mode bits of the projected files, 0 to 511 (0o777). Default 420 (0o644).
     #[schemars(range(min = 0, max = 511))]
     pub default_mode: Option<i64>,
+    /// Project the Pod's namespace as the file `namespace` (a `downwardAPI` source), as
+    /// kubelet's own volume does. Default `true`; `false` for Knative Serving before
+    /// 1.10, whose webhook rejects `downwardAPI` sources in projected volumes.
+    pub namespace_file: Option<bool>,
+    /// `enforce` (default) changes the manifests; `audit` changes nothing and reports
+    /// every Pod template that enforce would change as an error.
+    pub mode: Option<Mode>,
+    /// Objects to work on; empty or absent means every Pod template.
+    pub targets: Option<Vec<SelectorSpec>>,
+    /// Objects to leave alone, even when targeted.
+    pub exclude: Option<Vec<SelectorSpec>>,
     /// Global filter on which containers keep API access: it narrows, never grants.
     pub containers: Option<ContainersSpec>,
+    /// Per-workload statements of which containers get API access; the last matching
+    /// rule wins, and a rule may grant access.
+    pub rules: Option<Vec<RuleSpec>>,
+    /// Also set `automountServiceAccountToken: false` on the selected ServiceAccount
+    /// objects. Default `false`.
+    pub service_accounts: Option<bool>,
+    /// More places where Pod templates live: `{group, kind, path}`, the path written
+    /// `spec/template/spec`, with `[]` for every item of a list and `*` for every value
+    /// of a map.
+    pub pod_spec_paths: Option<Vec<PodSpecPathSpec>>,
+}
+
+/// `enforce` or `audit`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Change the manifests.
+    #[default]
+    Enforce,
+    /// Change nothing; report what enforce would change, as errors.
+    Audit,
+}
+
+/// Selects objects, as kustomize's `target` does: every field that is set must match.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SelectorSpec {
+    /// API group, a regular expression matched against the whole group (`""` is core).
+    pub group: Option<String>,
+    /// API version, a regular expression.
+    pub version: Option<String>,
+    /// Kind, a regular expression.
+    pub kind: Option<String>,
+    /// `metadata.name`, a regular expression.
+    pub name: Option<String>,
+    /// `metadata.namespace`, a regular expression.
+    pub namespace: Option<String>,
+    /// A Kubernetes label selector: `app=web,tier in (a,b),!legacy`.
+    pub label_selector: Option<String>,
+    /// The same syntax, over annotations.
+    pub annotation_selector: Option<String>,
+}
+
+/// A statement about the workloads a selector picks.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RuleSpec {
+    /// The workloads it is about.
+    pub target: SelectorSpec,
+    /// Which of their containers get API access: `none`, `all`, or a list of container
+    /// (or init container) names.
+    pub api_access: ApiAccessSpec,
+}
+
+/// `none`, `all`, or a list of container names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiAccessSpec(pub ApiAccess);
+
+impl<'de> Deserialize<'de> for ApiAccessSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ApiAccess;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`none`, `all` or a list of container names")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ApiAccess, E> {
+                match v {
+                    "none" => Ok(ApiAccess::None),
+                    "all" => Ok(ApiAccess::All),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                }
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ApiAccess, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element::<String>()? {
+                    names.push(name);
+                }
+                Ok(ApiAccess::Containers(names))
+            }
+        }
+        d.deserialize_any(Visitor).map(ApiAccessSpec)
+    }
+}
+
+impl JsonSchema for ApiAccessSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ApiAccess".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "`none`, `all`, or a list of container (or init container) names.",
+            "anyOf": [
+                {"type": "string", "enum": ["none", "all"]},
+                {"type": "array", "items": {"type": "string"}}
+            ]
+        })
+    }
+}
+
+/// A place where Pod templates live in objects of one group and kind.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodSpecPathSpec {
+    /// API group; empty or absent for the core group.
+    #[serde(default)]
+    pub group: String,
+    /// Kind.
+    pub kind: String,
+    /// Path of the PodSpec, keys separated by `/`; `[]` walks every item of a list and
+    /// `*` every value of a map, e.g. `spec/replicaSpecs/*/template/spec`.
+    pub path: String,
 }
 
 /// The global container filter.
@@ -106,6 +236,26 @@ impl ContainerFilter {
             && self.include.iter().any(|g| glob_match(g, name))
             && !self.exclude.iter().any(|g| glob_match(g, name))
     }
+
+    /// Why a container is not kept, for messages (meaningful when [`Self::keeps`] is false).
+    pub fn why_dropped(&self, name: &str, init: bool) -> String {
+        if init && !self.init_containers {
+            "containers.initContainers is false".into()
+        } else if let Some(g) = self.exclude.iter().find(|g| glob_match(g, name)) {
+            format!("containers.exclude has {g:?}")
+        } else {
+            "containers.include does not match it".into()
+        }
+    }
+}
+
+/// A checked rule: a selector and what it says about the workloads it picks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The workloads it is about.
+    pub target: Selector,
+    /// Which of their containers get API access.
+    pub access: ApiAccess,
 }
 
 /// Checked settings, with defaults filled in.
@@ -123,8 +273,22 @@ pub struct Settings {
     pub ca_config_map: String,
     /// Mode bits of the projected files.
     pub default_mode: i32,
+    /// Whether the volume projects the namespace file.
+    pub namespace_file: bool,
+    /// Enforce or audit.
+    pub mode: Mode,
+    /// Objects to work on; empty means all.
+    pub targets: Vec<Selector>,
+    /// Objects to leave alone.
+    pub exclude: Vec<Selector>,
     /// Global container filter.
     pub containers: ContainerFilter,
+    /// Per-workload statements, in order (the last match wins).
+    pub rules: Vec<Rule>,
+    /// Whether ServiceAccount objects get `automountServiceAccountToken: false` too.
+    pub service_accounts: bool,
+    /// Extra places where Pod templates live.
+    pub pod_spec_paths: Vec<PodSpecPath>,
 }
 
 impl Default for Settings {
@@ -136,7 +300,14 @@ impl Default for Settings {
             mount_path: "/var/run/secrets/kubernetes.io/serviceaccount".into(),
             ca_config_map: "kube-root-ca.crt".into(),
             default_mode: 420,
+            namespace_file: true,
+            mode: Mode::Enforce,
+            targets: vec![],
+            exclude: vec![],
             containers: ContainerFilter::default(),
+            rules: vec![],
+            service_accounts: false,
+            pod_spec_paths: vec![],
         }
     }
 }
@@ -144,43 +315,46 @@ impl Default for Settings {
 impl Settings {
     /// The projected volume source the config asks for (SPEC §1).
     pub fn projected(&self) -> ProjectedVolumeSource {
+        let mut sources = vec![
+            VolumeProjection {
+                service_account_token: Some(ServiceAccountTokenProjection {
+                    audience: self.audience.clone(),
+                    expiration_seconds: Some(self.expiration_seconds),
+                    path: "token".into(),
+                }),
+                ..Default::default()
+            },
+            VolumeProjection {
+                config_map: Some(ConfigMapProjection {
+                    name: self.ca_config_map.clone(),
+                    items: Some(vec![KeyToPath {
+                        key: "ca.crt".into(),
+                        path: "ca.crt".into(),
+                        mode: None,
+                    }]),
+                    optional: None,
+                }),
+                ..Default::default()
+            },
+        ];
+        if self.namespace_file {
+            sources.push(VolumeProjection {
+                downward_api: Some(DownwardAPIProjection {
+                    items: Some(vec![DownwardAPIVolumeFile {
+                        path: "namespace".into(),
+                        field_ref: Some(ObjectFieldSelector {
+                            api_version: Some("v1".into()),
+                            field_path: "metadata.namespace".into(),
+                        }),
+                        ..Default::default()
+                    }]),
+                }),
+                ..Default::default()
+            });
+        }
         ProjectedVolumeSource {
             default_mode: Some(self.default_mode),
-            sources: Some(vec![
-                VolumeProjection {
-                    service_account_token: Some(ServiceAccountTokenProjection {
-                        audience: self.audience.clone(),
-                        expiration_seconds: Some(self.expiration_seconds),
-                        path: "token".into(),
-                    }),
-                    ..Default::default()
-                },
-                VolumeProjection {
-                    config_map: Some(ConfigMapProjection {
-                        name: self.ca_config_map.clone(),
-                        items: Some(vec![KeyToPath {
-                            key: "ca.crt".into(),
-                            path: "ca.crt".into(),
-                            mode: None,
-                        }]),
-                        optional: None,
-                    }),
-                    ..Default::default()
-                },
-                VolumeProjection {
-                    downward_api: Some(DownwardAPIProjection {
-                        items: Some(vec![DownwardAPIVolumeFile {
-                            path: "namespace".into(),
-                            field_ref: Some(ObjectFieldSelector {
-                                api_version: Some("v1".into()),
-                                field_path: "metadata.namespace".into(),
-                            }),
-                            ..Default::default()
-                        }]),
-                    }),
-                    ..Default::default()
-                },
-            ]),
+            sources: Some(sources),
         }
     }
 
@@ -289,12 +463,12 @@ pub fn from_node(node: Option<&Node<'_>>) -> Result<Settings, ConfigError> {
             });
         }
     };
-    check(&spec, |field, value, allowed| {
+    check(&spec, |field, problem| {
         let path = format!("{prefix}{field}");
         ConfigError::Field {
             at: at(locate(node, &path)),
             field: path,
-            problem: format!("{value} is not allowed; {allowed}"),
+            problem,
         }
     })
 }
@@ -310,6 +484,9 @@ const CONFIG_MAP_KEYS: &[&str] = &[
     "containers",
     "excludeContainers",
     "initContainers",
+    "namespaceFile",
+    "mode",
+    "serviceAccounts",
 ];
 
 fn spec_from_config_map(node: &Node<'_>, json: &serde_json::Value) -> Result<Spec, ConfigError> {
@@ -348,6 +525,11 @@ fn spec_from_config_map(node: &Node<'_>, json: &serde_json::Value) -> Result<Spe
             at: here(),
             problem: format!("{text:?} is not allowed; {allowed}"),
         };
+        let flag = || match text.as_str() {
+            "true" | "True" | "TRUE" => Ok(true),
+            "false" | "False" | "FALSE" => Ok(false),
+            _ => Err(bad("expected true or false")),
+        };
         let list = |s: &str| -> Vec<String> {
             s.split(',')
                 .map(str::trim)
@@ -372,11 +554,14 @@ fn spec_from_config_map(node: &Node<'_>, json: &serde_json::Value) -> Result<Spe
             "caConfigMap" => spec.ca_config_map = Some(text),
             "containers" => containers.include = Some(list(&text)),
             "excludeContainers" => containers.exclude = Some(list(&text)),
-            "initContainers" => {
-                containers.init_containers = Some(match text.as_str() {
-                    "true" | "True" | "TRUE" => true,
-                    "false" | "False" | "FALSE" => false,
-                    _ => return Err(bad("expected true or false")),
+            "initContainers" => containers.init_containers = Some(flag()?),
+            "namespaceFile" => spec.namespace_file = Some(flag()?),
+            "serviceAccounts" => spec.service_accounts = Some(flag()?),
+            "mode" => {
+                spec.mode = Some(match text.as_str() {
+                    "enforce" => Mode::Enforce,
+                    "audit" => Mode::Audit,
+                    _ => return Err(bad("expected enforce or audit")),
                 });
             }
             _ => {
@@ -395,18 +580,19 @@ fn spec_from_config_map(node: &Node<'_>, json: &serde_json::Value) -> Result<Spe
     Ok(spec)
 }
 
-/// Checks ranges and formats and fills in defaults.
-fn check(
-    spec: &Spec,
-    bad: impl Fn(&str, String, &str) -> ConfigError,
-) -> Result<Settings, ConfigError> {
+/// Checks ranges and formats and fills in defaults. `bad` builds the error for a field
+/// (relative to `spec`) from what is wrong with it.
+fn check(spec: &Spec, bad: impl Fn(&str, String) -> ConfigError) -> Result<Settings, ConfigError> {
+    let not_allowed = |field: &str, value: String, allowed: &str| {
+        bad(field, format!("{value} is not allowed; allowed: {allowed}"))
+    };
     let mut s = Settings::default();
     if let Some(v) = spec.expiration_seconds {
         if !(600..=1i64 << 32).contains(&v) {
-            return Err(bad(
+            return Err(not_allowed(
                 "expirationSeconds",
                 v.to_string(),
-                "allowed: 600 to 4294967296 (2^32)",
+                "600 to 4294967296 (2^32)",
             ));
         }
         s.expiration_seconds = v;
@@ -414,30 +600,30 @@ fn check(
     s.audience = spec.audience.clone().filter(|a| !a.is_empty());
     if let Some(v) = &spec.volume_name {
         if !is_dns_label(v) {
-            return Err(bad(
+            return Err(not_allowed(
                 "volumeName",
                 format!("{v:?}"),
-                "allowed: a DNS-1123 label (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)",
+                "a DNS-1123 label (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)",
             ));
         }
         s.volume_name = v.clone();
     }
     if let Some(v) = &spec.mount_path {
         if !v.starts_with('/') || v.contains(':') {
-            return Err(bad(
+            return Err(not_allowed(
                 "mountPath",
                 format!("{v:?}"),
-                "allowed: an absolute path without ':'",
+                "an absolute path without ':'",
             ));
         }
         s.mount_path = v.clone();
     }
     if let Some(v) = &spec.ca_config_map {
         if !is_dns_subdomain(v) {
-            return Err(bad(
+            return Err(not_allowed(
                 "caConfigMap",
                 format!("{v:?}"),
-                "allowed: a ConfigMap name (DNS-1123 subdomain, at most 253)",
+                "a ConfigMap name (DNS-1123 subdomain, at most 253)",
             ));
         }
         s.ca_config_map = v.clone();
@@ -445,12 +631,23 @@ fn check(
     if let Some(v) = spec.default_mode {
         let mode = i32::try_from(v).ok().filter(|m| (0..=0o777).contains(m));
         s.default_mode = mode.ok_or_else(|| {
-            bad(
+            not_allowed(
                 "defaultMode",
                 v.to_string(),
-                "allowed: 0 to 511 (0o777), e.g. 420 or 0644",
+                "0 to 511 (0o777), e.g. 420 or 0644",
             )
         })?;
+    }
+    s.namespace_file = spec.namespace_file.unwrap_or(true);
+    s.mode = spec.mode.unwrap_or_default();
+    s.service_accounts = spec.service_accounts.unwrap_or(false);
+    for (field, list, out) in [
+        ("targets", &spec.targets, &mut s.targets),
+        ("exclude", &spec.exclude, &mut s.exclude),
+    ] {
+        for (i, selector) in list.iter().flatten().enumerate() {
+            out.push(compile(selector, &format!("{field}[{i}]"), &bad)?);
+        }
     }
     if let Some(c) = &spec.containers {
         for (field, list) in [
@@ -465,10 +662,10 @@ fn check(
                             || matches!(ch, '-' | '*' | '?')
                     })
                 {
-                    return Err(bad(
+                    return Err(not_allowed(
                         &format!("{field}[{i}]"),
                         format!("{g:?}"),
-                        "allowed: a container name or a glob of one (a-z, 0-9, '-', '*', '?')",
+                        "a container name or a glob of one (a-z, 0-9, '-', '*', '?')",
                     ));
                 }
             }
@@ -483,7 +680,63 @@ fn check(
             s.containers.init_containers = init;
         }
     }
+    for (i, rule) in spec.rules.iter().flatten().enumerate() {
+        let target = compile(&rule.target, &format!("rules[{i}].target"), &bad)?;
+        if let ApiAccess::Containers(names) = &rule.api_access.0 {
+            if let Some((j, name)) = names
+                .iter()
+                .enumerate()
+                .find(|(_, n)| !is_container_name(n))
+            {
+                return Err(not_allowed(
+                    &format!("rules[{i}].apiAccess[{j}]"),
+                    format!("{name:?}"),
+                    "a container name (a DNS-1123 label)",
+                ));
+            }
+        }
+        s.rules.push(Rule {
+            target,
+            access: rule.api_access.0.clone(),
+        });
+    }
+    for (i, p) in spec.pod_spec_paths.iter().flatten().enumerate() {
+        let path = PodSpecPath::new(&p.group, &p.kind, &p.path)
+            .map_err(|problem| bad(&format!("podSpecPaths[{i}]"), problem))?;
+        s.pod_spec_paths.push(path);
+    }
     Ok(s)
+}
+
+/// Compiles one selector; `field` is where it is in the spec, for errors.
+fn compile(
+    spec: &SelectorSpec,
+    field: &str,
+    bad: &impl Fn(&str, String) -> ConfigError,
+) -> Result<Selector, ConfigError> {
+    let pattern = |name: &str, source: &Option<String>| {
+        source
+            .as_deref()
+            .map(Pattern::new)
+            .transpose()
+            .map_err(|e| bad(&format!("{field}.{name}"), e.problem))
+    };
+    let labels = |name: &str, source: &Option<String>| {
+        source
+            .as_deref()
+            .map(LabelSelector::parse)
+            .transpose()
+            .map_err(|e| bad(&format!("{field}.{name}"), e.problem))
+    };
+    Ok(Selector {
+        group: pattern("group", &spec.group)?,
+        version: pattern("version", &spec.version)?,
+        kind: pattern("kind", &spec.kind)?,
+        name: pattern("name", &spec.name)?,
+        namespace: pattern("namespace", &spec.namespace)?,
+        labels: labels("labelSelector", &spec.label_selector)?,
+        annotations: labels("annotationSelector", &spec.annotation_selector)?,
+    })
 }
 
 fn is_dns_label(s: &str) -> bool {
@@ -591,11 +844,22 @@ mod tests {
                 && err.contains("line 5"),
             "{err}"
         );
-        let err = read("apiVersion: v1\nkind: ConfigMap\ndata:\n  mode: audit\n")
+        let err = read("apiVersion: v1\nkind: ConfigMap\ndata:\n  mode: audits\n")
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("data.mode") && err.contains("expirationSeconds"),
+            err.contains("data.mode")
+                && err.contains("\"audits\"")
+                && err.contains("enforce or audit"),
+            "{err}"
+        );
+        let err = read("apiVersion: v1\nkind: ConfigMap\ndata:\n  targets: Deployment\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("data.targets")
+                && err.contains("unknown key")
+                && err.contains("expirationSeconds"),
             "{err}"
         );
         let err = read("apiVersion: v1\nkind: ConfigMap\ndata:\n  defaultMode: \"999\"\n")
@@ -607,6 +871,91 @@ mod tests {
         );
         let err = read("apiVersion: example.com/v1\nkind: Other\n").unwrap_err();
         assert!(matches!(err, ConfigError::UnknownKind { .. }));
+    }
+
+    const TYPED: &str =
+        "apiVersion: fn.harden-sa-token.dev/v1alpha1\nkind: HardenServiceAccountToken\nspec:\n";
+
+    fn typed(spec: &str) -> Result<Settings, ConfigError> {
+        read(&format!("{TYPED}{spec}"))
+    }
+
+    #[test]
+    fn targeting_and_policy_fields_are_read() {
+        let s = typed(
+            "  mode: audit\n  serviceAccounts: true\n  namespaceFile: false\n  targets:\n  - kind: Deployment|StatefulSet\n    labelSelector: app in (web, api)\n  exclude:\n  - namespace: kube-system\n  rules:\n  - target: {name: linkerd-gateway}\n    apiAccess: none\n  - target: {kind: Job}\n    apiAccess: [migrate, init-db]\n  podSpecPaths:\n  - {group: argoproj.io, kind: Experiment, path: \"spec/templates/[]/template/spec\"}\n",
+        )
+        .unwrap();
+        assert_eq!(s.mode, Mode::Audit);
+        assert!(s.service_accounts && !s.namespace_file);
+        assert_eq!((s.targets.len(), s.exclude.len()), (1, 1));
+        assert_eq!(s.rules.len(), 2);
+        assert_eq!(s.rules[0].access, ApiAccess::None);
+        assert_eq!(
+            s.rules[1].access,
+            ApiAccess::Containers(vec!["migrate".into(), "init-db".into()])
+        );
+        assert_eq!(
+            s.pod_spec_paths[0].steps,
+            ["spec", "templates", "[]", "template", "spec"]
+        );
+        assert_eq!(s.projected().sources.map(|v| v.len()), Some(2));
+    }
+
+    #[test]
+    fn targeting_errors_name_the_field_and_what_is_allowed() {
+        let cases = [
+            (
+                "  targets:\n  - name: web(\n",
+                "spec.targets[0].name",
+                "line 5",
+                "regular expression",
+            ),
+            (
+                "  exclude:\n  - labelSelector: app in (a\n",
+                "spec.exclude[0].labelSelector",
+                "line 5",
+                "key in (a,b)",
+            ),
+            (
+                "  targets:\n  - kinds: Deployment\n",
+                "spec.targets[0].kinds",
+                "line 5",
+                "unknown field `kinds`",
+            ),
+            (
+                "  rules:\n  - target: {}\n    apiAccess: some\n",
+                "spec.rules[0].apiAccess",
+                "line 6",
+                "`none`, `all` or a list",
+            ),
+            (
+                "  rules:\n  - target: {}\n    apiAccess: [App]\n",
+                "spec.rules[0].apiAccess[0]",
+                "line 6",
+                "container name",
+            ),
+            (
+                "  rules:\n  - apiAccess: all\n",
+                "spec.rules[0]",
+                "line 5",
+                "missing field `target`",
+            ),
+            ("  mode: enforcing\n", "spec.mode", "line 4", "`enforce`"),
+            (
+                "  podSpecPaths:\n  - {kind: X, path: spec//spec}\n",
+                "spec.podSpecPaths[0]",
+                "line 5",
+                "separated by '/'",
+            ),
+        ];
+        for (spec, field, line, allowed) in cases {
+            let err = typed(spec).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("`{field}`")) && err.contains(line) && err.contains(allowed),
+                "{spec}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -146,8 +146,79 @@ pub enum Conflict {
     },
 }
 
-/// Decides what to change in `pod` so that it matches `settings` (SPEC §4).
-pub fn decide(pod: &PodTemplate, settings: &Settings) -> Result<Plan, Conflict> {
+/// Which containers of one workload get API access, as a statement about that
+/// workload says (SPEC §4.2): the annotation `harden-sa-token.dev/api-access` or a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiAccess {
+    /// No container: automount off, no token volume.
+    None,
+    /// Every container and init container.
+    All,
+    /// Exactly these containers (or init containers), by name.
+    Containers(Vec<String>),
+}
+
+impl ApiAccess {
+    /// Whether the statement gives access to the container of this name.
+    pub fn grants(&self, name: &str) -> bool {
+        match self {
+            ApiAccess::None => false,
+            ApiAccess::All => true,
+            ApiAccess::Containers(names) => names.iter().any(|n| n == name),
+        }
+    }
+}
+
+impl std::str::FromStr for ApiAccess {
+    type Err = String;
+
+    /// The annotation form: `none`, `all`, or a comma list of container names.
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "none" => Ok(ApiAccess::None),
+            "all" => Ok(ApiAccess::All),
+            list => {
+                let names: Vec<String> = list.split(',').map(|n| n.trim().to_owned()).collect();
+                match names.iter().find(|n| !is_container_name(n)) {
+                    Some(bad) => Err(format!(
+                        "{bad:?} is not a container name; allowed: none, all, or a comma list of container names"
+                    )),
+                    None => Ok(ApiAccess::Containers(names)),
+                }
+            }
+        }
+    }
+}
+
+/// Container names are DNS-1123 labels.
+pub fn is_container_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// A statement about one workload that sets its access exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// What it says.
+    pub access: ApiAccess,
+    /// Where it was said, for messages: `annotation harden-sa-token.dev/api-access` or
+    /// `rules[2]`.
+    pub by: String,
+}
+
+/// Decides what to change in `pod` so that it matches `settings` (SPEC §4). With a
+/// `statement` about the workload, the statement says who gets access; without one,
+/// today's access narrowed by the global container filter does.
+pub fn decide(
+    pod: &PodTemplate,
+    settings: &Settings,
+    statement: Option<&Statement>,
+) -> Result<Plan, Conflict> {
     let mut plan = Plan::default();
     let named: Vec<(usize, &Volume)> = pod
         .volumes
@@ -172,7 +243,7 @@ pub fn decide(pod: &PodTemplate, settings: &Settings) -> Result<Plan, Conflict> 
         }
     };
 
-    // Who can reach the API today (§4.1), narrowed by the global filter (§4.2).
+    // Who can reach the API today (§4.1).
     let token_volumes: Vec<&str> = pod
         .volumes
         .iter()
@@ -187,18 +258,57 @@ pub fn decide(pod: &PodTemplate, settings: &Settings) -> Result<Plan, Conflict> 
             .any(|m| m.path == settings.mount_path && token_volumes.contains(&m.volume.as_str())),
     };
 
+    if let Some(Statement {
+        access: ApiAccess::Containers(names),
+        by,
+    }) = statement
+    {
+        for name in names
+            .iter()
+            .filter(|n| !pod.containers.iter().any(|c| &c.name == *n))
+        {
+            plan.warnings.push(format!(
+                "{by} names container {name:?}, which this Pod template does not have"
+            ));
+        }
+    }
+
     for (ci, c) in pod.containers.iter().enumerate() {
-        let mut wanted = today(c) && settings.containers.keeps(&c.name, c.init);
+        let had = today(c);
+        // Who is wanted (§4.2): a statement says it exactly; the filter only narrows.
+        let (mut wanted, why_not) = match statement {
+            Some(s) => (
+                s.access.grants(&c.name),
+                format!("{} does not name it", s.by),
+            ),
+            None => (
+                had && settings.containers.keeps(&c.name, c.init),
+                settings.containers.why_dropped(&c.name, c.init),
+            ),
+        };
         let foreign = c
             .mounts
             .iter()
             .find(|m| m.path == settings.mount_path && m.volume != settings.volume_name);
-        if let (true, Some(m)) = (wanted, foreign) {
-            plan.warnings.push(format!(
-                "container {:?} already mounts volume {:?} at {}; left as it is, without a second mount",
-                c.name, m.volume, settings.mount_path
-            ));
-            wanted = false;
+        match (wanted, foreign) {
+            (true, Some(m)) => {
+                plan.warnings.push(format!(
+                    "container {:?} already mounts volume {:?} at {}; left as it is, without a second mount",
+                    c.name, m.volume, settings.mount_path
+                ));
+                wanted = false;
+            }
+            (false, Some(m)) if had && token_volumes.contains(&m.volume.as_str()) => {
+                plan.warnings.push(format!(
+                    "container {:?} keeps API access through volume {:?} mounted at {}, which this function does not manage ({why_not})",
+                    c.name, m.volume, settings.mount_path
+                ));
+            }
+            (false, _) if had => plan.warnings.push(format!(
+                "container {:?} loses API access: {why_not}",
+                c.name
+            )),
+            _ => {}
         }
         let mut own = c
             .mounts
@@ -284,7 +394,7 @@ mod tests {
             Automount::Unset,
             vec![container("app", false, &[]), container("init", true, &[])],
         );
-        let plan = decide(&p, &s).unwrap();
+        let plan = decide(&p, &s, None).unwrap();
         assert!(plan.disable_automount);
         assert_eq!(plan.volume, VolumeChange::Add);
         assert_eq!(plan.granted, vec![0, 1]);
@@ -303,7 +413,7 @@ mod tests {
             ],
         );
         p.volumes.push(token_volume(&s));
-        let plan = decide(&p, &s).unwrap();
+        let plan = decide(&p, &s, None).unwrap();
         assert!(plan.is_empty(), "{plan:?}");
         assert_eq!(plan.granted, vec![0]);
     }
@@ -311,13 +421,13 @@ mod tests {
     #[test]
     fn opted_out_template_only_stays_opted_out() {
         let p = pod(Automount::Off, vec![container("app", false, &[])]);
-        assert!(decide(&p, &Settings::default()).unwrap().is_empty());
+        assert!(decide(&p, &Settings::default(), None).unwrap().is_empty());
     }
 
     #[test]
     fn automount_true_is_turned_off() {
         let p = pod(Automount::On, vec![container("app", false, &[])]);
-        let plan = decide(&p, &Settings::default()).unwrap();
+        let plan = decide(&p, &Settings::default(), None).unwrap();
         assert!(plan.disable_automount);
     }
 
@@ -344,7 +454,7 @@ mod tests {
             ],
         );
         p.volumes.push(token_volume(&s));
-        let plan = decide(&p, &s).unwrap();
+        let plan = decide(&p, &s, None).unwrap();
         assert_eq!(plan.granted, vec![0]);
         assert_eq!(
             plan.mounts,
@@ -373,7 +483,7 @@ mod tests {
                 container("sidecar", false, &[]),
             ],
         );
-        assert!(decide(&p, &s).unwrap().is_empty());
+        assert!(decide(&p, &s, None).unwrap().is_empty());
     }
 
     #[test]
@@ -389,7 +499,7 @@ mod tests {
             source: VolumeSource::Other,
         });
         p.volumes.push(token_volume(&s));
-        let plan = decide(&p, &s).unwrap();
+        let plan = decide(&p, &s, None).unwrap();
         assert_eq!(plan.volume, VolumeChange::Remove(1));
         assert_eq!(
             plan.mounts,
@@ -410,9 +520,15 @@ mod tests {
         let mut old = s.clone();
         old.expiration_seconds = 7200;
         p.volumes.push(token_volume(&old));
-        assert_eq!(decide(&p, &s).unwrap().volume, VolumeChange::Update(0));
+        assert_eq!(
+            decide(&p, &s, None).unwrap().volume,
+            VolumeChange::Update(0)
+        );
         p.volumes[0].source = VolumeSource::Token(None);
-        assert_eq!(decide(&p, &s).unwrap().volume, VolumeChange::Update(0));
+        assert_eq!(
+            decide(&p, &s, None).unwrap().volume,
+            VolumeChange::Update(0)
+        );
     }
 
     #[test]
@@ -429,7 +545,7 @@ mod tests {
                 ],
             )],
         );
-        let plan = decide(&p, &s).unwrap();
+        let plan = decide(&p, &s, None).unwrap();
         assert_eq!(
             plan.mounts,
             vec![
@@ -455,7 +571,7 @@ mod tests {
                 container("b", false, &[]),
             ],
         );
-        let plan = decide(&p, &s).unwrap();
+        let plan = decide(&p, &s, None).unwrap();
         assert_eq!(plan.granted, vec![1]);
         assert_eq!(
             plan.mounts,
@@ -477,7 +593,7 @@ mod tests {
             source: VolumeSource::Other,
         });
         assert_eq!(
-            decide(&p, &s),
+            decide(&p, &s, None),
             Err(Conflict::NotATokenVolume {
                 name: "kube-api-access".into()
             })
@@ -486,7 +602,7 @@ mod tests {
         p.volumes.remove(0);
         p.volumes.push(token_volume(&s));
         assert!(matches!(
-            decide(&p, &s),
+            decide(&p, &s, None),
             Err(Conflict::DuplicateVolume { .. })
         ));
     }
@@ -502,7 +618,7 @@ mod tests {
                 container("i", true, &[]),
             ],
         );
-        let plan = decide(&p, &s).unwrap();
+        let plan = decide(&p, &s, None).unwrap();
         let mut after = p.clone();
         after.automount = Automount::Off;
         after.volumes.push(token_volume(&s));
@@ -514,6 +630,6 @@ mod tests {
                 read_only: true,
             });
         }
-        assert!(decide(&after, &s).unwrap().is_empty());
+        assert!(decide(&after, &s, None).unwrap().is_empty());
     }
 }

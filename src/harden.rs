@@ -1,12 +1,14 @@
-//! The filter over a list of objects: finds each Pod template, asks the decision what
-//! to change, and collects the edits and results. An object whose template cannot be
-//! hardened is left whole and reported, while the rest go through.
+//! The filter over a list of objects: finds each Pod template the config is about,
+//! asks the decision what to change, and collects the edits (enforce mode) or the
+//! findings (audit mode) and results. An object whose template cannot be hardened is
+//! left whole and reported, while the rest go through.
 
-use crate::config::Settings;
-use crate::decide::{self, Plan, PodTemplate};
+use crate::config::{Mode, Settings};
+use crate::decide::{self, Automount, MountEdit, Plan, PodTemplate, VolumeChange};
+use crate::policy;
 use crate::results::{FnResult, Severity};
 use crate::template::{self, NewValues};
-use crate::workloads;
+use crate::workloads::{self, Found};
 use crate::yaml;
 use crate::yaml::edit::{Editor, Edits};
 use crate::yaml::tree::Node;
@@ -20,7 +22,8 @@ pub struct ItemOutcome {
     pub results: Vec<FnResult>,
 }
 
-/// Hardens every Pod template of `object`, a node of the document `root` over `text`.
+/// Hardens every selected Pod template of `object` (and, with `serviceAccounts`, the
+/// object itself when it is a ServiceAccount), a node of the document `root` over `text`.
 pub fn harden_object(
     text: &str,
     root: &Node<'_>,
@@ -32,48 +35,152 @@ pub fn harden_object(
     if is_local_config(object) {
         return outcome;
     }
-    let found = workloads::pod_templates(object);
-    if found.is_empty() {
+    let found = workloads::pod_templates(object, &settings.pod_spec_paths);
+    let account = settings.service_accounts && is_service_account(object);
+    if found.is_empty() && !account {
         return outcome;
     }
     let mut editor = Editor::new(text, yaml::measure_layout(text, root, object));
-    for f in &found {
-        let about =
-            |severity, message| FnResult::about(severity, message, f.object, object, Some(f.path));
-        let (pod, nodes) = template::read(f.spec);
-        let plan = match decide::decide(&pod, settings) {
-            Ok(plan) => plan,
-            Err(conflict) => {
-                outcome.results.push(about(
-                    Severity::Error,
-                    format!("{conflict}; resource left unchanged"),
-                ));
-                outcome.edits = Edits::default();
-                return outcome;
-            }
+    let result = if account {
+        service_account(object, settings, &mut editor, &mut outcome.results)
+    } else {
+        pod_templates(
+            object,
+            &found,
+            settings,
+            new,
+            &mut editor,
+            &mut outcome.results,
+        )
+    };
+    match result {
+        Ok(()) => outcome.edits = editor.finish(),
+        Err(error) => {
+            // Nothing of this object changes, so nothing of it is reported as done.
+            outcome.results.retain(|r| r.severity != Severity::Info);
+            outcome.results.push(*error);
+        }
+    }
+    outcome
+}
+
+/// Decides and edits (or, in audit mode, reports) each Pod template; the templates of
+/// one resource are consecutive in `found`.
+fn pod_templates(
+    holder: &Node<'_>,
+    found: &[Found<'_, '_>],
+    settings: &Settings,
+    new: &NewValues,
+    editor: &mut Editor<'_>,
+    results: &mut Vec<FnResult>,
+) -> Result<(), Box<FnResult>> {
+    for resource in found.chunk_by(|a, b| std::ptr::eq(a.object, b.object)) {
+        let Some(first) = resource.first() else {
+            continue;
         };
-        outcome.results.extend(
-            plan.warnings
-                .iter()
-                .map(|w| about(Severity::Warning, w.clone())),
-        );
-        if plan.is_empty() {
+        let workload = policy::facts(first.object);
+        if !policy::selected(settings, &workload) {
             continue;
         }
-        if let Err(err) = template::apply(&plan, &nodes, new, &mut editor) {
-            outcome.results.push(about(
-                Severity::Error,
-                format!("{err}; resource left unchanged"),
-            ));
-            outcome.edits = Edits::default();
-            return outcome;
+        let mut changed: Vec<(&str, String)> = Vec::new();
+        for f in resource {
+            let about = |severity, message| {
+                FnResult::about(severity, message, f.object, holder, Some(&f.path))
+            };
+            let left_unchanged = |e: &dyn std::fmt::Display| {
+                Box::new(about(
+                    Severity::Error,
+                    format!("{e}; resource left unchanged"),
+                ))
+            };
+            let statement = policy::statement(settings, &workload, f.metadata)
+                .map_err(|e| left_unchanged(&e))?;
+            let (pod, nodes) = template::read(f.spec);
+            let plan = decide::decide(&pod, settings, statement.as_ref())
+                .map_err(|e| left_unchanged(&e))?;
+            results.extend(
+                plan.warnings
+                    .iter()
+                    .map(|w| about(Severity::Warning, w.clone())),
+            );
+            if plan.is_empty() {
+                continue;
+            }
+            match settings.mode {
+                Mode::Audit => results.push(about(
+                    Severity::Error,
+                    format!("not hardened: {}", findings(&plan, &pod, settings)),
+                )),
+                Mode::Enforce => {
+                    template::apply(&plan, &nodes, new, editor).map_err(|e| left_unchanged(&e))?;
+                    changed.push((&f.path, summary(&plan, &pod, settings)));
+                }
+            }
         }
-        outcome
-            .results
-            .push(about(Severity::Info, summary(&plan, &pod, settings)));
+        match changed.as_slice() {
+            [] => {}
+            [(path, message)] => results.push(FnResult::about(
+                Severity::Info,
+                message.clone(),
+                first.object,
+                holder,
+                Some(path),
+            )),
+            many => {
+                let message = many
+                    .iter()
+                    .map(|(path, m)| format!("{path}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                results.push(FnResult::about(
+                    Severity::Info,
+                    message,
+                    first.object,
+                    holder,
+                    None,
+                ));
+            }
+        }
     }
-    outcome.edits = editor.finish();
-    outcome
+    Ok(())
+}
+
+/// `serviceAccounts: true`: a selected ServiceAccount gets
+/// `automountServiceAccountToken: false`, so Pods that no pipeline hardens get no token.
+fn service_account(
+    object: &Node<'_>,
+    settings: &Settings,
+    editor: &mut Editor<'_>,
+    results: &mut Vec<FnResult>,
+) -> Result<(), Box<FnResult>> {
+    const FIELD: &str = "automountServiceAccountToken";
+    if !policy::selected(settings, &policy::facts(object)) {
+        return Ok(());
+    }
+    let about = |severity, message: &str| {
+        FnResult::about(severity, message.to_owned(), object, object, Some(FIELD))
+    };
+    let now = match template::automount(object) {
+        Automount::Off => return Ok(()),
+        Automount::On => "true",
+        Automount::Unset => "not set",
+    };
+    match settings.mode {
+        Mode::Audit => results.push(about(
+            Severity::Error,
+            &format!("not hardened: the ServiceAccount's {FIELD} is {now}"),
+        )),
+        Mode::Enforce => {
+            template::disable_automount(editor, object)
+                .map_err(|e| about(Severity::Error, &format!("{e}; resource left unchanged")))?;
+            results.push(about(Severity::Info, &format!("{FIELD}: false")));
+        }
+    }
+    Ok(())
+}
+
+fn is_service_account(object: &Node<'_>) -> bool {
+    object.get_str("apiVersion") == Some("v1") && object.get_str("kind") == Some("ServiceAccount")
 }
 
 /// `config.kubernetes.io/local-config: "true"` objects configure the pipeline and are
@@ -86,34 +193,88 @@ fn is_local_config(object: &Node<'_>) -> bool {
         == Some("true")
 }
 
+/// The names of the containers (`init == false`) or init containers at `indexes`.
+fn names(pod: &PodTemplate, indexes: impl Iterator<Item = usize>, init: bool) -> Vec<&str> {
+    indexes
+        .filter_map(|i| pod.containers.get(i))
+        .filter(|c| c.init == init)
+        .map(|c| c.name.as_str())
+        .collect()
+}
+
+/// What enforce mode did: who can reach the API now, and how.
 fn summary(plan: &Plan, pod: &PodTemplate, settings: &Settings) -> String {
-    let names = |init: bool| -> Vec<&str> {
-        plan.granted
-            .iter()
-            .filter_map(|&i| pod.containers.get(i))
-            .filter(|c| c.init == init)
-            .map(|c| c.name.as_str())
-            .collect()
-    };
-    let (regular, init) = (names(false), names(true));
-    let mut message = String::from("automountServiceAccountToken: false");
+    let (regular, init) = (
+        names(pod, plan.granted.iter().copied(), false),
+        names(pod, plan.granted.iter().copied(), true),
+    );
+    let mut message = String::new();
+    if plan.disable_automount {
+        message.push_str("automountServiceAccountToken: false; ");
+    }
     if regular.is_empty() && init.is_empty() {
-        message.push_str("; no container mounts the token");
-    } else {
+        message.push_str("no container mounts the token");
+        return message;
+    }
+    message.push_str(&format!(
+        "token volume {:?} mounted read-only",
+        settings.volume_name
+    ));
+    if !regular.is_empty() {
+        message.push_str(&format!(" in containers {}", regular.join(", ")));
+    }
+    if !init.is_empty() {
         message.push_str(&format!(
-            "; token volume {:?} mounted read-only",
-            settings.volume_name
+            "{} init containers {}",
+            if regular.is_empty() { " in" } else { " and" },
+            init.join(", ")
         ));
-        if !regular.is_empty() {
-            message.push_str(&format!(" in containers {}", regular.join(", ")));
-        }
-        if !init.is_empty() {
-            message.push_str(&format!(
-                "{} init containers {}",
-                if regular.is_empty() { " in" } else { " and" },
-                init.join(", ")
-            ));
-        }
     }
     message
+}
+
+/// What enforce mode would change, for audit mode.
+fn findings(plan: &Plan, pod: &PodTemplate, settings: &Settings) -> String {
+    let volume = &settings.volume_name;
+    let mut found = Vec::new();
+    if plan.disable_automount {
+        found.push(match pod.automount {
+            Automount::On => "automountServiceAccountToken is true".to_owned(),
+            _ => "automountServiceAccountToken is not set".to_owned(),
+        });
+    }
+    match plan.volume {
+        VolumeChange::Keep => {}
+        VolumeChange::Add => found.push(format!("volume {volume:?} is missing")),
+        VolumeChange::Update(_) => found.push(format!("volume {volume:?} differs from the config")),
+        VolumeChange::Remove(_) => found.push(format!(
+            "volume {volume:?} is there but no container should mount it"
+        )),
+    }
+    let (mut gain, mut lose) = (Vec::new(), Vec::new());
+    for m in &plan.mounts {
+        let list = match m.change {
+            MountEdit::Remove(_) => &mut lose,
+            MountEdit::Add | MountEdit::Update(_) => &mut gain,
+        };
+        if let Some(c) = pod.containers.get(m.container) {
+            if !list.contains(&c.name.as_str()) {
+                list.push(c.name.as_str());
+            }
+        }
+    }
+    if !gain.is_empty() {
+        found.push(format!(
+            "containers {} should mount it read-only at {} but do not",
+            gain.join(", "),
+            settings.mount_path
+        ));
+    }
+    if !lose.is_empty() {
+        found.push(format!(
+            "containers {} mount it but should not",
+            lose.join(", ")
+        ));
+    }
+    format!("{} (enforce mode would fix this)", found.join("; "))
 }

@@ -6,6 +6,8 @@
 //! - [`resource_list`]: the ResourceList protocol (read, write results, fail closed);
 //! - [`config`]: the functionConfig, checked into [`Settings`];
 //! - [`harden`]: the filter over objects; [`workloads`] says where Pod templates live;
+//! - [`policy`]: which objects the config is about and what it says about each, with
+//!   [`select`]ors;
 //! - [`template`]: reads a PodSpec for the decision and turns a plan into edits;
 //! - [`decide`]: the pure hardening decision;
 //! - [`yaml`]: lossless editing: span tree, new text, splices, verification;
@@ -17,8 +19,10 @@
 pub mod config;
 pub mod decide;
 pub mod harden;
+pub mod policy;
 pub mod resource_list;
 pub mod results;
+pub mod select;
 pub mod template;
 pub mod workloads;
 pub mod yaml;

@@ -37,12 +37,7 @@ impl NewValues {
 
 /// Reads what the decision needs from a PodSpec node.
 pub fn read<'n, 'a>(spec: &'n Node<'a>) -> (PodTemplate, TemplateNodes<'n, 'a>) {
-    let automount = match spec.get("automountServiceAccountToken") {
-        None => Automount::Unset,
-        Some(n) if n.is_null() => Automount::Unset,
-        Some(n) if n.as_bool() == Some(false) => Automount::Off,
-        Some(_) => Automount::On,
-    };
+    let automount = automount(spec);
     let volumes = list(spec, "volumes")
         .iter()
         .map(|v| Volume {
@@ -80,6 +75,16 @@ pub fn read<'n, 'a>(spec: &'n Node<'a>) -> (PodTemplate, TemplateNodes<'n, 'a>) 
             containers: nodes,
         },
     )
+}
+
+/// `automountServiceAccountToken` of a PodSpec or a ServiceAccount, as Kubernetes reads it.
+pub fn automount(map: &Node<'_>) -> Automount {
+    match map.get("automountServiceAccountToken") {
+        None => Automount::Unset,
+        Some(n) if n.is_null() => Automount::Unset,
+        Some(n) if n.as_bool() == Some(false) => Automount::Off,
+        Some(_) => Automount::On,
+    }
 }
 
 fn list<'n, 'a>(node: &'n Node<'a>, key: &str) -> &'n [Node<'a>] {
@@ -164,18 +169,23 @@ pub fn apply(
         },
     }
     if plan.disable_automount {
-        match nodes.spec.entry("automountServiceAccountToken") {
-            Some((index, n)) if n.is_null() => {
-                editor.remove_entry(nodes.spec, index)?;
-                editor.insert_entry(nodes.spec, "automountServiceAccountToken", &json!(false))?;
-            }
-            Some((_, n)) => editor.replace_scalar(n, "false")?,
-            None => {
-                editor.insert_entry(nodes.spec, "automountServiceAccountToken", &json!(false))?
-            }
-        }
+        disable_automount(editor, nodes.spec)?;
     }
     Ok(())
+}
+
+/// Sets `automountServiceAccountToken: false` in `map` (a PodSpec or a ServiceAccount):
+/// replaces the value, or adds the key when it is absent or null.
+pub fn disable_automount(editor: &mut Editor<'_>, map: &Node<'_>) -> Result<(), EditError> {
+    const KEY: &str = "automountServiceAccountToken";
+    match map.entry(KEY) {
+        Some((index, n)) if n.is_null() => {
+            editor.remove_entry(map, index)?;
+            editor.insert_entry(map, KEY, &json!(false))
+        }
+        Some((_, n)) => editor.replace_scalar(n, "false"),
+        None => editor.insert_entry(map, KEY, &json!(false)),
+    }
 }
 
 fn node_at<'n, 'a>(

@@ -1,5 +1,6 @@
-//! Where Pod templates live: the built-in kinds of SPEC §3, matched by API group and
-//! kind (never by kind alone), and `v1 List` items.
+//! Where Pod templates live: the built-in kinds of SPEC §3 and well-known custom
+//! workloads, matched by API group and kind (never by kind alone), the user's
+//! `podSpecPaths`, and `v1 List` items.
 
 use crate::yaml::tree::Node;
 
@@ -10,35 +11,190 @@ pub struct Found<'n, 'a> {
     pub object: &'n Node<'a>,
     /// The PodSpec mapping.
     pub spec: &'n Node<'a>,
-    /// Dotted path of the PodSpec in `object`, e.g. `spec.template.spec`.
-    pub path: &'static str,
+    /// The Pod template's `metadata`, when it has one (the object's own for a Pod).
+    pub metadata: Option<&'n Node<'a>>,
+    /// Path of the PodSpec in `object`, e.g. `spec.template.spec` or
+    /// `spec.replicatedJobs[0].template.spec.template.spec`.
+    pub path: String,
 }
 
-/// (group, kinds, path to the PodSpec).
-const BUILT_IN: &[(&str, &[&str], &[&str])] = &[
-    ("", &["Pod"], &["spec"]),
-    ("", &["PodTemplate"], &["template", "spec"]),
-    (
-        "",
-        &["ReplicationController"],
-        &["spec", "template", "spec"],
-    ),
+/// A place where Pod templates live in objects of one group and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSpecPath {
+    /// API group (`""` for core).
+    pub group: String,
+    /// Kind.
+    pub kind: String,
+    /// Keys, `[]` (every item of a list) and `*` (every value of a map).
+    pub steps: Vec<String>,
+}
+
+/// Paths longer than this are surely mistakes; the cap keeps the walk small.
+const MAX_STEPS: usize = 32;
+
+impl PodSpecPath {
+    /// Reads `spec/template/spec`-style paths; the error says what is allowed.
+    pub fn new(group: &str, kind: &str, path: &str) -> Result<Self, String> {
+        if kind.is_empty() {
+            return Err("kind is empty; allowed: the kind of the objects, e.g. Rollout".into());
+        }
+        let steps: Vec<String> = path.split('/').map(str::to_owned).collect();
+        if path.is_empty() || steps.iter().any(String::is_empty) || steps.len() > MAX_STEPS {
+            return Err(format!(
+                "path {path:?} is not allowed; allowed: up to {MAX_STEPS} keys separated by '/', with [] for every item of a list and * for every value of a map, e.g. spec/template/spec"
+            ));
+        }
+        Ok(PodSpecPath {
+            group: group.to_owned(),
+            kind: kind.to_owned(),
+            steps,
+        })
+    }
+}
+
+/// (group, kinds, paths to the PodSpec).
+type Table = &'static [(
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static [&'static str]],
+)];
+
+const TEMPLATE: &[&str] = &["spec", "template", "spec"];
+
+/// The built-in kinds of Kubernetes itself.
+const CORE: Table = &[
+    ("", &["Pod"], &[&["spec"]]),
+    ("", &["PodTemplate"], &[&["template", "spec"]]),
+    ("", &["ReplicationController"], &[TEMPLATE]),
     (
         "apps",
         &["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"],
-        &["spec", "template", "spec"],
+        &[TEMPLATE],
     ),
     // Served until Kubernetes 1.16; old charts still carry it.
     (
         "extensions",
         &["Deployment", "ReplicaSet", "DaemonSet"],
-        &["spec", "template", "spec"],
+        &[TEMPLATE],
     ),
-    ("batch", &["Job"], &["spec", "template", "spec"]),
+    ("batch", &["Job"], &[TEMPLATE]),
     (
         "batch",
         &["CronJob"],
-        &["spec", "jobTemplate", "spec", "template", "spec"],
+        &[&["spec", "jobTemplate", "spec", "template", "spec"]],
+    ),
+];
+
+/// Well-known custom workloads (SPEC §3).
+const CUSTOM: Table = &[
+    // Argo Rollouts; a Rollout with `workloadRef` has no template of its own.
+    ("argoproj.io", &["Rollout"], &[TEMPLATE]),
+    // OpenKruise: CloneSet, Advanced StatefulSet and DaemonSet, BroadcastJob.
+    (
+        "apps.kruise.io",
+        &["CloneSet", "StatefulSet", "DaemonSet", "BroadcastJob"],
+        &[TEMPLATE],
+    ),
+    // Knative Serving: the template's spec is a RevisionSpec, a PodSpec with extras.
+    (
+        "serving.knative.dev",
+        &["Service", "Configuration"],
+        &[TEMPLATE],
+    ),
+    (
+        "jobset.x-k8s.io",
+        &["JobSet"],
+        &[&[
+            "spec",
+            "replicatedJobs",
+            "[]",
+            "template",
+            "spec",
+            "template",
+            "spec",
+        ]],
+    ),
+    (
+        "leaderworkerset.x-k8s.io",
+        &["LeaderWorkerSet"],
+        &[
+            &["spec", "leaderWorkerTemplate", "leaderTemplate", "spec"],
+            &["spec", "leaderWorkerTemplate", "workerTemplate", "spec"],
+        ],
+    ),
+    // Kubeflow training operator v1: one map of replica specs per framework.
+    (
+        "kubeflow.org",
+        &[
+            "PyTorchJob",
+            "TFJob",
+            "MPIJob",
+            "XGBoostJob",
+            "PaddleJob",
+            "MXJob",
+            "JAXJob",
+        ],
+        &[
+            &["spec", "pytorchReplicaSpecs", "*", "template", "spec"],
+            &["spec", "tfReplicaSpecs", "*", "template", "spec"],
+            &["spec", "mpiReplicaSpecs", "*", "template", "spec"],
+            &["spec", "xgbReplicaSpecs", "*", "template", "spec"],
+            &["spec", "paddleReplicaSpecs", "*", "template", "spec"],
+            &["spec", "mxReplicaSpecs", "*", "template", "spec"],
+            &["spec", "jaxReplicaSpecs", "*", "template", "spec"],
+        ],
+    ),
+    // KubeRay: a RayCluster's head and worker groups, also inside RayJob and RayService.
+    (
+        "ray.io",
+        &["RayCluster"],
+        &[
+            &["spec", "headGroupSpec", "template", "spec"],
+            &["spec", "workerGroupSpecs", "[]", "template", "spec"],
+        ],
+    ),
+    (
+        "ray.io",
+        &["RayJob"],
+        &[
+            &[
+                "spec",
+                "rayClusterSpec",
+                "headGroupSpec",
+                "template",
+                "spec",
+            ],
+            &[
+                "spec",
+                "rayClusterSpec",
+                "workerGroupSpecs",
+                "[]",
+                "template",
+                "spec",
+            ],
+            &["spec", "submitterPodTemplate", "spec"],
+        ],
+    ),
+    (
+        "ray.io",
+        &["RayService"],
+        &[
+            &[
+                "spec",
+                "rayClusterConfig",
+                "headGroupSpec",
+                "template",
+                "spec",
+            ],
+            &[
+                "spec",
+                "rayClusterConfig",
+                "workerGroupSpecs",
+                "[]",
+                "template",
+                "spec",
+            ],
+        ],
     ),
 ];
 
@@ -47,15 +203,21 @@ pub fn group(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(g, _)| g)
 }
 
-/// The Pod templates of `object`, in document order. Objects of unknown kinds have
-/// none; so do known kinds whose template is missing.
-pub fn pod_templates<'n, 'a>(object: &'n Node<'a>) -> Vec<Found<'n, 'a>> {
+/// The Pod templates of `object`, in document order of the paths that find them:
+/// built-in kinds first, then `extra` (the config's `podSpecPaths`). Objects of other
+/// kinds have none; neither do known kinds whose template is missing.
+pub fn pod_templates<'n, 'a>(object: &'n Node<'a>, extra: &[PodSpecPath]) -> Vec<Found<'n, 'a>> {
     let mut found = Vec::new();
-    collect(object, &mut found, 0);
+    collect(object, extra, &mut found, 0);
     found
 }
 
-fn collect<'n, 'a>(object: &'n Node<'a>, found: &mut Vec<Found<'n, 'a>>, depth: usize) {
+fn collect<'n, 'a>(
+    object: &'n Node<'a>,
+    extra: &[PodSpecPath],
+    found: &mut Vec<Found<'n, 'a>>,
+    depth: usize,
+) {
     let api_version = object.get_str("apiVersion").unwrap_or_default();
     let kind = object.get_str("kind").unwrap_or_default();
     let group = group(api_version);
@@ -67,40 +229,72 @@ fn collect<'n, 'a>(object: &'n Node<'a>, found: &mut Vec<Found<'n, 'a>>, depth: 
                 .and_then(Node::items)
                 .unwrap_or_default()
             {
-                collect(item, found, depth + 1);
+                collect(item, extra, found, depth + 1);
             }
         }
         return;
     }
-    let Some((_, _, path)) = BUILT_IN
+    let built_in = CORE
         .iter()
-        .find(|(g, kinds, _)| *g == group && kinds.contains(&kind))
-    else {
-        return;
-    };
-    let mut node = object;
-    for key in *path {
-        match node.get(key) {
-            Some(next) => node = next,
-            None => return,
-        }
+        .chain(CUSTOM)
+        .filter(|(g, kinds, _)| *g == group && kinds.contains(&kind))
+        .flat_map(|(_, _, paths)| paths.iter().map(|p| p.to_vec()));
+    let added = extra
+        .iter()
+        .filter(|p| p.group == group && p.kind == kind)
+        .map(|p| p.steps.iter().map(String::as_str).collect::<Vec<_>>());
+    for steps in built_in.chain(added) {
+        walk(object, object, None, &steps, String::new(), found);
     }
-    if node.is_null() {
-        return;
-    }
-    found.push(Found {
-        object,
-        spec: node,
-        path: dotted(path),
-    });
 }
 
-fn dotted(path: &[&str]) -> &'static str {
-    match path.len() {
-        1 => "spec",
-        2 => "template.spec",
-        3 => "spec.template.spec",
-        _ => "spec.jobTemplate.spec.template.spec",
+/// Follows `steps` from `node`; `parent` is the mapping that holds `node`, whose
+/// `metadata` is the Pod template's when `node` is its `spec`.
+fn walk<'n, 'a>(
+    object: &'n Node<'a>,
+    node: &'n Node<'a>,
+    parent: Option<&'n Node<'a>>,
+    steps: &[&str],
+    path: String,
+    found: &mut Vec<Found<'n, 'a>>,
+) {
+    let Some((step, rest)) = steps.split_first() else {
+        // Two paths may reach the same PodSpec; it is hardened once.
+        if node.entries().is_some() && !found.iter().any(|f| std::ptr::eq(f.spec, node)) {
+            found.push(Found {
+                object,
+                spec: node,
+                metadata: parent.and_then(|p| p.get("metadata")),
+                path,
+            });
+        }
+        return;
+    };
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match *step {
+        "[]" => {
+            for (i, item) in node.items().unwrap_or_default().iter().enumerate() {
+                walk(object, item, None, rest, format!("{path}[{i}]"), found);
+            }
+        }
+        "*" => {
+            for (key, value) in node.entries().unwrap_or_default() {
+                if let Some(key) = key.as_str() {
+                    walk(object, value, None, rest, join(key), found);
+                }
+            }
+        }
+        key => {
+            if let Some(next) = node.get(key) {
+                walk(object, next, Some(node), rest, join(key), found);
+            }
+        }
     }
 }
 
@@ -109,11 +303,11 @@ mod tests {
     use super::*;
     use crate::yaml::tree::parse;
 
-    fn paths(text: &str) -> Vec<&'static str> {
+    fn paths(text: &str) -> Vec<String> {
         let docs = parse(text).unwrap();
-        pod_templates(&docs[0].root)
+        pod_templates(&docs[0].root, &[])
             .iter()
-            .map(|f| f.path)
+            .map(|f| f.path.clone())
             .collect()
     }
 

@@ -1,6 +1,7 @@
 //! Every file of `../shared/corpus/` run as a ResourceList: items kept in order, every
-//! input scalar still there with the same text and style, every built-in Pod template
-//! hardened, and a second run changes nothing.
+//! input scalar still there with the same text and style, every Pod template (built-in
+//! and custom workloads) hardened, and a second run changes nothing. Audit mode on the
+//! same input changes nothing and reports exactly the templates enforce mode changes.
 
 mod common;
 
@@ -65,6 +66,7 @@ fn whole_corpus() {
     files.sort();
     let settings = Settings::default();
     let (mut objects, mut templates, mut compared, mut hardened_files) = (0, 0, 0, 0);
+    let mut audited = 0;
     let mut failures = Vec::new();
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
@@ -82,6 +84,45 @@ fn whole_corpus() {
             continue;
         }
         let in_docs = parse(&input).unwrap();
+        // Audit mode: the same items, byte for byte, and one error per template that
+        // enforce mode changes.
+        let mut audit_input = input.clone();
+        common::push_function_config(
+            &mut audit_input,
+            "apiVersion: v1\nkind: ConfigMap\ndata: {mode: audit}\n",
+        );
+        let audit = harden_sa_token::run(audit_input.as_bytes()).unwrap();
+        let to_change = in_docs[0]
+            .root
+            .get("items")
+            .and_then(Node::items)
+            .unwrap()
+            .iter()
+            .flat_map(|item| workloads::pod_templates(item, &[]))
+            .filter(|f| {
+                let (pod, _) = template::read(f.spec);
+                !decide::decide(&pod, &settings, None).unwrap().is_empty()
+            })
+            .count();
+        let audit_errors = audit
+            .results
+            .iter()
+            .filter(|r| r.severity == Severity::Error)
+            .count();
+        audited += audit_errors;
+        if audit_errors != to_change {
+            failures.push(format!(
+                "{name}: audit reported {audit_errors} templates, enforce would change {to_change}"
+            ));
+        }
+        let items_text = |text: &str| {
+            let docs = parse(text).unwrap();
+            let items = docs[0].root.get("items").unwrap();
+            text[items.start..items.end].to_owned()
+        };
+        if items_text(&audit.text) != items_text(&input) {
+            failures.push(format!("{name}: audit mode changed items"));
+        }
         let out_docs = parse(&out.text).unwrap();
         let in_items = in_docs[0].root.get("items").and_then(Node::items).unwrap();
         let out_items = out_docs[0].root.get("items").and_then(Node::items).unwrap();
@@ -119,13 +160,13 @@ fn whole_corpus() {
         let mut changed = false;
         for item in out_items {
             objects += 1;
-            for found in workloads::pod_templates(item) {
+            for found in workloads::pod_templates(item, &[]) {
                 templates += 1;
                 let (pod, _) = template::read(found.spec);
                 if pod.automount != Automount::Off {
                     failures.push(format!("{name}: {:?} not hardened", identity(found.object)));
                 }
-                match decide::decide(&pod, &settings) {
+                match decide::decide(&pod, &settings, None) {
                     Ok(plan) if plan.is_empty() => {}
                     other => failures.push(format!(
                         "{name}: {:?} still to change: {other:?}",
@@ -161,10 +202,11 @@ fn whole_corpus() {
         }
     }
     eprintln!(
-        "corpus: {} files, {} objects, {} Pod templates hardened, {} files changed, {} scalars compared, {} failures",
+        "corpus: {} files, {} objects, {} Pod templates hardened, {} reported by audit, {} files changed, {} scalars compared, {} failures",
         files.len(),
         objects,
         templates,
+        audited,
         hardened_files,
         compared,
         failures.len()
