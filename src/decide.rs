@@ -17,6 +17,31 @@ pub struct PodTemplate {
     pub containers: Vec<Container>,
 }
 
+impl PodTemplate {
+    /// How messages name container `index`: its name, or its place in the list when it
+    /// has none (Knative allows unnamed containers).
+    pub fn label(&self, index: usize) -> String {
+        let Some(c) = self.containers.get(index) else {
+            return format!("#{index}");
+        };
+        if !c.name.is_empty() {
+            return c.name.clone();
+        }
+        let place = self
+            .containers
+            .iter()
+            .take(index)
+            .filter(|o| o.init == c.init)
+            .count();
+        let list = if c.init {
+            "initContainers"
+        } else {
+            "containers"
+        };
+        format!("{list}[{place}]")
+    }
+}
+
 /// `automountServiceAccountToken` as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Automount {
@@ -279,7 +304,10 @@ pub fn decide(
         let (mut wanted, why_not) = match statement {
             Some(s) => (
                 s.access.grants(&c.name),
-                format!("{} does not name it", s.by),
+                match s.access {
+                    ApiAccess::None => format!("{} says none", s.by),
+                    _ => format!("{} does not name it", s.by),
+                },
             ),
             None => (
                 had && settings.containers.keeps(&c.name, c.init),
@@ -294,19 +322,19 @@ pub fn decide(
             (true, Some(m)) => {
                 plan.warnings.push(format!(
                     "container {:?} already mounts volume {:?} at {}; left as it is, without a second mount",
-                    c.name, m.volume, settings.mount_path
+                    pod.label(ci), m.volume, settings.mount_path
                 ));
                 wanted = false;
             }
             (false, Some(m)) if had && token_volumes.contains(&m.volume.as_str()) => {
                 plan.warnings.push(format!(
                     "container {:?} keeps API access through volume {:?} mounted at {}, which this function does not manage ({why_not})",
-                    c.name, m.volume, settings.mount_path
+                    pod.label(ci), m.volume, settings.mount_path
                 ));
             }
             (false, _) if had => plan.warnings.push(format!(
                 "container {:?} loses API access: {why_not}",
-                c.name
+                pod.label(ci)
             )),
             _ => {}
         }
@@ -631,5 +659,139 @@ mod tests {
             });
         }
         assert!(decide(&after, &s, None).unwrap().is_empty());
+    }
+
+    fn stated(access: ApiAccess) -> Statement {
+        Statement {
+            access,
+            by: "rules[0]".into(),
+        }
+    }
+
+    #[test]
+    fn a_statement_may_grant_access_the_filter_never_could() {
+        let mut s = Settings::default();
+        s.containers.exclude = vec!["manager".into()];
+        let p = pod(
+            Automount::Off,
+            vec![
+                container("manager", false, &[]),
+                container("metrics", false, &[]),
+            ],
+        );
+        let statement = stated(ApiAccess::Containers(vec!["manager".into()]));
+        let plan = decide(&p, &s, Some(&statement)).unwrap();
+        assert_eq!(plan.granted, vec![0]);
+        assert_eq!(plan.volume, VolumeChange::Add);
+        assert!(!plan.disable_automount);
+        assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    }
+
+    #[test]
+    fn none_disables_automount_and_removes_the_volume_and_mounts() {
+        let s = Settings::default();
+        let mut p = pod(
+            Automount::Unset,
+            vec![container(
+                "pause",
+                false,
+                &[("kube-api-access", PATH, true)],
+            )],
+        );
+        p.volumes.push(token_volume(&s));
+        let plan = decide(&p, &s, Some(&stated(ApiAccess::None))).unwrap();
+        assert!(plan.disable_automount);
+        assert_eq!(plan.volume, VolumeChange::Remove(0));
+        assert_eq!(
+            plan.mounts,
+            vec![MountChange {
+                container: 0,
+                change: MountEdit::Remove(0)
+            }]
+        );
+        assert_eq!(
+            plan.warnings,
+            vec!["container \"pause\" loses API access: rules[0] says none"]
+        );
+    }
+
+    #[test]
+    fn all_includes_init_containers_whatever_the_filter_says() {
+        let mut s = Settings::default();
+        s.containers.init_containers = false;
+        let p = pod(
+            Automount::Off,
+            vec![container("app", false, &[]), container("init", true, &[])],
+        );
+        let plan = decide(&p, &s, Some(&stated(ApiAccess::All))).unwrap();
+        assert_eq!(plan.granted, vec![0, 1]);
+    }
+
+    #[test]
+    fn names_the_template_lacks_and_containers_that_lose_access_are_warnings() {
+        let s = Settings::default();
+        let p = pod(
+            Automount::Unset,
+            vec![container("app", false, &[]), container("proxy", false, &[])],
+        );
+        let statement = stated(ApiAccess::Containers(vec!["app".into(), "ap".into()]));
+        let plan = decide(&p, &s, Some(&statement)).unwrap();
+        assert_eq!(plan.granted, vec![0]);
+        assert_eq!(
+            plan.warnings,
+            vec![
+                "rules[0] names container \"ap\", which this Pod template does not have",
+                "container \"proxy\" loses API access: rules[0] does not name it",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_token_volume_this_function_does_not_manage_is_reported_not_removed() {
+        let mut s = Settings::default();
+        s.containers.exclude = vec!["app".into()];
+        let mut p = pod(
+            Automount::Off,
+            vec![container("app", false, &[("my-token", PATH, true)])],
+        );
+        p.volumes.push(Volume {
+            name: "my-token".into(),
+            source: VolumeSource::Token(None),
+        });
+        let plan = decide(&p, &s, None).unwrap();
+        assert!(plan.is_empty());
+        assert_eq!(plan.warnings.len(), 1);
+        assert!(plan.warnings[0].contains("keeps API access through volume \"my-token\""));
+    }
+
+    #[test]
+    fn annotation_values() {
+        assert_eq!("none".parse(), Ok(ApiAccess::None));
+        assert_eq!(" all ".parse(), Ok(ApiAccess::All));
+        assert_eq!(
+            "app, leader-elector".parse(),
+            Ok(ApiAccess::Containers(vec![
+                "app".into(),
+                "leader-elector".into()
+            ]))
+        );
+        assert!("".parse::<ApiAccess>().is_err());
+        assert!("app,,web".parse::<ApiAccess>().is_err());
+        assert!("App".parse::<ApiAccess>().is_err());
+    }
+
+    #[test]
+    fn unnamed_containers_are_labelled_by_place() {
+        let p = pod(
+            Automount::Unset,
+            vec![
+                container("", false, &[]),
+                container("init", true, &[]),
+                container("", true, &[]),
+            ],
+        );
+        assert_eq!(p.label(0), "containers[0]");
+        assert_eq!(p.label(1), "init");
+        assert_eq!(p.label(2), "initContainers[1]");
     }
 }

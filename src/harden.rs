@@ -113,7 +113,11 @@ fn pod_templates(
                 )),
                 Mode::Enforce => {
                     template::apply(&plan, &nodes, new, editor).map_err(|e| left_unchanged(&e))?;
-                    changed.push((&f.path, summary(&plan, &pod, settings)));
+                    let mut message = summary(&plan, &pod, settings);
+                    if let Some(s) = &statement {
+                        message.push_str(&format!(", as {} states", s.by));
+                    }
+                    changed.push((&f.path, message));
                 }
             }
         }
@@ -194,11 +198,10 @@ fn is_local_config(object: &Node<'_>) -> bool {
 }
 
 /// The names of the containers (`init == false`) or init containers at `indexes`.
-fn names(pod: &PodTemplate, indexes: impl Iterator<Item = usize>, init: bool) -> Vec<&str> {
+fn names(pod: &PodTemplate, indexes: impl Iterator<Item = usize>, init: bool) -> Vec<String> {
     indexes
-        .filter_map(|i| pod.containers.get(i))
-        .filter(|c| c.init == init)
-        .map(|c| c.name.as_str())
+        .filter(|&i| pod.containers.get(i).is_some_and(|c| c.init == init))
+        .map(|i| pod.label(i))
         .collect()
 }
 
@@ -257,10 +260,9 @@ fn findings(plan: &Plan, pod: &PodTemplate, settings: &Settings) -> String {
             MountEdit::Remove(_) => &mut lose,
             MountEdit::Add | MountEdit::Update(_) => &mut gain,
         };
-        if let Some(c) = pod.containers.get(m.container) {
-            if !list.contains(&c.name.as_str()) {
-                list.push(c.name.as_str());
-            }
+        let label = pod.label(m.container);
+        if !list.contains(&label) {
+            list.push(label);
         }
     }
     if !gain.is_empty() {
