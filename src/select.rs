@@ -92,7 +92,7 @@ impl Pattern {
             .map_err(|e| SelectorError {
                 problem: format!(
                     "{source:?} is not a valid regular expression ({}); allowed: a regular expression matched against the whole value, e.g. \"linkerd-.*\"",
-                    first_line(&e.to_string())
+                    reason(&e.to_string())
                 ),
             })
     }
@@ -111,11 +111,14 @@ impl PartialEq for Pattern {
 
 impl Eq for Pattern {}
 
-fn first_line(s: &str) -> &str {
-    s.lines()
+/// The regex crate's message ends with a line such as `error: unclosed group`.
+fn reason(s: &str) -> &str {
+    let last = s
+        .lines()
         .rfind(|l| !l.trim().is_empty())
         .unwrap_or(s)
-        .trim()
+        .trim();
+    last.strip_prefix("error: ").unwrap_or(last)
 }
 
 /// A Kubernetes label selector in its string form; also used for annotations.

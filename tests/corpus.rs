@@ -67,6 +67,7 @@ fn whole_corpus() {
     let settings = Settings::default();
     let (mut objects, mut templates, mut compared, mut hardened_files) = (0, 0, 0, 0);
     let mut audited = 0;
+    let mut kinds = std::collections::BTreeMap::<(String, String), usize>::new();
     let mut failures = Vec::new();
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
@@ -162,6 +163,9 @@ fn whole_corpus() {
             objects += 1;
             for found in workloads::pod_templates(item, &[]) {
                 templates += 1;
+                let (api_version, kind, _) = identity(found.object);
+                let group = workloads::group(&api_version).to_owned();
+                *kinds.entry((group, kind)).or_insert(0) += 1;
                 let (pod, _) = template::read(found.spec);
                 if pod.automount != Automount::Off {
                     failures.push(format!("{name}: {:?} not hardened", identity(found.object)));
@@ -217,4 +221,24 @@ fn whole_corpus() {
         files.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The corpus has real examples of every family of built-in custom workloads.
+    for (group, kind) in [
+        ("argoproj.io", "Rollout"),
+        ("apps.kruise.io", "CloneSet"),
+        ("apps.kruise.io", "StatefulSet"),
+        ("apps.kruise.io", "DaemonSet"),
+        ("apps.kruise.io", "BroadcastJob"),
+        ("serving.knative.dev", "Service"),
+        ("jobset.x-k8s.io", "JobSet"),
+        ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"),
+        ("kubeflow.org", "PyTorchJob"),
+        ("ray.io", "RayJob"),
+    ] {
+        let n = kinds
+            .get(&(group.into(), kind.into()))
+            .copied()
+            .unwrap_or(0);
+        eprintln!("corpus: {n} Pod templates in {group} {kind}");
+        assert!(n > 0, "no Pod template found in {group} {kind}");
+    }
 }
