@@ -27,9 +27,10 @@ pub enum InputError {
         /// 1-based column (in bytes) of the first bad byte.
         column: usize,
     },
-    /// Not YAML.
+    /// Not YAML. The parse error is part of the message, not a separate source, so that
+    /// it is printed once.
     #[error("input is not valid YAML: {0}")]
-    Yaml(#[from] ParseError),
+    Yaml(ParseError),
     /// No document at all.
     #[error("input is empty; expected a ResourceList")]
     Empty,
@@ -66,6 +67,12 @@ pub enum InputError {
         /// 1-based column.
         column: usize,
     },
+}
+
+impl From<ParseError> for InputError {
+    fn from(err: ParseError) -> Self {
+        InputError::Yaml(err)
+    }
 }
 
 /// Why a run produced no output.

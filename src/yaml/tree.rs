@@ -6,6 +6,7 @@
 //! costs no more than its own text.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use granit_parser::{Event, Options, Parser, ScalarStyle, Span};
 
@@ -14,6 +15,14 @@ use granit_parser::{Event, Options, Parser, ScalarStyle, Span};
 /// Real manifests nest a few dozen levels at most; the bound keeps recursion over the
 /// tree (and the parser's own stack) small whatever the input.
 pub const MAX_DEPTH: usize = 200;
+
+/// Most nodes that the aliases of one document may stand for, were they expanded.
+///
+/// Nothing here expands aliases, but whoever reads the output may (kpt and kustomize do),
+/// so a document whose aliases stand for more than this (an alias bomb: each anchor
+/// repeating the one before several times) is refused. Real manifests that use anchors
+/// repeat a few env lists or labels, hundreds of nodes at most.
+pub const MAX_ALIAS_EXPANSION: u64 = 100_000;
 
 /// A parse failure, with the 1-based line and column where the parser stopped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -179,6 +188,8 @@ pub fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
     let mut events = Events {
         parser: Parser::new_from_str_with_options(text, options),
         text,
+        sizes: HashMap::new(),
+        aliased: 0,
     };
     let mut docs = Vec::new();
     loop {
@@ -187,7 +198,8 @@ pub fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
             Event::StreamStart | Event::DocumentEnd => {}
             Event::DocumentStart(..) => {
                 let (event, span) = events.next()?;
-                let root = events.node(event, span, 0)?;
+                events.aliased = 0;
+                let (root, _) = events.node(event, span, 0)?;
                 docs.push(Document { root });
             }
             Event::StreamEnd => return Ok(docs),
@@ -199,6 +211,10 @@ pub fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
 struct Events<'a> {
     parser: Parser<'a, granit_parser::StrInput<'a>>,
     text: &'a str,
+    /// How many nodes each anchored node stands for, aliases expanded.
+    sizes: HashMap<usize, u64>,
+    /// How many nodes the current document's aliases stand for.
+    aliased: u64,
 }
 
 impl<'a> Events<'a> {
@@ -235,7 +251,33 @@ impl<'a> Events<'a> {
         }
     }
 
-    fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<Node<'a>, ParseError> {
+    /// Builds the node that starts with `event`, and says how many nodes it stands for
+    /// with its aliases expanded.
+    fn node(
+        &mut self,
+        event: Event<'a>,
+        span: Span,
+        depth: usize,
+    ) -> Result<(Node<'a>, u64), ParseError> {
+        let (node, size) = self.unsized_node(event, span, depth)?;
+        let anchor = match node.kind {
+            Kind::Scalar { anchor, .. } | Kind::Map { anchor, .. } | Kind::Seq { anchor, .. } => {
+                anchor
+            }
+            Kind::Alias(_) => 0,
+        };
+        if anchor != 0 {
+            self.sizes.insert(anchor, size);
+        }
+        Ok((node, size))
+    }
+
+    fn unsized_node(
+        &mut self,
+        event: Event<'a>,
+        span: Span,
+        depth: usize,
+    ) -> Result<(Node<'a>, u64), ParseError> {
         if depth > MAX_DEPTH {
             return Err(ParseError {
                 line: span.start.line(),
@@ -247,28 +289,50 @@ impl<'a> Events<'a> {
         let (line, col) = (span.start.line(), span.start.col());
         let end_of = |this: &Self, s: Span| this.offset(s.end);
         match event {
-            Event::Scalar(value, style, anchor, tag) => Ok(Node {
-                start,
-                end: end_of(self, span).max(start),
-                line,
-                col,
-                kind: Kind::Scalar {
-                    value,
-                    style,
-                    tagged: tag.is_some(),
-                    anchor,
+            Event::Scalar(value, style, anchor, tag) => Ok((
+                Node {
+                    start,
+                    end: end_of(self, span).max(start),
+                    line,
+                    col,
+                    kind: Kind::Scalar {
+                        value,
+                        style,
+                        tagged: tag.is_some(),
+                        anchor,
+                    },
                 },
-            }),
-            Event::Alias(id) => Ok(Node {
-                start,
-                end: end_of(self, span).max(start),
-                line,
-                col,
-                kind: Kind::Alias(id),
-            }),
+                1,
+            )),
+            Event::Alias(id) => {
+                // An alias of an anchor still being read (one that contains itself) has
+                // no size yet: it would expand forever.
+                let size = self.sizes.get(&id).copied().unwrap_or(u64::MAX);
+                self.aliased = self.aliased.saturating_add(size);
+                if self.aliased > MAX_ALIAS_EXPANSION {
+                    return Err(ParseError {
+                        line,
+                        column: col + 1,
+                        message: format!(
+                            "the document's aliases stand for more than {MAX_ALIAS_EXPANSION} nodes (an alias bomb, or an alias inside its own anchor); refusing it"
+                        ),
+                    });
+                }
+                Ok((
+                    Node {
+                        start,
+                        end: end_of(self, span).max(start),
+                        line,
+                        col,
+                        kind: Kind::Alias(id),
+                    },
+                    size,
+                ))
+            }
             Event::SequenceStart(style, anchor, _) => {
                 let flow = style == granit_parser::StructureStyle::Flow;
                 let mut items = Vec::new();
+                let mut size: u64 = 1;
                 loop {
                     let (event, span) = self.next()?;
                     if let Event::SequenceEnd = event {
@@ -277,7 +341,7 @@ impl<'a> Events<'a> {
                         } else {
                             items.last().map_or(start, |n: &Node<'_>| n.end)
                         };
-                        return Ok(Node {
+                        let node = Node {
                             start,
                             end: end.max(start),
                             line,
@@ -287,14 +351,18 @@ impl<'a> Events<'a> {
                                 items,
                                 anchor,
                             },
-                        });
+                        };
+                        return Ok((node, size));
                     }
-                    items.push(self.node(event, span, depth + 1)?);
+                    let (item, item_size) = self.node(event, span, depth + 1)?;
+                    size = size.saturating_add(item_size);
+                    items.push(item);
                 }
             }
             Event::MappingStart(style, anchor, _) => {
                 let flow = style == granit_parser::StructureStyle::Flow;
                 let mut entries = Vec::new();
+                let mut size: u64 = 1;
                 loop {
                     let (event, span) = self.next()?;
                     if let Event::MappingEnd = event {
@@ -305,7 +373,7 @@ impl<'a> Events<'a> {
                                 .last()
                                 .map_or(start, |(k, v): &(Node<'_>, Node<'_>)| v.end.max(k.end))
                         };
-                        return Ok(Node {
+                        let node = Node {
                             start,
                             end: end.max(start),
                             line,
@@ -315,11 +383,13 @@ impl<'a> Events<'a> {
                                 entries,
                                 anchor,
                             },
-                        });
+                        };
+                        return Ok((node, size));
                     }
-                    let key = self.node(event, span, depth + 1)?;
+                    let (key, key_size) = self.node(event, span, depth + 1)?;
                     let (event, span) = self.next()?;
-                    let mut value = self.node(event, span, depth + 1)?;
+                    let (mut value, value_size) = self.node(event, span, depth + 1)?;
+                    size = size.saturating_add(key_size).saturating_add(value_size);
                     if value.is_null() && value.start == value.end {
                         // An empty value is reported at the end of its key; move it past
                         // the `:` so that the entry's span covers all of its text.
@@ -389,6 +459,20 @@ mod tests {
     fn deep_nesting_is_refused_not_overflowed() {
         let text = "[".repeat(100_000);
         assert!(parse(&text).is_err());
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_with_their_position() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{err}");
+        assert!(err.line > 1, "{err}");
+        // A few aliases of a small anchor are fine.
+        assert!(parse("env: &env [{name: A, value: b}]\nother: *env\nmore: *env\n").is_ok());
     }
 
     #[test]
