@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+use granit_parser::ScalarStyle;
+use harden_sa_token::yaml::tree::{Kind, Node};
+
 /// `../shared` beside the repository, if it is there.
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
@@ -68,4 +71,78 @@ pub fn empty_resource_list_with(config: &str) -> String {
     let mut text = format!("{RESOURCE_LIST_HEAD}items: []\n");
     push_function_config(&mut text, config);
     text
+}
+
+/// A scalar as the tests compare it: value, style, and its text when on one line
+/// (multi-line text is re-indented by the wrapping, its value is not).
+#[derive(Debug, PartialEq)]
+pub struct Scalar {
+    pub value: String,
+    pub style: ScalarStyle,
+    pub text: Option<String>,
+    pub automount: bool,
+}
+
+/// Whether `node` is an entry the function owns and may rewrite or remove: its token
+/// volume or a mount of it (named `kube-api-access`).
+fn owned(node: &Node<'_>) -> bool {
+    node.get_str("name") == Some("kube-api-access")
+}
+
+/// Every scalar under `node`, in document order, but those of entries the function owns
+/// (its token volume and mounts, and a `volumes` or `volumeMounts` list of nothing else,
+/// which comes and goes with them).
+pub fn scalars(text: &str, node: &Node<'_>, key: Option<&str>, out: &mut Vec<Scalar>) {
+    match &node.kind {
+        Kind::Scalar { value, style, .. } => {
+            let raw = &text[node.start..node.end];
+            out.push(Scalar {
+                value: value.to_string(),
+                style: *style,
+                text: (!raw.contains('\n')).then(|| raw.to_owned()),
+                automount: key == Some("automountServiceAccountToken"),
+            });
+        }
+        Kind::Map { .. } if owned(node) => {}
+        Kind::Map { entries, .. } => {
+            for (k, v) in entries {
+                let ours = matches!(k.as_str(), Some("volumes" | "volumeMounts"))
+                    && v.items().is_some_and(|i| i.iter().all(owned));
+                if ours {
+                    continue;
+                }
+                scalars(text, k, None, out);
+                scalars(text, v, k.as_str(), out);
+            }
+        }
+        Kind::Seq { items, .. } => items.iter().for_each(|i| scalars(text, i, None, out)),
+        Kind::Alias(_) => {}
+    }
+}
+
+/// apiVersion, kind and name of an object.
+pub fn identity(item: &Node<'_>) -> (String, String, String) {
+    let get = |n: &Node<'_>, k: &str| n.get_str(k).unwrap_or_default().to_owned();
+    let name = item
+        .get("metadata")
+        .map(|m| get(m, "name"))
+        .unwrap_or_default();
+    (get(item, "apiVersion"), get(item, "kind"), name)
+}
+
+/// Whether every scalar of `want` is in `got`, in order, with its text and style; only
+/// an `automountServiceAccountToken` may have become `false`. Returns the first one lost.
+pub fn lost_scalar<'w>(want: &'w [Scalar], got: &[Scalar]) -> Option<&'w Scalar> {
+    let mut rest = got.iter();
+    for s in want {
+        if rest.any(|g| g == s) {
+            continue;
+        }
+        if s.automount && s.value != "false" {
+            rest = got.iter();
+            continue;
+        }
+        return Some(s);
+    }
+    None
 }
