@@ -1,0 +1,39 @@
+//! Any text as the functionConfig of a ResourceList with one Deployment: the config
+//! reader must never panic, and a config it accepts must give output that parses.
+#![no_main]
+
+use harden_sa_token::yaml::tree;
+use libfuzzer_sys::fuzz_target;
+
+const ITEMS: &str = "apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: web, namespace: shop, labels: {app: web}}
+  spec:
+    template:
+      spec:
+        containers:
+        - name: web
+          image: web
+        initContainers:
+        - name: init
+          image: init
+functionConfig:
+";
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(config) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut input = String::from(ITEMS);
+    for line in config.lines() {
+        input.push_str("  ");
+        input.push_str(line);
+        input.push('\n');
+    }
+    if let Ok(out) = harden_sa_token::run(input.as_bytes()) {
+        tree::parse(&out.text).expect("the output parses");
+    }
+});

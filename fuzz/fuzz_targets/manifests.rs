@@ -1,0 +1,39 @@
+//! Any text as a stream of manifests (seeded from ../shared/corpus), each document made
+//! an item of a ResourceList: the editor must never panic, the output must parse, and a
+//! second run on a clean output must change nothing.
+#![no_main]
+
+use harden_sa_token::{Severity, yaml::tree};
+use libfuzzer_sys::fuzz_target;
+
+fn resource_list(stream: &str) -> String {
+    let mut text = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
+    for doc in stream.split("\n---") {
+        for (i, line) in doc.lines().enumerate() {
+            text.push_str(if i == 0 { "- " } else { "  " });
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(stream) = std::str::from_utf8(data) else {
+        return;
+    };
+    let input = resource_list(stream);
+    let Ok(out) = harden_sa_token::run(input.as_bytes()) else {
+        return;
+    };
+    tree::parse(&out.text).expect("the output parses");
+    if out.results.iter().any(|r| r.severity == Severity::Error) {
+        return;
+    }
+    let again = harden_sa_token::run(out.text.as_bytes()).expect("the output is read again");
+    assert!(
+        again.results.iter().all(|r| r.severity != Severity::Info),
+        "a second run changed something: {:?}",
+        again.results
+    );
+});
