@@ -10,7 +10,8 @@ use anyhow::Context;
 use clap::Parser;
 use harden_sa_token::protocol::{self, Call, ConfigFile};
 
-const AFTER_HELP: &str = "\
+const AFTER_HELP: &str = concat!(
+    "\
 Protocol (decided from the arguments and stdin; no flag needed):
   harden-sa-token CONFIG_FILE   kustomize legacy exec plugin: config from CONFIG_FILE,
                                 a YAML stream on stdin (empty stdin gives empty output)
@@ -26,7 +27,9 @@ Examples:
   kpt fn eval ./pkg --exec harden-sa-token
   kpt fn eval ./pkg --exec harden-sa-token -- expirationSeconds=7200 excludeContainers=linkerd-proxy
   kpt fn eval ./pkg --exec harden-sa-token --fn-config harden.yaml
-  kpt fn eval ./pkg --image localhost/harden-sa-token:0.1.0
+  kpt fn eval ./pkg --image localhost/harden-sa-token:",
+    env!("CARGO_PKG_VERSION"),
+    "
 
   # kpt fn render: a Kptfile pipeline step (mode: audit makes it a validator)
   #   pipeline:
@@ -58,7 +61,8 @@ Examples:
   harden-sa-token --schema
 
 Exit status: 0 when every resource was handled; 1 when a result has severity error or
-the input or config could not be read (then stdout is empty); 2 for usage errors.";
+the input or config could not be read (then stdout is empty); 2 for usage errors."
+);
 
 /// Replace the implicit service-account token mount of every Pod template with an
 /// explicit projected volume, mounted read-only only where it was mounted before.
