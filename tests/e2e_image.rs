@@ -148,8 +148,8 @@ fn podman_run(conf: &Path, image: &str, option: &str, stdin: &[u8]) -> Output {
 }
 
 #[test]
-fn kpt_fn_eval_runs_the_image_with_podman() {
-    const TEST: &str = "kpt_fn_eval_image";
+fn kpt_runs_the_image_with_podman() {
+    const TEST: &str = "kpt_image";
     let Some((image, conf)) = image(TEST) else {
         return;
     };
@@ -157,23 +157,16 @@ fn kpt_fn_eval_runs_the_image_with_podman() {
         return common::skip(TEST, "`kpt version` does not run (kpt not on PATH)");
     }
     let tmp = TempDir::new(TEST);
-    let kpt = |dir: &str, args: &[&str]| {
+    let kpt = |args: &[&str]| {
         let out = output(
             Command::new("kpt")
-                .args(["fn", "eval", dir])
                 .args(args)
                 .current_dir(&tmp.0)
                 .env("KPT_FN_RUNTIME", "podman")
                 .env("CONTAINERS_CONF", &conf),
         );
-        succeeded(out, "kpt fn eval");
+        succeeded(out, &format!("kpt {}", args.join(" ")));
     };
-    for dir in ["image", "exec"] {
-        copy_dir(&repo_path("examples/package"), &tmp.join(dir));
-    }
-    // KPT_FN_RUNTIME=podman kpt fn eval DIR --image IMAGE, against --exec of the binary.
-    kpt("image", &["--image", &image]);
-    kpt("exec", &["--exec", BIN]);
     let files = |dir: &str| -> Vec<(OsString, Vec<u8>)> {
         let mut files: Vec<_> = fs::read_dir(tmp.join(dir))
             .expect("read package")
@@ -188,13 +181,51 @@ fn kpt_fn_eval_runs_the_image_with_podman() {
         files.sort();
         files
     };
+
+    // KPT_FN_RUNTIME=podman kpt fn eval DIR --image IMAGE, against --exec of the binary.
+    for dir in ["image", "exec"] {
+        copy_dir(&repo_path("examples/package"), &tmp.join(dir));
+    }
+    kpt(&["fn", "eval", "image", "--image", &image]);
+    kpt(&["fn", "eval", "exec", "--exec", BIN]);
     let hardened = files("image");
     assert_eq!(hardened, files("exec"));
-    let text: String = hardened
-        .iter()
-        .map(|(_, t)| String::from_utf8_lossy(t).into_owned())
-        .collect();
-    assert!(text.contains("automountServiceAccountToken: false"));
+    assert!(
+        hardened.iter().any(
+            |(_, t)| String::from_utf8_lossy(t).contains("automountServiceAccountToken: false")
+        )
+    );
+
+    // kpt fn render with `image:` in place of `exec:` in the Kptfile: no --allow-exec.
+    for dir in ["render-image", "render-exec"] {
+        copy_dir(
+            &repo_path("examples/integrations/kpt-render"),
+            &tmp.join(dir),
+        );
+    }
+    let kptfile = tmp.join("render-image/Kptfile");
+    let text = fs::read_to_string(&kptfile).expect("read Kptfile");
+    assert!(text.contains("  - exec: harden-sa-token\n"));
+    fs::write(
+        &kptfile,
+        text.replace(
+            "  - exec: harden-sa-token\n",
+            &format!("  - image: {image}\n"),
+        ),
+    )
+    .expect("write Kptfile");
+    kpt(&["fn", "render", "render-image"]);
+    fs::copy(BIN, tmp.join("harden-sa-token")).expect("copy binary");
+    let kptfile = tmp.join("render-exec/Kptfile");
+    let text = fs::read_to_string(&kptfile).expect("read Kptfile");
+    fs::write(
+        &kptfile,
+        text.replace("exec: harden-sa-token", "exec: ./harden-sa-token"),
+    )
+    .expect("write Kptfile");
+    kpt(&["fn", "render", "render-exec", "--allow-exec"]);
+    let deployment = |dir: &str| fs::read(tmp.join(dir).join("deployment.yaml")).expect("read");
+    assert_eq!(deployment("render-image"), deployment("render-exec"));
 }
 
 #[test]

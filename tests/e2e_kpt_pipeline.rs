@@ -245,3 +245,40 @@ fn kpt_fn_eval_takes_fn_config_and_key_values() {
         assert_eq!(after, expected(&before, config), "{how}");
     }
 }
+
+#[test]
+fn kpt_fn_source_pipe_sink() {
+    const TEST: &str = "kpt_fn_source_pipe_sink";
+    if !have_kpt(TEST) {
+        return;
+    }
+    let tmp = TempDir::new("kpt-pipe");
+    copy_dir(&repo_path("examples/package"), &tmp.join("my-package"));
+    kpt_ok(&tmp.0, &["fn", "eval", "my-package", "--exec", "cat"]);
+    copy_dir(&tmp.join("my-package"), &tmp.join("by-eval"));
+    // kpt fn source my-package | harden-sa-token | kpt fn sink hardened
+    let out = output(
+        Command::new("bash")
+            .args([
+                "-c",
+                "set -o pipefail; kpt fn source my-package | harden-sa-token | kpt fn sink hardened",
+            ])
+            .current_dir(&tmp.0)
+            .env("PATH", path_with_bin()),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    kpt_ok(
+        &tmp.0,
+        &["fn", "eval", "by-eval", "--exec", "harden-sa-token"],
+    );
+    // kpt fn source reads only the KRM files (no README.md).
+    let yaml = |dir: &str| -> BTreeMap<String, String> {
+        files(&tmp.join(dir))
+            .into_iter()
+            .filter(|(name, _)| name.ends_with(".yaml"))
+            .collect()
+    };
+    let piped = yaml("hardened");
+    assert_ne!(piped, yaml("my-package"));
+    assert_eq!(piped, yaml("by-eval"));
+}
