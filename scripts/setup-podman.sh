@@ -15,6 +15,6 @@ if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "setup-podman: installing podman, buildah and runc from apt" >&2
 export DEBIAN_FRONTEND=noninteractive
-if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends podman buildah runc; } >&2; then
+if ! { apt-get update -qq && apt-get install -y -qq podman buildah runc; } >&2; then
   echo "setup-podman: apt-get could not install podman; the image tests will be skipped" >&2
 fi
