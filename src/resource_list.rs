@@ -4,13 +4,14 @@
 
 use serde_json::Value;
 
+use crate::compose::{self, Refused};
 use crate::config::{self, ConfigError};
 use crate::harden::{self, ItemOutcome};
-use crate::results::{FnResult, Severity};
+use crate::results::FnResult;
 use crate::template::NewValues;
-use crate::yaml::edit::{Editor, Edits};
-use crate::yaml::tree::{self, Node, ParseError};
-use crate::yaml::verify::{self, Mismatch};
+use crate::yaml::edit::Editor;
+use crate::yaml::tree::{self, Document, Node, ParseError};
+use crate::yaml::verify::Mismatch;
 use crate::yaml::{self as yml};
 
 /// The apiVersions of ResourceList this function reads.
@@ -85,8 +86,8 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The edited text did not check out; nothing was written (a bug: please report it).
-    #[error("refusing to write output that does not match the intended edits: {0}")]
-    Verify(String),
+    #[error(transparent)]
+    Verify(#[from] Refused),
 }
 
 /// A finished run.
@@ -122,7 +123,13 @@ pub fn is_resource_list(root: &Node<'_>) -> bool {
 pub fn run(input: &[u8]) -> Result<Output, Error> {
     let text = utf8(input)?;
     let docs = tree::parse(text).map_err(InputError::from)?;
-    let root = match docs.as_slice() {
+    run_documents(text, &docs)
+}
+
+/// Runs the function over a ResourceList already parsed: `docs` are the documents of
+/// `text`, and there must be exactly one.
+pub fn run_documents(text: &str, docs: &[Document<'_>]) -> Result<Output, Error> {
+    let root = match docs {
         [] => return Err(InputError::Empty.into()),
         [doc] => &doc.root,
         many => return Err(InputError::ManyDocuments(many.len()).into()),
@@ -167,60 +174,21 @@ pub fn run(input: &[u8]) -> Result<Output, Error> {
         .iter()
         .map(|item| harden::harden_object(text, root, item, &settings, &new))
         .collect();
-    let output = match compose(text, root, &outcomes) {
-        Ok(output) => output,
-        Err(_) => {
-            // Find the objects whose edits do not check out, leave them unchanged with an
-            // error, and try once more; a second failure writes nothing.
-            for outcome in outcomes.iter_mut().filter(|o| !o.edits.is_empty()) {
-                if let Err(err) = check(text, root, &outcome.edits) {
-                    outcome.edits = Edits::default();
-                    if let Some(first) = outcome.results.first().cloned() {
-                        outcome.results = vec![FnResult {
-                            severity: Severity::Error,
-                            message: format!("internal error, resource left unchanged: {err}"),
-                            ..first
-                        }];
-                    }
-                }
-            }
-            compose(text, root, &outcomes).map_err(|e| Error::Verify(e.to_string()))?
-        }
-    };
+    let output = compose::with_fallback(text, docs, &mut outcomes, |outcomes| {
+        compose(text, docs, root, outcomes)
+    })?;
     Ok(output)
 }
 
-/// Applies `edits` alone and checks the result.
-fn check(text: &str, root: &Node<'_>, edits: &Edits) -> Result<String, Mismatch> {
-    let out = edits.apply(text).map_err(|e| Mismatch {
-        line: e.line,
-        what: e.to_string(),
-    })?;
-    let docs = tree::parse(&out).map_err(|e| Mismatch {
-        line: e.line,
-        what: format!("output does not parse: {e}"),
-    })?;
-    let [doc] = docs.as_slice() else {
-        return Err(Mismatch {
-            line: 0,
-            what: format!("output has {} documents", docs.len()),
-        });
-    };
-    verify::verify(text, root, &out, &doc.root, edits)?;
-    Ok(out)
-}
-
 /// The output text: every object's edits plus `results`, checked.
-fn compose(text: &str, root: &Node<'_>, outcomes: &[ItemOutcome]) -> Result<Output, Mismatch> {
-    let results: Vec<FnResult> = outcomes
-        .iter()
-        .flat_map(|o| o.results.iter().cloned())
-        .collect();
-    let mut edits = Edits::default();
-    // Objects' edits are independent of each other and of `results`: disjoint ranges.
-    for outcome in outcomes {
-        edits.append(outcome.edits.clone());
-    }
+fn compose(
+    text: &str,
+    docs: &[Document<'_>],
+    root: &Node<'_>,
+    outcomes: &[ItemOutcome],
+) -> Result<Output, Mismatch> {
+    let results: Vec<FnResult> = compose::results(outcomes);
+    let mut edits = compose::merged(outcomes);
     let mut editor = Editor::new(text, yml::measure_layout(text, root, root));
     let fail = |e: crate::yaml::edit::EditError| Mismatch {
         line: e.line,
@@ -234,6 +202,6 @@ fn compose(text: &str, root: &Node<'_>, outcomes: &[ItemOutcome]) -> Result<Outp
         editor.insert_entry(root, "results", &value).map_err(fail)?;
     }
     edits.append(editor.finish());
-    let text = check(text, root, &edits)?;
+    let text = compose::check(text, docs, &edits)?;
     Ok(Output { text, results })
 }

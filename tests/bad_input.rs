@@ -120,7 +120,7 @@ fn truncated() {
         &GOOD.as_bytes()[..cut],
         &["`items` must be a list", "line 1", "there is none"],
     );
-    refused("empty", b"", &["input is empty"]);
+    refused("empty", b"", &["stdin is empty"]);
 }
 
 #[test]
@@ -190,14 +190,53 @@ fn function_config_of_an_unknown_kind() {
 
 #[test]
 fn not_a_resource_list() {
+    // A Deployment alone is a plain stream, another protocol (tests/stream.rs); a
+    // ResourceList of another version, or among other documents, is an error.
     refused(
-        "a Deployment alone",
-        b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
-        &["line 1", "expected kind ResourceList"],
+        "a ResourceList of another version",
+        b"apiVersion: config.kubernetes.io/v2\nkind: ResourceList\nitems: []\n",
+        &["line 1", "config.kubernetes.io/v2"],
     );
     refused(
         "two documents",
         format!("{GOOD}---\n{GOOD}").as_bytes(),
         &["expected one ResourceList document, found 2"],
+    );
+}
+
+#[test]
+fn plain_streams_are_refused_the_same_way() {
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n";
+    let mut not_utf8 = manifest.as_bytes().to_vec();
+    not_utf8.extend([0xc3, 0x28]);
+    refused(
+        "stream: not UTF-8",
+        &not_utf8,
+        &["not UTF-8", "line 5, column 1"],
+    );
+    refused(
+        "stream: tabs",
+        format!("{manifest}spec:\n\treplicas: 1\n").as_bytes(),
+        &["line 6, column 2", "tabs"],
+    );
+    refused(
+        "stream: truncated",
+        format!("{manifest}  annotations: {{a: \"b").as_bytes(),
+        &["line 5, column"],
+    );
+    refused(
+        "stream: nesting",
+        format!("{manifest}spec: {}", "[".repeat(100_000)).as_bytes(),
+        &["line 5, column"],
+    );
+    let mut bomb = format!("{manifest}data:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        bomb.push_str(&format!("  a{i}: &a{i} [{refs}]\n"));
+    }
+    refused(
+        "stream: alias bomb",
+        bomb.as_bytes(),
+        &["alias bomb", "line 10, column"],
     );
 }

@@ -16,13 +16,13 @@ mod common;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::Path;
+use std::process::Command;
+
+use common::{TempDir, run, works};
 
 const TEST: &str = "e2e_kpt";
-const BIN: &str = env!("CARGO_BIN_EXE_harden-sa-token");
+const BIN: &str = common::BIN;
 const PACKAGE_FILES: [&str; 4] = [
     "k8s-examples-guestbook-all-in-one.yaml",
     "argocd-install.yaml",
@@ -32,63 +32,6 @@ const PACKAGE_FILES: [&str; 4] = [
 /// kpt needs two passes on some files (see the module docs); give it some slack.
 const MAX_IDENTITY_PASSES: usize = 5;
 const TOKEN_TRUE: &str = "automountServiceAccountToken: true";
-
-/// A temporary directory, removed on drop unless the test is failing (then it is kept
-/// for inspection and its path printed).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let name = format!(
-            "harden-sa-token-{TEST}-{}-{nanos}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let dir = std::env::temp_dir().join(name);
-        fs::create_dir(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!(
-                "{TEST}: package left for inspection in {}",
-                self.0.display()
-            );
-        } else if let Err(e) = fs::remove_dir_all(&self.0) {
-            eprintln!("{TEST}: could not remove {}: {e}", self.0.display());
-        }
-    }
-}
-
-/// True when `program args...` can be started and exits successfully.
-fn works(program: &str, args: &[&str]) -> bool {
-    Command::new(program)
-        .args(args)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Runs a command, panics with its stderr unless it succeeds, and returns its output.
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\n--- stderr ---\n{}\n--- stdout ---\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    out
-}
 
 /// Runs git in `dir` and returns its stdout.
 fn git(dir: &Path, args: &[&str]) -> String {
@@ -245,7 +188,7 @@ fn kpt_fn_eval_only_adds_lines_and_is_idempotent() {
         return common::skip(TEST, "none of the package files is in ../shared/corpus");
     }
 
-    let tmp = TempDir::new();
+    let tmp = TempDir::new(TEST);
     let dir = tmp.0.join("package");
     fs::create_dir(&dir).expect("create package dir");
     git(&dir, &["init", "-q"]);

@@ -1,7 +1,12 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use granit_parser::ScalarStyle;
 use harden_sa_token::yaml::tree::{Kind, Node};
@@ -145,4 +150,195 @@ pub fn lost_scalar<'w>(want: &'w [Scalar], got: &[Scalar]) -> Option<&'w Scalar>
         return Some(s);
     }
     None
+}
+
+/// The function binary cargo built for these tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_harden-sa-token");
+
+/// A temporary directory, removed on drop unless the test is failing (then it is kept
+/// for inspection and its path printed).
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// A new, empty directory named after `test`.
+    pub fn new(test: &str) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = format!(
+            "harden-sa-token-{test}-{}-{nanos}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = std::env::temp_dir().join(name);
+        fs::create_dir(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        Self(dir)
+    }
+
+    /// A path inside the directory.
+    pub fn join(&self, path: impl AsRef<Path>) -> PathBuf {
+        self.0.join(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("left for inspection: {}", self.0.display());
+        } else if let Err(e) = fs::remove_dir_all(&self.0) {
+            eprintln!("could not remove {}: {e}", self.0.display());
+        }
+    }
+}
+
+/// True when `program args...` can be started and exits successfully.
+pub fn works(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs a command, panics with its stderr unless it succeeds, and returns its output.
+pub fn run(cmd: &mut Command) -> Output {
+    let out = output(cmd);
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n--- stderr ---\n{}\n--- stdout ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    out
+}
+
+/// Runs a command whatever its exit status (stdin closed unless the command says
+/// otherwise), panicking only when it cannot be started.
+pub fn output(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"))
+}
+
+/// Runs `cmd` with `stdin` as its standard input.
+pub fn output_with_stdin(cmd: &mut Command, stdin: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let input = stdin.to_vec();
+    // Written from another thread so that a large input cannot deadlock against a
+    // child that fills its stdout before reading all of stdin.
+    let writer = std::thread::spawn(move || {
+        // A child that exits early closes the pipe; its exit status tells why.
+        let _ = pipe.write_all(&input);
+    });
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait for {cmd:?}: {e}"));
+    writer.join().expect("stdin writer");
+    out
+}
+
+/// `PATH` with the directory of the function binary first, so that `harden-sa-token`
+/// resolves to it as it would for a user who installed it.
+pub fn path_with_bin() -> std::ffi::OsString {
+    let dir = Path::new(BIN).parent().expect("binary has a directory");
+    let mut dirs = vec![dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).expect("PATH joins")
+}
+
+/// Copies the files of `from` (recursively) into `to`, which is created.
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+    for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+        let path = entry.expect("dir entry").path();
+        let target = to.join(path.file_name().expect("file name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            fs::copy(&path, &target).unwrap_or_else(|e| panic!("copy {}: {e}", path.display()));
+        }
+    }
+}
+
+/// A file of the repository, by path from its root.
+pub fn repo_file(path: &str) -> String {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    fs::read_to_string(&full).unwrap_or_else(|e| panic!("read {}: {e}", full.display()))
+}
+
+/// A path of the repository, from its root.
+pub fn repo_path(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Runs the function binary on `stdin` with `args`.
+pub fn harden(args: &[&str], stdin: &[u8]) -> Output {
+    output_with_stdin(Command::new(BIN).args(args), stdin)
+}
+
+/// stdout as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Whether every line of `input` is in `output` in the same order, the way a pure
+/// insertion of lines leaves it; `replaced` lines of the input may stand changed.
+pub fn lines_kept_in_order(
+    input: &str,
+    output: &str,
+    replaced: &[(&str, &str)],
+) -> Result<(), String> {
+    let mut out = output.split('\n').enumerate();
+    for (n, line) in input.split('\n').enumerate() {
+        let want = replaced
+            .iter()
+            .find(|(from, _)| line.trim() == *from)
+            .map_or(line.to_owned(), |(from, to)| line.replacen(from, to, 1));
+        if !out.any(|(_, l)| l == line || l == want) {
+            return Err(format!(
+                "input line {} {line:?} is missing or out of order",
+                n + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Where kustomize looks for the legacy exec plugin of the typed config's apiVersion
+/// and kind, under `$KUSTOMIZE_PLUGIN_HOME`.
+pub const KUSTOMIZE_PLUGIN_PATH: &str =
+    "fn.harden-sa-token.dev/v1alpha1/hardenserviceaccounttoken/HardenServiceAccountToken";
+
+/// `install -D harden-sa-token $home/<plugin path>`, as the README says.
+pub fn install_kustomize_plugin(home: &Path) {
+    let plugin = home.join(KUSTOMIZE_PLUGIN_PATH);
+    fs::create_dir_all(plugin.parent().expect("plugin dir")).expect("create plugin dir");
+    fs::copy(BIN, &plugin).expect("install the plugin");
+}
+
+/// Writes an executable shell script `name` into `dir` (created) and returns `PATH` with
+/// `dir` first, then `rest`.
+pub fn shim(dir: &Path, name: &str, script: &str, rest: &std::ffi::OsStr) -> std::ffi::OsString {
+    use std::os::unix::fs::PermissionsExt;
+    fs::create_dir_all(dir).expect("create shim dir");
+    let path = dir.join(name);
+    fs::write(&path, script).expect("write shim");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod shim");
+    let mut dirs = vec![dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(rest));
+    std::env::join_paths(dirs).expect("PATH joins")
 }

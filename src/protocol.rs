@@ -1,0 +1,269 @@
+//! Which protocol a call speaks, decided from its arguments and its input, with no flag
+//! (the rule is in the README and `--help`):
+//!
+//! 1. A positional `CONFIG_FILE` argument: kustomize's legacy exec plugin. The config is
+//!    that file; stdin is a plain stream (empty for a kustomization without resources).
+//! 2. Otherwise, stdin holding a document of kind `ResourceList` with an apiVersion of
+//!    group `config.kubernetes.io`: the KRM protocol (kpt, kustomize KRM functions). It
+//!    must then be exactly one `v1` or `v1beta1` ResourceList, which carries its own
+//!    `functionConfig`, so `--config` with it is a usage error rather than a guess at
+//!    which config wins.
+//! 3. Otherwise: a plain YAML stream, with the config of `--config FILE` or the
+//!    defaults. Empty stdin is an error here: an upstream step that failed without a
+//!    word would otherwise turn into an empty, "successful" render (Helm 4 rejects empty
+//!    post-renderer output, Argo CD would prune every resource).
+//!
+//! Input is parsed once; this module hands the documents to [`resource_list`] or
+//! [`stream`] and returns what stderr should say about the run.
+
+use crate::compose::Refused;
+use crate::config::Settings;
+use crate::resource_list::{self, InputError, Output};
+use crate::results::{FnResult, Severity};
+use crate::stream::{self, ConfigFileError};
+use crate::yaml::tree::{self, Node};
+
+/// A config file named on the command line, already read.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigFile<'a> {
+    /// How the file was named, for messages.
+    pub origin: &'a str,
+    /// Its bytes.
+    pub bytes: &'a [u8],
+}
+
+/// How the function was called.
+#[derive(Debug, Clone, Copy)]
+pub enum Call<'a> {
+    /// No config on the command line: the input decides.
+    Plain,
+    /// `--config FILE`: a plain stream with that config.
+    WithConfig(ConfigFile<'a>),
+    /// `PLUGIN CONFIG_FILE`: kustomize's legacy exec plugin.
+    KustomizePlugin(ConfigFile<'a>),
+}
+
+/// The protocol a run spoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// A KRM ResourceList in and out.
+    ResourceList,
+    /// A plain YAML stream in and out.
+    Stream,
+    /// A plain YAML stream, as kustomize's legacy exec plugin.
+    KustomizePlugin,
+}
+
+/// Why a call produced no output.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input is not UTF-8 or not YAML.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// A ResourceList that could not be run.
+    #[error(transparent)]
+    ResourceList(#[from] resource_list::Error),
+    /// Nothing on stdin in plain stream mode.
+    #[error(
+        "stdin is empty; expected a YAML stream of Kubernetes objects or a ResourceList (an empty result would be taken for a successful render)"
+    )]
+    EmptyStream,
+    /// A config file that cannot be used.
+    #[error("config file {origin}: {source}")]
+    ConfigFile {
+        /// How the file was named.
+        origin: String,
+        /// What is wrong with it.
+        #[source]
+        source: ConfigFileError,
+    },
+    /// A config file given together with a ResourceList, which has its own.
+    #[error(
+        "stdin is a ResourceList, which carries its own functionConfig; drop the config file {origin} or send a plain YAML stream"
+    )]
+    ConfigWithResourceList {
+        /// How the file was named.
+        origin: String,
+    },
+    /// The edited stream did not check out; nothing was written.
+    #[error(transparent)]
+    Verify(#[from] Refused),
+}
+
+impl Error {
+    /// Whether the command line, rather than the input, is at fault.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::ConfigWithResourceList { .. })
+    }
+}
+
+/// A finished call.
+#[derive(Debug)]
+pub struct Run {
+    /// The protocol it spoke.
+    pub protocol: Protocol,
+    /// What goes to stdout, and the results.
+    pub output: Output,
+    /// Documents in the input.
+    pub documents: usize,
+}
+
+impl Run {
+    /// The lines for stderr: the warnings and errors the way kpt prints results, and for
+    /// a plain stream (whose output has no room for results) a one-line summary.
+    pub fn report(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .output
+            .results
+            .iter()
+            .filter(|r| r.severity != Severity::Info)
+            .map(FnResult::to_string)
+            .collect();
+        if self.protocol != Protocol::ResourceList {
+            lines.push(stream::summary(self.documents, &self.output.results));
+        }
+        lines
+    }
+
+    /// 1 when a result is an error, else 0.
+    pub fn exit_code(&self) -> u8 {
+        crate::results::exit_code(&self.output.results)
+    }
+}
+
+/// Whether a document claims to be a ResourceList: any apiVersion of its group counts,
+/// so that an unsupported version is refused rather than passed through as a stream.
+fn claims_resource_list(root: &Node<'_>) -> bool {
+    root.get_str("kind") == Some("ResourceList")
+        && root
+            .get_str("apiVersion")
+            .is_some_and(|v| v.starts_with("config.kubernetes.io/"))
+}
+
+/// Runs the function on `input` as `call` says.
+pub fn run(input: &[u8], call: Call<'_>) -> Result<Run, Error> {
+    let (config, protocol) = match call {
+        Call::Plain => (None, Protocol::Stream),
+        Call::WithConfig(file) => (Some(file), Protocol::Stream),
+        Call::KustomizePlugin(file) => (Some(file), Protocol::KustomizePlugin),
+    };
+    // A bad config is reported whatever the input, so that an empty build does not
+    // hide it until the first resource arrives.
+    let settings = match config {
+        Some(file) => stream::read_config(file.bytes).map_err(|source| Error::ConfigFile {
+            origin: file.origin.to_owned(),
+            source,
+        })?,
+        None => Settings::default(),
+    };
+    let text = resource_list::utf8(input)?;
+    let docs = tree::parse(text).map_err(InputError::from)?;
+    if docs.iter().any(|d| claims_resource_list(&d.root)) {
+        if let Some(file) = config {
+            return Err(Error::ConfigWithResourceList {
+                origin: file.origin.to_owned(),
+            });
+        }
+        return Ok(Run {
+            protocol: Protocol::ResourceList,
+            output: resource_list::run_documents(text, &docs)?,
+            documents: docs.len(),
+        });
+    }
+    if protocol == Protocol::Stream && text.trim().is_empty() {
+        return Err(Error::EmptyStream);
+    }
+    Ok(Run {
+        protocol,
+        output: stream::run(text, &docs, &settings)?,
+        documents: docs.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";
+    const RESOURCE_LIST: &str =
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n";
+    const CONFIG: ConfigFile<'static> = ConfigFile {
+        origin: "c.yaml",
+        bytes: b"apiVersion: v1\nkind: ConfigMap\ndata:\n  expirationSeconds: \"7200\"\n",
+    };
+
+    #[test]
+    fn the_input_and_arguments_decide_the_protocol() {
+        let protocol = |input: &str, call| run(input.as_bytes(), call).map(|r| r.protocol);
+        assert_eq!(
+            protocol(RESOURCE_LIST, Call::Plain).unwrap(),
+            Protocol::ResourceList
+        );
+        assert_eq!(
+            protocol(
+                r#"{"apiVersion": "config.kubernetes.io/v1beta1", "kind": "ResourceList", "items": []}"#,
+                Call::Plain
+            )
+            .unwrap(),
+            Protocol::ResourceList
+        );
+        assert_eq!(protocol(POD, Call::Plain).unwrap(), Protocol::Stream);
+        assert_eq!(
+            protocol(POD, Call::WithConfig(CONFIG)).unwrap(),
+            Protocol::Stream
+        );
+        assert_eq!(
+            protocol(POD, Call::KustomizePlugin(CONFIG)).unwrap(),
+            Protocol::KustomizePlugin
+        );
+    }
+
+    #[test]
+    fn a_config_file_applies_to_streams() {
+        let run = run(POD.as_bytes(), Call::WithConfig(CONFIG)).unwrap();
+        assert!(run.output.text.contains("expirationSeconds: 7200"));
+        assert_eq!(
+            run.report(),
+            ["harden-sa-token: 1 document, 1 resource changed, 0 warnings, 0 errors"]
+        );
+    }
+
+    #[test]
+    fn edge_cases_are_decided_not_guessed() {
+        // A config file and a ResourceList: two configs, refused as a usage error.
+        let err = run(RESOURCE_LIST.as_bytes(), Call::WithConfig(CONFIG)).unwrap_err();
+        assert!(err.is_usage(), "{err}");
+        let err = run(RESOURCE_LIST.as_bytes(), Call::KustomizePlugin(CONFIG)).unwrap_err();
+        assert!(err.is_usage(), "{err}");
+        // A ResourceList among other documents, or of an unknown version, is refused.
+        let err = run(format!("{POD}---\n{RESOURCE_LIST}").as_bytes(), Call::Plain).unwrap_err();
+        assert!(err.to_string().contains("found 2 documents"), "{err}");
+        let err = run(RESOURCE_LIST.replace("/v1", "/v2").as_bytes(), Call::Plain).unwrap_err();
+        assert!(
+            err.to_string().contains("expected kind ResourceList"),
+            "{err}"
+        );
+        // Empty stdin: an error for a pipe, an empty build for kustomize.
+        for empty in ["", "\n  \n"] {
+            let err = run(empty.as_bytes(), Call::Plain).unwrap_err();
+            assert!(matches!(err, Error::EmptyStream), "{err}");
+            let err = run(empty.as_bytes(), Call::WithConfig(CONFIG)).unwrap_err();
+            assert!(matches!(err, Error::EmptyStream), "{err}");
+            let ok = run(empty.as_bytes(), Call::KustomizePlugin(CONFIG)).unwrap();
+            assert_eq!(ok.output.text, empty);
+        }
+        // Comments alone are not empty: they come back as they were.
+        let ok = run(b"# nothing rendered\n", Call::Plain).unwrap();
+        assert_eq!(ok.output.text, "# nothing rendered\n");
+        // A bad config file is reported even when there is nothing to harden.
+        let bad = ConfigFile {
+            origin: "bad.yaml",
+            bytes: b"kind: Secret\n",
+        };
+        let err = run(b"", Call::KustomizePlugin(bad)).unwrap_err();
+        assert!(
+            err.to_string().starts_with("config file bad.yaml: "),
+            "{err}"
+        );
+    }
+}

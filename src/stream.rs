@@ -1,0 +1,189 @@
+//! The plain YAML stream protocol: a multi-document stream in, the same stream out with
+//! the edits, as Helm post-renderers, `kustomize build | ...`, Argo CD
+//! config-management plugins and kustomize's legacy exec plugins expect.
+//!
+//! Each document's root is an object and is hardened like a ResourceList item (a
+//! `v1 List` through its items). Every document comes out in its place; `---`
+//! separators, `...` ends, comments before, between and after documents, and empty
+//! documents are bytes outside the edits, so they are copied as they were. Results are
+//! not part of the output: the caller prints [`summary`] and the findings on stderr.
+
+use crate::compose::{self, Refused};
+use crate::config::{self, ConfigError, Settings};
+use crate::harden::{self, ItemOutcome};
+use crate::resource_list::{self, InputError, Output};
+use crate::results::{FnResult, Severity};
+use crate::template::NewValues;
+use crate::yaml::tree::{self, Document, Kind, ParseError};
+
+/// A config file (`--config FILE`, or a kustomize plugin's config) that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigFileError {
+    /// Not UTF-8.
+    #[error(transparent)]
+    NotUtf8(InputError),
+    /// Not YAML.
+    #[error("not valid YAML: {0}")]
+    Yaml(#[from] ParseError),
+    /// More than one document: which one is meant would be a guess.
+    #[error("expected one functionConfig document, found {0} documents")]
+    ManyDocuments(usize),
+    /// A functionConfig the function does not accept.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// Reads a config file: one document, a `HardenServiceAccountToken` or a `v1`
+/// ConfigMap, exactly as a ResourceList's `functionConfig`. A file with no document at
+/// all means the defaults, as a missing `functionConfig` does.
+pub fn read_config(bytes: &[u8]) -> Result<Settings, ConfigFileError> {
+    let text = resource_list::utf8(bytes).map_err(ConfigFileError::NotUtf8)?;
+    let docs = tree::parse(text)?;
+    match docs.as_slice() {
+        [] => Ok(Settings::default()),
+        [doc] => Ok(config::from_node(Some(&doc.root))?),
+        many => Err(ConfigFileError::ManyDocuments(many.len())),
+    }
+}
+
+/// Hardens every document of `text` (whose documents are `docs`) with `settings`.
+///
+/// Documents that are not objects (a scalar, a list) pass through with a warning;
+/// empty ones pass through silently, as a stream's stray `---` is common.
+pub fn run(text: &str, docs: &[Document<'_>], settings: &Settings) -> Result<Output, Refused> {
+    let new = NewValues::new(settings);
+    let mut outcomes: Vec<ItemOutcome> = docs
+        .iter()
+        .enumerate()
+        .map(|(index, doc)| match &doc.root.kind {
+            Kind::Map { .. } => harden::harden_object(text, &doc.root, &doc.root, settings, &new),
+            _ if doc.root.is_null() => ItemOutcome::default(),
+            _ => ItemOutcome {
+                results: vec![FnResult::general(
+                    Severity::Warning,
+                    format!(
+                        "document {} (line {}) is not an object; passed through unchanged",
+                        index + 1,
+                        doc.root.line
+                    ),
+                )],
+                ..ItemOutcome::default()
+            },
+        })
+        .collect();
+    let text = compose::with_fallback(text, docs, &mut outcomes, |outcomes| {
+        compose::check(text, docs, &compose::merged(outcomes))
+    })?;
+    Ok(Output {
+        text,
+        results: compose::results(&outcomes),
+    })
+}
+
+/// One line for a person: how many documents went through, how many resources
+/// changed, and how many warnings and errors there are (printed above it).
+pub fn summary(documents: usize, results: &[FnResult]) -> String {
+    let count = |severity| results.iter().filter(|r| r.severity == severity).count();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "harden-sa-token: {}, {} changed, {}, {}",
+        plural(documents, "document", "documents"),
+        plural(count(Severity::Info), "resource", "resources"),
+        plural(count(Severity::Warning), "warning", "warnings"),
+        plural(count(Severity::Error), "error", "errors"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn harden(text: &str) -> Output {
+        let docs = tree::parse(text).unwrap();
+        run(text, &docs, &Settings::default()).unwrap()
+    }
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";
+
+    #[test]
+    fn bytes_between_documents_are_kept() {
+        let text = format!(
+            "# leading comment\n---\n{POD}...\n---\n# empty document\n---\n# Source: chart/x.yaml\n{POD}---\n"
+        );
+        let out = harden(&text);
+        assert_eq!(out.results.len(), 2, "{:?}", out.results);
+        let first = out.text.find("apiVersion").unwrap();
+        assert_eq!(&out.text[..first], "# leading comment\n---\n");
+        assert!(
+            out.text
+                .contains("automountServiceAccountToken: false\n...\n---\n# empty document\n---\n# Source: chart/x.yaml\napiVersion")
+        );
+        assert!(
+            out.text
+                .ends_with("automountServiceAccountToken: false\n---\n")
+        );
+        let again = harden(&out.text);
+        assert_eq!(again.text, out.text);
+        assert!(again.results.is_empty());
+    }
+
+    #[test]
+    fn documents_that_are_not_objects_pass_with_a_warning() {
+        let text = format!("- a\n- b\n---\nplain\n---\n{POD}");
+        let out = harden(&text);
+        let warnings: Vec<String> = out
+            .results
+            .iter()
+            .filter(|r| r.severity == Severity::Warning)
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "[warning] document 1 (line 1) is not an object; passed through unchanged",
+                "[warning] document 2 (line 4) is not an object; passed through unchanged"
+            ]
+        );
+        assert!(
+            out.text
+                .starts_with("- a\n- b\n---\nplain\n---\napiVersion: v1\n")
+        );
+    }
+
+    #[test]
+    fn config_files_are_one_document() {
+        assert_eq!(read_config(b"").unwrap(), Settings::default());
+        assert_eq!(read_config(b"# nothing\n").unwrap(), Settings::default());
+        let s =
+            read_config(b"apiVersion: v1\nkind: ConfigMap\ndata:\n  expirationSeconds: \"7200\"\n")
+                .unwrap();
+        assert_eq!(s.expiration_seconds, 7200);
+        assert_eq!(
+            read_config(b"a: 1\n---\nb: 2\n").unwrap_err(),
+            ConfigFileError::ManyDocuments(2)
+        );
+        assert!(matches!(
+            read_config(b"kind: Secret\n"),
+            Err(ConfigFileError::Config(ConfigError::UnknownKind { .. }))
+        ));
+        assert!(matches!(
+            read_config(b"a: [\n"),
+            Err(ConfigFileError::Yaml(_))
+        ));
+        assert!(matches!(
+            read_config(b"a: \xff\n"),
+            Err(ConfigFileError::NotUtf8(_))
+        ));
+    }
+
+    #[test]
+    fn summary_counts_by_severity() {
+        let info = FnResult::general(Severity::Info, "x".into());
+        let warning = FnResult::general(Severity::Warning, "y".into());
+        assert_eq!(
+            summary(1, &[info.clone(), info, warning]),
+            "harden-sa-token: 1 document, 2 resources changed, 1 warning, 0 errors"
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! Self-description: `--help` shows the protocol rule and a real example per
+//! integration, `--version` the crate version, `--schema` the committed JSON Schema,
+//! and `metadata.yaml` agrees with the crate and the Makefile. Usage errors exit 2.
+
+mod common;
+
+use common::{harden, repo_file, repo_path, stderr, stdout};
+use harden_sa_token::yaml::tree::{Node, parse};
+
+#[test]
+fn help_names_every_integration_and_the_protocol_rule() {
+    let out = harden(&["--help"], b"");
+    assert!(out.status.success());
+    let help = stdout(&out);
+    for needle in [
+        // the rule
+        "harden-sa-token CONFIG_FILE",
+        "stdin is a ResourceList",
+        "empty stdin is an error",
+        "usage error",
+        // one example per integration
+        "kpt fn eval ./pkg --exec harden-sa-token",
+        "-- expirationSeconds=7200",
+        "--fn-config harden.yaml",
+        "--image localhost/harden-sa-token:",
+        "kpt fn render ./pkg --allow-exec",
+        "kustomize build --enable-alpha-plugins --enable-exec",
+        "fn.harden-sa-token.dev/v1alpha1/hardenserviceaccounttoken/HardenServiceAccountToken",
+        "kubectl kustomize --enable-alpha-plugins",
+        "--post-renderer harden-sa-token",
+        "examples/integrations/helm-plugin",
+        "examples/integrations/argocd-cmp/plugin.yaml",
+        "| harden-sa-token --config",
+        "harden-sa-token --schema",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
+    }
+    for path in [
+        "examples/integrations/helm-plugin",
+        "examples/integrations/argocd-cmp/plugin.yaml",
+    ] {
+        assert!(
+            repo_path(path).exists(),
+            "--help names {path}, which is missing"
+        );
+    }
+    let image = format!("localhost/harden-sa-token:{}", env!("CARGO_PKG_VERSION"));
+    assert!(help.contains(&image), "--help should name {image}");
+}
+
+#[test]
+fn version_and_schema() {
+    let out = harden(&["--version"], b"");
+    assert_eq!(
+        stdout(&out),
+        format!("harden-sa-token {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let out = harden(&["--schema"], b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), repo_file("function-config/schema.json"));
+}
+
+#[test]
+fn usage_errors_exit_2_with_nothing_on_stdout() {
+    let resource_list = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n";
+    let config = repo_path("function-config/examples/typed.yaml");
+    let config = config.to_str().expect("UTF-8 path");
+    for (args, stdin, why) in [
+        (vec!["--config", config], &resource_list[..], "ResourceList"),
+        (vec![config], &resource_list[..], "ResourceList"),
+        (vec![config, "extra"], &b"a: 1\n"[..], "unexpected argument"),
+        (
+            vec!["--config", config, config],
+            &b"a: 1\n"[..],
+            "cannot be used",
+        ),
+        (
+            vec!["--no-such-flag"],
+            &b"a: 1\n"[..],
+            "unexpected argument",
+        ),
+    ] {
+        let out = harden(&args, stdin);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
+    }
+}
+
+fn scalar<'a>(node: &'a Node<'_>, key: &str) -> &'a str {
+    node.get_str(key)
+        .unwrap_or_else(|| panic!("metadata.yaml: no scalar {key}"))
+}
+
+fn list<'a>(node: &'a Node<'_>, key: &str) -> Vec<&'a str> {
+    node.get(key)
+        .and_then(Node::items)
+        .unwrap_or_else(|| panic!("metadata.yaml: no list {key}"))
+        .iter()
+        .filter_map(Node::as_str)
+        .collect()
+}
+
+#[test]
+fn metadata_yaml_is_catalog_style_and_agrees_with_the_build() {
+    let text = repo_file("metadata.yaml");
+    let docs = parse(&text).expect("metadata.yaml parses");
+    let [doc] = docs.as_slice() else {
+        panic!("metadata.yaml has {} documents", docs.len())
+    };
+    let root = &doc.root;
+    let makefile = repo_file("Makefile");
+    let image = scalar(root, "image");
+    assert!(
+        makefile.contains(&format!("IMAGE ?= {image}:")),
+        "metadata.yaml image {image} is not the Makefile's IMAGE"
+    );
+    assert_eq!(list(root, "tags"), ["mutator", "validator"]);
+    assert_eq!(scalar(root, "license"), env!("CARGO_PKG_LICENSE"));
+    assert!(!scalar(root, "description").is_empty());
+    for package in list(root, "examplePackageURLs") {
+        assert!(
+            repo_path(package).is_dir(),
+            "example package {package} is missing"
+        );
+    }
+}
