@@ -15,7 +15,7 @@ ENGINE ?= $(shell if command -v podman >/dev/null 2>&1; then echo podman; \
 export CONTAINERS_CONF ?= $(CURDIR)/scripts/containers.conf
 E2E_TESTS := e2e_kpt e2e_kpt_pipeline e2e_kustomize e2e_image
 
-.PHONY: build static image e2e-setup test e2e lint demo schema clean
+.PHONY: build static image e2e-setup validators-setup test e2e fuzz lint demo schema clean
 
 build:
 	$(CARGO) build --release --locked
@@ -40,14 +40,33 @@ e2e-setup:
 	@scripts/setup-podman.sh
 	@if command -v podman >/dev/null 2>&1; then $(MAKE) --no-print-directory image ENGINE=podman; fi
 
-## test: unit, golden, corpus, stream and end-to-end (kpt, kustomize, podman) tests;
-## REQUIRE_E2E=1 makes a missing tool fatal.
-test: e2e-setup
+## validators-setup: checkov and kubernetes-validate in .venv/ (from PyPI when missing).
+validators-setup:
+	@scripts/setup-validators.sh
+
+## test: unit, golden, corpus, property, stream, validator and end-to-end (kpt,
+## kustomize, podman) tests; REQUIRE_E2E=1 makes a missing tool fatal.
+test: e2e-setup validators-setup
 	HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) test --locked --all-targets
 
 ## e2e: the end-to-end tests alone.
 e2e: e2e-setup
 	HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) test --locked $(addprefix --test ,$(E2E_TESTS))
+
+## fuzz: cargo-fuzz on each target for FUZZ_SECONDS (default 300) each, seeded from
+## ../shared/corpus and function-config/examples; installs cargo-fuzz when missing.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := resource_list manifests config
+fuzz:
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install --locked cargo-fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/corpus/$$t; \
+		case $$t in config) seeds=function-config/examples;; *) seeds=../shared/corpus;; esac; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s, seeds from $$seeds"; \
+		(cd fuzz && $(CARGO) fuzz run --sanitizer none $$t corpus/$$t ../$$seeds -- \
+			-max_total_time=$(FUZZ_SECONDS) -max_len=262144 -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1); \
+	done
 
 ## lint: formatting and clippy, warnings are errors.
 lint:
