@@ -57,6 +57,10 @@ Examples:
   kubectl kustomize ./app | harden-sa-token > hardened.yaml
   harden-sa-token --config harden.yaml < rendered.yaml > hardened.yaml
 
+  # A CI gate: audit mode changes nothing and exits 1 while something is not hardened
+  kpt fn eval ./pkg --exec harden-sa-token -- mode=audit
+  kubectl kustomize ./app | harden-sa-token --config audit.yaml > /dev/null
+
   # The functionConfig's JSON Schema
   harden-sa-token --schema
 
