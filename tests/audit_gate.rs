@@ -4,10 +4,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_harden-sa-token");
+use std::process::Output;
 
 const ITEMS: &str = "apiVersion: config.kubernetes.io/v1
 kind: ResourceList
@@ -24,19 +21,7 @@ items:
 ";
 
 fn run(input: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the function");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("wait for the function")
+    common::harden(&[], input.as_bytes())
 }
 
 fn with_mode(items: &str, mode: &str) -> String {
