@@ -240,3 +240,19 @@ fn plain_streams_are_refused_the_same_way() {
         &["alias bomb", "line 10, column"],
     );
 }
+
+#[test]
+fn duplicate_keys() {
+    // Found by fuzzing: with two `volumeMounts` keys, the function edited the first one
+    // and a second run edited again. Kubernetes refuses duplicate keys too.
+    refused(
+        "duplicate keys",
+        format!("{HEAD}items:\n- apiVersion: v1\n  kind: Pod\n  spec:\n    containers:\n    - volumeMounts:\n      volumeMounts:\n").as_bytes(),
+        &["duplicate key \"volumeMounts\"", "line 9, column 7", "first at line 8"],
+    );
+    refused(
+        "stream: duplicate keys",
+        b"apiVersion: v1\nkind: Pod\nmetadata: {name: a, name: b}\n",
+        &["duplicate key \"name\"", "line 3, column 21"],
+    );
+}

@@ -362,6 +362,7 @@ impl<'a> Events<'a> {
             Event::MappingStart(style, anchor, _) => {
                 let flow = style == granit_parser::StructureStyle::Flow;
                 let mut entries = Vec::new();
+                let mut seen = HashMap::new();
                 let mut size: u64 = 1;
                 loop {
                     let (event, span) = self.next()?;
@@ -400,11 +401,54 @@ impl<'a> Events<'a> {
                             value.end = value.start;
                         }
                     }
+                    check_unique(&entries, &key, &mut seen)?;
                     entries.push((key, value));
                 }
             }
             other => Err(self.unexpected(&other, span)),
         }
+    }
+}
+
+/// Mappings with more entries than this look up keys in a map rather than a scan.
+const SCAN_KEYS: usize = 16;
+
+/// Refuses a key that the mapping already has. YAML forbids it and Kubernetes' reader
+/// fails on it ("key already set in map"), and a reader that took the first entry (as
+/// [`Node::get`] does) would not see what the cluster sees. `seen` maps key values to
+/// the lines of their entries once the mapping is large.
+fn check_unique<'a>(
+    entries: &[(Node<'a>, Node<'a>)],
+    key: &Node<'a>,
+    seen: &mut HashMap<Cow<'a, str>, usize>,
+) -> Result<(), ParseError> {
+    let Kind::Scalar { value, .. } = &key.kind else {
+        return Ok(());
+    };
+    let first = if entries.len() < SCAN_KEYS {
+        entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(value))
+            .map(|(k, _)| k.line)
+    } else {
+        if entries.len() == SCAN_KEYS {
+            for (k, _) in entries {
+                if let Kind::Scalar { value, .. } = &k.kind {
+                    seen.entry(value.clone()).or_insert(k.line);
+                }
+            }
+        }
+        seen.insert(value.clone(), key.line)
+    };
+    match first {
+        Some(line) => Err(ParseError {
+            line: key.line,
+            column: key.col + 1,
+            message: format!(
+                "duplicate key {value:?} (first at line {line}); YAML and Kubernetes refuse duplicate keys"
+            ),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -473,6 +517,26 @@ mod tests {
         assert!(err.line > 1, "{err}");
         // A few aliases of a small anchor are fine.
         assert!(parse("env: &env [{name: A, value: b}]\nother: *env\nmore: *env\n").is_ok());
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_in_small_and_large_mappings() {
+        // Found by fuzzing (manifests target): the first `volumeMounts` was edited, the
+        // second stayed, and a second run edited again.
+        let err = parse("spec:\n  containers:\n  -\n      volumeMounts:\n      volumeMounts:\n")
+            .unwrap_err();
+        assert_eq!((err.line, err.column), (5, 7), "{err}");
+        assert!(
+            err.message
+                .contains("duplicate key \"volumeMounts\" (first at line 4)")
+        );
+        let mut big: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        assert!(parse(&big).is_ok());
+        big.push_str("'k7': again\n");
+        let err = parse(&big).unwrap_err();
+        assert_eq!(err.line, 41, "{err}");
+        assert!(err.message.contains("first at line 8"), "{err}");
+        assert!(parse("{a: 1, b: 2}\n---\n{a: 1}\n").is_ok());
     }
 
     #[test]
