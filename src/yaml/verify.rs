@@ -10,7 +10,7 @@
 use granit_parser::ScalarStyle;
 use serde_json::Value;
 
-use super::edit::{Edits, Op, node_id};
+use super::edit::{Combined, Op};
 use super::tree::{self, Aliases, Document, Ev, Kind, MAX_DEPTH, Node, ParseError, Pos, Reader};
 
 /// Where the edited text differs from what the edits promised.
@@ -45,7 +45,7 @@ pub fn verify(
     old_text: &str,
     old_docs: &[Document<'_>],
     out_text: &str,
-    edits: &Edits,
+    edits: &Combined<'_>,
 ) -> Result<(), Mismatch> {
     let mut checker = Checker {
         old_text,
@@ -97,7 +97,7 @@ impl Out<'_> {
 struct Checker<'x> {
     old_text: &'x str,
     out_text: &'x str,
-    edits: &'x Edits,
+    edits: &'x Combined<'x>,
     reader: Reader<'x>,
     /// An event read ahead to see whether a collection ends.
     peeked: Option<(Ev<'x>, Pos)>,
@@ -213,12 +213,7 @@ impl<'x> Checker<'x> {
     /// Checks the output node that comes next against `old` and its ops; returns how
     /// many nodes it stands for.
     fn old(&mut self, old: &Node<'_>, depth: usize) -> Result<u64, Mismatch> {
-        let ops = self
-            .edits
-            .ops()
-            .get(&node_id(old))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let ops = self.edits.ops(old);
         if let Some(op) = ops.iter().rev().find_map(|op| match op {
             Op::Replace(v) => Some(v),
             _ => None,
@@ -337,7 +332,7 @@ impl<'x> Checker<'x> {
     fn edited_map(
         &mut self,
         entries: &[(Node<'_>, Node<'_>)],
-        ops: &[Op],
+        ops: &[&Op],
         out: &Out<'_>,
         depth: usize,
     ) -> Result<u64, Mismatch> {
@@ -387,7 +382,7 @@ impl<'x> Checker<'x> {
     fn edited_seq(
         &mut self,
         items: &[Node<'_>],
-        ops: &[Op],
+        ops: &[&Op],
         out: &Out<'_>,
         depth: usize,
     ) -> Result<u64, Mismatch> {
@@ -517,10 +512,11 @@ impl<'x> Checker<'x> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::edit::Editor;
+    use crate::yaml::edit::{Editor, Edits};
     use crate::yaml::render::Layout;
     use crate::yaml::tree::parse;
     use serde_json::json;
+    use std::sync::Arc;
 
     const TEXT: &str = "a: 1.10\nb:\n- x\nc: {d: 'yes'}\n";
 
@@ -529,19 +525,21 @@ mod tests {
         let mut editor = Editor::new(text, Layout::default());
         let root = &docs[0].root;
         editor
-            .append_item(root.get("b").unwrap(), &json!({"k": "v"}))
+            .append_item(root.get("b").unwrap(), Arc::new(json!({"k": "v"})))
             .unwrap();
         editor
-            .insert_entry(root.get("c").unwrap(), "e", &json!(false))
+            .insert_entry(root.get("c").unwrap(), "e", Arc::new(json!(false)))
             .unwrap();
-        editor.insert_entry(root, "f", &json!([1])).unwrap();
+        editor
+            .insert_entry(root, "f", Arc::new(json!([1])))
+            .unwrap();
         let edits = editor.finish();
         (docs, edits)
     }
 
     fn check(out: &str) -> Result<(), Mismatch> {
         let (docs, edits) = edits(TEXT);
-        verify(TEXT, &docs, out, &edits)
+        verify(TEXT, &docs, out, &Combined::new(&[&edits]).unwrap())
     }
 
     #[test]
@@ -611,12 +609,12 @@ mod tests {
         }
         let mut editor = Editor::new(&text, Layout::default());
         editor
-            .insert_entry(node, "b", &json!({"c": {"d": 1}}))
+            .insert_entry(node, "b", Arc::new(json!({"c": {"d": 1}})))
             .unwrap();
         let edits = editor.finish();
         let out = edits.apply(&text).unwrap();
         assert!(parse(&out).is_err());
-        let err = verify(&text, &docs, &out, &edits).unwrap_err();
+        let err = verify(&text, &docs, &out, &Combined::new(&[&edits]).unwrap()).unwrap_err();
         assert!(err.what.contains("output does not parse"), "{err}");
 
         // Aliases of an anchor that an edit makes larger.
@@ -625,12 +623,12 @@ mod tests {
         let docs = parse(&text).unwrap();
         let mut editor = Editor::new(&text, Layout::default());
         editor
-            .insert_entry(docs[0].root.get("x").unwrap(), "b", &json!(2))
+            .insert_entry(docs[0].root.get("x").unwrap(), "b", Arc::new(json!(2)))
             .unwrap();
         let edits = editor.finish();
         let out = edits.apply(&text).unwrap();
         assert!(parse(&out).is_err());
-        let err = verify(&text, &docs, &out, &edits).unwrap_err();
+        let err = verify(&text, &docs, &out, &Combined::new(&[&edits]).unwrap()).unwrap_err();
         assert!(err.what.contains("alias bomb"), "{err}");
     }
 }
