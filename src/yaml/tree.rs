@@ -64,28 +64,28 @@ pub enum Kind<'a> {
         /// Whether an explicit tag (`!!str 5`) is attached.
         tagged: bool,
         /// The anchor id defined on this node, 0 for none.
-        anchor: usize,
+        anchor: u32,
     },
     /// A mapping; keys and values in source order.
     Map {
         /// `{...}` rather than indented `key: value` lines.
         flow: bool,
         /// Key and value nodes.
-        entries: Vec<(Node<'a>, Node<'a>)>,
+        entries: Box<[(Node<'a>, Node<'a>)]>,
         /// The anchor id defined on this node, 0 for none.
-        anchor: usize,
+        anchor: u32,
     },
     /// A sequence; items in source order.
     Seq {
         /// `[...]` rather than `- item` lines.
         flow: bool,
         /// Item nodes.
-        items: Vec<Node<'a>>,
+        items: Box<[Node<'a>]>,
         /// The anchor id defined on this node, 0 for none.
-        anchor: usize,
+        anchor: u32,
     },
     /// `*name`: a reference to an anchored node, never expanded here.
-    Alias(usize),
+    Alias(u32),
 }
 
 /// One document of a stream.
@@ -184,6 +184,8 @@ pub fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
     let mut events = Events {
         reader: Reader::new(text),
         aliases: Aliases::default(),
+        items: Vec::new(),
+        entries: Vec::new(),
     };
     let mut docs = Vec::new();
     loop {
@@ -214,25 +216,25 @@ pub(crate) enum Ev<'a> {
     Scalar {
         value: Cow<'a, str>,
         style: ScalarStyle,
-        anchor: usize,
+        anchor: u32,
         tagged: bool,
     },
     SeqStart {
         flow: bool,
-        anchor: usize,
+        anchor: u32,
     },
     SeqEnd,
     MapStart {
         flow: bool,
-        anchor: usize,
+        anchor: u32,
     },
     MapEnd,
-    Alias(usize),
+    Alias(u32),
 }
 
 impl Ev<'_> {
     /// The anchor defined on the node this event starts, 0 for none.
-    pub(crate) fn anchor(&self) -> usize {
+    pub(crate) fn anchor(&self) -> u32 {
         match self {
             Ev::Scalar { anchor, .. }
             | Ev::SeqStart { anchor, .. }
@@ -299,6 +301,15 @@ impl<'a> Reader<'a> {
             line: span.start.line(),
             col: span.start.col(),
         };
+        // Anchor ids count the anchors of the stream: more than fit in 32 bits would
+        // take a text of more than 4 GiB.
+        let id = |n: usize| {
+            u32::try_from(n).map_err(|_| ParseError {
+                line: pos.line,
+                column: pos.col + 1,
+                message: "more anchors than this function counts".into(),
+            })
+        };
         let event = match event {
             Event::StreamStart => Ev::StreamStart,
             Event::StreamEnd => Ev::StreamEnd,
@@ -307,20 +318,20 @@ impl<'a> Reader<'a> {
             Event::Scalar(value, style, anchor, tag) => Ev::Scalar {
                 value,
                 style,
-                anchor,
+                anchor: id(anchor)?,
                 tagged: tag.is_some(),
             },
             Event::SequenceStart(style, anchor, _) => Ev::SeqStart {
                 flow: style == StructureStyle::Flow,
-                anchor,
+                anchor: id(anchor)?,
             },
             Event::SequenceEnd => Ev::SeqEnd,
             Event::MappingStart(style, anchor, _) => Ev::MapStart {
                 flow: style == StructureStyle::Flow,
-                anchor,
+                anchor: id(anchor)?,
             },
             Event::MappingEnd => Ev::MapEnd,
-            Event::Alias(id) => Ev::Alias(id),
+            Event::Alias(anchor) => Ev::Alias(id(anchor)?),
             // Comments, anchor names and unresolved aliases are off in the options.
             other => {
                 return Err(ParseError {
@@ -348,7 +359,7 @@ impl<'a> Reader<'a> {
 #[derive(Default)]
 pub(crate) struct Aliases {
     /// How many nodes each anchored node stands for, aliases expanded.
-    sizes: HashMap<usize, u64>,
+    sizes: HashMap<u32, u64>,
     /// How many nodes the current document's aliases stand for.
     aliased: u64,
 }
@@ -359,14 +370,14 @@ impl Aliases {
     }
 
     /// Records that the node anchored as `anchor` (0: none) stands for `size` nodes.
-    pub(crate) fn anchored(&mut self, anchor: usize, size: u64) {
+    pub(crate) fn anchored(&mut self, anchor: u32, size: u64) {
         if anchor != 0 {
             self.sizes.insert(anchor, size);
         }
     }
 
     /// Counts an alias of `anchor` at `pos`; returns how many nodes it stands for.
-    pub(crate) fn alias(&mut self, anchor: usize, pos: Pos) -> Result<u64, ParseError> {
+    pub(crate) fn alias(&mut self, anchor: u32, pos: Pos) -> Result<u64, ParseError> {
         // An alias of an anchor still being read (one that contains itself) has no size
         // yet: it would expand forever.
         let size = self.sizes.get(&anchor).copied().unwrap_or(u64::MAX);
@@ -405,6 +416,13 @@ pub(crate) fn unexpected(event: &Ev<'_>, pos: Pos) -> ParseError {
 struct Events<'a> {
     reader: Reader<'a>,
     aliases: Aliases,
+    /// The items of the sequences being read, innermost last. Each collection takes its
+    /// own children off the top when it ends, in one allocation of the exact size: most
+    /// collections are small, and a vector grown one child at a time would reserve room
+    /// for four children at least and copy them as it grows.
+    items: Vec<Node<'a>>,
+    /// The same for the entries of mappings.
+    entries: Vec<(Node<'a>, Node<'a>)>,
 }
 
 impl<'a> Events<'a> {
@@ -470,11 +488,15 @@ impl<'a> Events<'a> {
                 ))
             }
             Ev::SeqStart { flow, anchor } => {
-                let mut items = Vec::new();
+                let base = self.items.len();
                 let mut size: u64 = 1;
                 loop {
                     let (event, pos) = self.reader.next()?;
                     if let Ev::SeqEnd = event {
+                        let items = self
+                            .items
+                            .split_off(base.min(self.items.len()))
+                            .into_boxed_slice();
                         let end = if flow {
                             pos.end
                         } else {
@@ -495,15 +517,19 @@ impl<'a> Events<'a> {
                     }
                     let (item, item_size) = self.node(event, pos, depth + 1)?;
                     size = size.saturating_add(item_size);
-                    items.push(item);
+                    self.items.push(item);
                 }
             }
             Ev::MapStart { flow, anchor } => {
-                let mut entries = Vec::new();
+                let base = self.entries.len();
                 let mut size: u64 = 1;
                 loop {
                     let (event, pos) = self.reader.next()?;
                     if let Ev::MapEnd = event {
+                        let entries = self
+                            .entries
+                            .split_off(base.min(self.entries.len()))
+                            .into_boxed_slice();
                         let end = if flow {
                             pos.end
                         } else {
@@ -538,7 +564,7 @@ impl<'a> Events<'a> {
                             value.end = value.start;
                         }
                     }
-                    entries.push((key, value));
+                    self.entries.push((key, value));
                 }
             }
             other => Err(unexpected(&other, pos)),
