@@ -52,7 +52,6 @@ pub fn verify(
         out_text,
         edits,
         reader: Reader::new(out_text),
-        peeked: None,
         aliases: Aliases::default(),
     };
     checker.stream(old_docs)
@@ -94,13 +93,15 @@ impl Out<'_> {
     }
 }
 
+/// Walks the input's tree and the output's events together. Every method that checks a
+/// node is handed the node's first event, read by its parent (which needs to see it to
+/// know whether the parent ends there), and returns how many nodes the output node
+/// stands for, aliases expanded, as `tree::parse` counts them.
 struct Checker<'x> {
     old_text: &'x str,
     out_text: &'x str,
     edits: &'x Combined<'x>,
     reader: Reader<'x>,
-    /// An event read ahead to see whether a collection ends.
-    peeked: Option<(Ev<'x>, Pos)>,
     aliases: Aliases,
 }
 
@@ -112,34 +113,27 @@ impl<'x> Checker<'x> {
         })
     }
 
-    fn next_event(&mut self) -> Result<(Ev<'x>, Pos), Mismatch> {
-        match self.peeked.take() {
-            Some(pair) => Ok(pair),
-            None => Ok(self.reader.next()?),
-        }
-    }
-
-    /// Whether the next event ends a collection (and if so, consumes it).
-    fn at_end(&mut self) -> Result<bool, Mismatch> {
-        let pair = self.next_event()?;
-        if matches!(pair.0, Ev::SeqEnd | Ev::MapEnd) {
-            return Ok(true);
-        }
-        self.peeked = Some(pair);
-        Ok(false)
-    }
-
-    /// The next node of the output, at `depth`, as its first event.
-    fn next_node(&mut self, depth: usize) -> Result<Out<'x>, Mismatch> {
-        let (event, pos) = self.next_event()?;
+    /// The next child of the collection being read, at `depth`, or `None` where the
+    /// collection ends.
+    fn child(&mut self, depth: usize) -> Result<Option<Out<'x>>, Mismatch> {
+        let (event, pos) = self.reader.next()?;
         match event {
+            Ev::SeqEnd | Ev::MapEnd => return Ok(None),
             Ev::Scalar { .. } | Ev::SeqStart { .. } | Ev::MapStart { .. } | Ev::Alias(_) => {}
             other => return Err(tree::unexpected(&other, pos).into()),
         }
         if depth > MAX_DEPTH {
             return Err(tree::too_deep(pos).into());
         }
-        Ok(Out { event, pos })
+        Ok(Some(Out { event, pos }))
+    }
+
+    /// The next child, which must be there: the value after a key, a document's root.
+    fn node(&mut self, depth: usize, parent: usize) -> Result<Out<'x>, Mismatch> {
+        match self.child(depth)? {
+            Some(out) => Ok(out),
+            None => self.fail(parent, "a collection ends where a node should be"),
+        }
     }
 
     fn out_text(&self, out: &Out<'_>) -> &'x str {
@@ -152,27 +146,24 @@ impl<'x> Checker<'x> {
         self.old_text.get(old.start..old.end).unwrap_or_default()
     }
 
-    /// Reads the rest of a node whose first event is `out`, checking nothing but the
-    /// parser's limits; returns how many nodes it stands for and, for a collection, how
-    /// many children it has.
+    /// Reads the rest of `out`, checking nothing but the parser's limits; returns how
+    /// many nodes it stands for and, for a collection, how many children it has (entries
+    /// for a mapping).
     fn skip(&mut self, out: &Out<'_>, depth: usize) -> Result<(u64, usize), Mismatch> {
         let (size, children) = match &out.event {
             Ev::Alias(id) => (self.aliases.alias(*id, out.pos)?, 0),
             Ev::SeqStart { .. } | Ev::MapStart { .. } => {
+                let (mut size, mut nodes) = (1u64, 0);
+                while let Some(child) = self.child(depth + 1)? {
+                    size = size.saturating_add(self.skip(&child, depth + 1)?.0);
+                    nodes += 1;
+                }
                 let per_child = if matches!(out.event, Ev::MapStart { .. }) {
                     2
                 } else {
                     1
                 };
-                let (mut size, mut n) = (1u64, 0);
-                while !self.at_end()? {
-                    for _ in 0..per_child {
-                        let node = self.next_node(depth + 1)?;
-                        size = size.saturating_add(self.skip(&node, depth + 1)?.0);
-                    }
-                    n += 1;
-                }
-                (size, n)
+                (size, nodes / per_child)
             }
             _ => (1, 0),
         };
@@ -183,20 +174,16 @@ impl<'x> Checker<'x> {
     fn stream(&mut self, old_docs: &[Document<'_>]) -> Result<(), Mismatch> {
         let mut documents = 0;
         loop {
-            let (event, pos) = self.next_event()?;
+            let (event, pos) = self.reader.next()?;
             match event {
                 Ev::StreamStart | Ev::DocumentEnd => {}
                 Ev::DocumentStart => {
                     self.aliases.new_document();
+                    let root = self.node(0, pos.line)?;
                     match old_docs.get(documents) {
-                        Some(old) => {
-                            self.old(&old.root, 0)?;
-                        }
-                        None => {
-                            let root = self.next_node(0)?;
-                            self.skip(&root, 0)?;
-                        }
-                    }
+                        Some(old) => self.old(&old.root, root, 0)?,
+                        None => self.skip(&root, 0)?.0,
+                    };
                     documents += 1;
                 }
                 Ev::StreamEnd if documents == old_docs.len() => return Ok(()),
@@ -210,17 +197,15 @@ impl<'x> Checker<'x> {
         )
     }
 
-    /// Checks the output node that comes next against `old` and its ops; returns how
-    /// many nodes it stands for.
-    fn old(&mut self, old: &Node<'_>, depth: usize) -> Result<u64, Mismatch> {
+    /// Checks the output node `out` against `old` and its ops.
+    fn old(&mut self, old: &Node<'_>, out: Out<'x>, depth: usize) -> Result<u64, Mismatch> {
         let ops = self.edits.ops(old);
         if let Some(op) = ops.iter().rev().find_map(|op| match op {
             Op::Replace(v) => Some(v),
             _ => None,
         }) {
-            return self.new_value(op, depth);
+            return self.new_value(op, out, depth);
         }
-        let out = self.next_node(depth)?;
         if let Some(text) = ops.iter().rev().find_map(|op| match op {
             Op::ReplaceScalar(t) => Some(t),
             _ => None,
@@ -276,16 +261,17 @@ impl<'x> Checker<'x> {
                     // The common case, without the list of what is wanted.
                     let mut size: u64 = 1;
                     for (i, (k, v)) in entries.iter().enumerate() {
-                        if self.at_end()? {
+                        let Some(key) = self.child(depth + 1)? else {
                             return self.fail(
                                 out.line(),
                                 format!("mapping has {i} entries, expected {}", entries.len()),
                             );
-                        }
-                        size = size.saturating_add(self.old(k, depth + 1)?);
-                        size = size.saturating_add(self.old(v, depth + 1)?);
+                        };
+                        size = size.saturating_add(self.old(k, key, depth + 1)?);
+                        let value = self.node(depth + 1, out.line())?;
+                        size = size.saturating_add(self.old(v, value, depth + 1)?);
                     }
-                    self.end_of_map(&out, depth, entries.len())?;
+                    self.end(&out, depth, entries.len())?;
                     size
                 } else {
                     self.edited_map(entries, ops, &out, depth)?
@@ -303,15 +289,15 @@ impl<'x> Checker<'x> {
                 if ops.is_empty() {
                     let mut size: u64 = 1;
                     for (i, item) in items.iter().enumerate() {
-                        if self.at_end()? {
+                        let Some(node) = self.child(depth + 1)? else {
                             return self.fail(
                                 out.line(),
                                 format!("list has {i} items, expected {}", items.len()),
                             );
-                        }
-                        size = size.saturating_add(self.old(item, depth + 1)?);
+                        };
+                        size = size.saturating_add(self.old(item, node, depth + 1)?);
                     }
-                    self.end_of_seq(&out, depth, items.len())?;
+                    self.end(&out, depth, items.len())?;
                     size
                 } else {
                     self.edited_seq(items, ops, &out, depth)?
@@ -365,16 +351,17 @@ impl<'x> Checker<'x> {
         }
         let mut size: u64 = 1;
         for (i, (wk, wv)) in want.iter().enumerate() {
-            if self.at_end()? {
+            let Some(key) = self.child(depth + 1)? else {
                 return self.fail(
                     out.line(),
                     format!("mapping has {i} entries, expected {}", want.len()),
                 );
-            }
-            size = size.saturating_add(self.want(wk, depth + 1)?);
-            size = size.saturating_add(self.want(wv, depth + 1)?);
+            };
+            size = size.saturating_add(self.want(wk, key, depth + 1)?);
+            let value = self.node(depth + 1, out.line())?;
+            size = size.saturating_add(self.want(wv, value, depth + 1)?);
         }
-        self.end_of_map(out, depth, want.len())?;
+        self.end(out, depth, want.len())?;
         Ok(size)
     }
 
@@ -405,56 +392,51 @@ impl<'x> Checker<'x> {
             .collect();
         let mut size: u64 = 1;
         for (i, w) in want.iter().enumerate() {
-            if self.at_end()? {
+            let Some(node) = self.child(depth + 1)? else {
                 return self.fail(
                     out.line(),
                     format!("list has {i} items, expected {}", want.len()),
                 );
-            }
-            size = size.saturating_add(self.want(w, depth + 1)?);
+            };
+            size = size.saturating_add(self.want(w, node, depth + 1)?);
         }
-        self.end_of_seq(out, depth, want.len())?;
+        self.end(out, depth, want.len())?;
         Ok(size)
     }
 
-    /// The end of a mapping that should have `expected` entries, all read.
-    fn end_of_map(&mut self, out: &Out<'_>, depth: usize, expected: usize) -> Result<(), Mismatch> {
-        if self.at_end()? {
+    /// The end of the collection `out`, which should have `expected` children (entries
+    /// for a mapping), all read.
+    fn end(&mut self, out: &Out<'_>, depth: usize, expected: usize) -> Result<(), Mismatch> {
+        let Some(extra) = self.child(depth + 1)? else {
             return Ok(());
+        };
+        // Count what is left, for the message.
+        let mut nodes = 1;
+        self.skip(&extra, depth + 1)?;
+        while let Some(child) = self.child(depth + 1)? {
+            self.skip(&child, depth + 1)?;
+            nodes += 1;
         }
-        let (_, more) = self.skip(out, depth)?;
+        let (what, more) = match out.event {
+            Ev::MapStart { .. } => ("mapping has", "entries"),
+            _ => ("list has", "items"),
+        };
+        let got = expected + nodes / if more == "entries" { 2 } else { 1 };
         self.fail(
             out.line(),
-            format!(
-                "mapping has {} entries, expected {expected}",
-                expected + more
-            ),
+            format!("{what} {got} {more}, expected {expected}"),
         )
     }
 
-    /// The end of a list that should have `expected` items, all read.
-    fn end_of_seq(&mut self, out: &Out<'_>, depth: usize, expected: usize) -> Result<(), Mismatch> {
-        if self.at_end()? {
-            return Ok(());
-        }
-        let (_, more) = self.skip(out, depth)?;
-        self.fail(
-            out.line(),
-            format!("list has {} items, expected {expected}", expected + more),
-        )
-    }
-
-    fn want(&mut self, want: &Want<'_, '_>, depth: usize) -> Result<u64, Mismatch> {
+    fn want(&mut self, want: &Want<'_, '_>, out: Out<'x>, depth: usize) -> Result<u64, Mismatch> {
         match want {
-            Want::Old(n) => self.old(n, depth),
-            Want::New(v) => self.new_value(v, depth),
+            Want::Old(n) => self.old(n, out, depth),
+            Want::New(v) => self.new_value(v, out, depth),
         }
     }
 
-    /// Checks that the output node that comes next is `value`, as the renderer writes
-    /// it; returns how many nodes it stands for.
-    fn new_value(&mut self, value: &Value, depth: usize) -> Result<u64, Mismatch> {
-        let out = self.next_node(depth)?;
+    /// Checks that the output node `out` is `value`, as the renderer writes it.
+    fn new_value(&mut self, value: &Value, out: Out<'x>, depth: usize) -> Result<u64, Mismatch> {
         let differs = |out: &Out<'_>| Mismatch {
             line: out.line(),
             what: format!("expected the new value {value}"),
@@ -469,12 +451,12 @@ impl<'x> Checker<'x> {
             Value::Array(items) if matches!(out.event, Ev::SeqStart { .. }) => {
                 let mut size: u64 = 1;
                 for item in items {
-                    if self.at_end()? {
+                    let Some(node) = self.child(depth + 1)? else {
                         return Err(differs(&out));
-                    }
-                    size = size.saturating_add(self.new_value(item, depth + 1)?);
+                    };
+                    size = size.saturating_add(self.new_value(item, node, depth + 1)?);
                 }
-                if !self.at_end()? {
+                if self.child(depth + 1)?.is_some() {
                     return Err(differs(&out));
                 }
                 self.aliases.anchored(out.event.anchor(), size);
@@ -483,17 +465,17 @@ impl<'x> Checker<'x> {
             Value::Object(map) if matches!(out.event, Ev::MapStart { .. }) => {
                 let mut size: u64 = 1;
                 for (k, v) in map {
-                    if self.at_end()? {
+                    let Some(key) = self.child(depth + 1)? else {
                         return Err(differs(&out));
-                    }
-                    let key = self.next_node(depth + 1)?;
+                    };
                     if !matches!(&key.event, Ev::Scalar { value, .. } if value == k) {
                         return self.fail(key.line(), format!("expected key `{k}`"));
                     }
                     size = size.saturating_add(self.skip(&key, depth + 1)?.0);
-                    size = size.saturating_add(self.new_value(v, depth + 1)?);
+                    let node = self.node(depth + 1, out.line())?;
+                    size = size.saturating_add(self.new_value(v, node, depth + 1)?);
                 }
-                if !self.at_end()? {
+                if self.child(depth + 1)?.is_some() {
                     return Err(differs(&out));
                 }
                 self.aliases.anchored(out.event.anchor(), size);
