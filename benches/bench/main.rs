@@ -108,8 +108,8 @@ fn main() -> ExitCode {
 fn child(what: &str, file: &Path) -> Result<(), String> {
     let input = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let (secs, out) = match what {
-        "parse" => measure::time(|| measure::parse_only(&input)),
-        "function" => measure::time(|| measure::function(&input)),
+        "parse" => measure::time(|| measure::parse_only(&input).map(drop)),
+        "function" => measure::time(|| measure::function(&input).map(drop)),
         other => return Err(format!("--child {other}: expected parse or function")),
     };
     out?;
@@ -166,9 +166,12 @@ fn smoke() -> Result<(), String> {
 struct SizeRow {
     items: usize,
     bytes: u64,
+    out_bytes: u64,
     parse: f64,
+    parse_out: f64,
     function: f64,
     ratio: f64,
+    ratio_both: f64,
     binary: f64,
     peak: Option<u64>,
 }
@@ -233,35 +236,47 @@ fn bench(args: &Args) -> Result<(), String> {
         ));
         // Warm up: page cache, allocator, branch predictors.
         measure::parse_only(input)?;
-        measure::function(input)?;
-        let (mut parse, mut function, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+        let output = measure::function(input)?;
+        if items == args.sizes.iter().copied().min().unwrap_or(items) {
+            write(&out.join(format!("out-{items}.yaml")), &output)?;
+        }
+        let mut runs: [Vec<f64>; 5] = Default::default();
         for _ in 0..reps {
             let (p, r) = measure::time(|| measure::parse_only(input));
             r?;
-            let (f, r) = measure::time(|| measure::function(input));
+            let (f, r) = measure::time(|| measure::function(input).map(|o| o.len()));
             r?;
-            parse.push(p);
-            function.push(f);
-            ratio.push(f / p);
+            // The output is parsed once more by the function's own check: the second
+            // pass the design needs, measured the same way.
+            let (q, r) = measure::time(|| measure::parse_only(output.as_bytes()));
+            r?;
+            for (list, value) in runs.iter_mut().zip([p, f, q, f / p, f / (p + q)]) {
+                list.push(value);
+            }
         }
-        drop(text);
+        let out_bytes = output.len() as u64;
+        drop((text, output));
         log(&format!("{items} Deployments: the binary end to end"));
         let e2e_reps = if items > 20_000 { 2 } else { 3 };
-        let mut runs: Vec<ProcessRun> = Vec::new();
+        let mut e2e: Vec<ProcessRun> = Vec::new();
         for _ in 0..e2e_reps {
-            runs.push(measure::run_process(bin, &[], &file, time)?);
+            e2e.push(measure::run_process(bin, &[], &file, time)?);
         }
-        let mut peak = median_peak(&runs);
+        let mut peak = median_peak(&e2e);
         if time.is_none() {
             peak = child_peak(&file)?;
         }
+        let [parse, function, parse_out, ratio, ratio_both] = runs.each_ref().map(|r| median(r));
         rows.push(SizeRow {
             items,
-            bytes: std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0),
-            parse: median(&parse),
-            function: median(&function),
-            ratio: median(&ratio),
-            binary: median(&runs.iter().map(|r| r.wall).collect::<Vec<_>>()),
+            bytes: file_len(&file),
+            out_bytes,
+            parse,
+            parse_out,
+            function,
+            ratio,
+            ratio_both,
+            binary: median(&e2e.iter().map(|r| r.wall).collect::<Vec<_>>()),
             peak,
         });
     }
@@ -351,13 +366,22 @@ fn bench(args: &Args) -> Result<(), String> {
             &["--child", "function", &file_arg],
             &out.join("callgrind.function.out"),
         )?;
+        let output_arg = out
+            .join(format!("out-{items}.yaml"))
+            .to_string_lossy()
+            .into_owned();
+        let parse_output = measure::callgrind(
+            &me,
+            &["--child", "parse", &output_arg],
+            &out.join("callgrind.parse-output.out"),
+        )?;
         let empty_arg = out.join("empty.yaml").to_string_lossy().into_owned();
         let base = measure::callgrind(
             &me,
             &["--child", "parse", &empty_arg],
             &out.join("callgrind.empty.out"),
         )?;
-        Some((items, parse, function, base))
+        Some((items, parse, parse_output, function, base))
     };
 
     // The report.
@@ -365,34 +389,39 @@ fn bench(args: &Args) -> Result<(), String> {
         report,
         "## The function on ResourceLists of N Deployments\n\nIn-process: `harden_sa_token::protocol::run` on the bytes, as `main` calls it; \
 parse-only: the same bytes checked as UTF-8 and every event of `granit-parser` pulled with the \
-function's own parser options. Medians of {} runs (3 for more than 20,000 items), each ratio the \
+function's own parser options; parse-only of the output: the same on the function's output, which \
+its fail-closed check parses once more (the output is larger: every Deployment gains a projected \
+volume, mounts and a result). Medians of {} runs (3 for more than 20,000 items), each ratio the \
 median of per-run ratios. End to end: the release binary, stdin from the file, stdout discarded, \
 in a fresh process (median of 3 runs, 2 above 20,000 items); peak memory is its peak resident set.\n",
         args.reps.map_or_else(|| "5".to_owned(), |r| r.to_string())
     );
     let _ = writeln!(
         report,
-        "| items | input | function | MB/s | per item | parse-only | ratio to parse-only | binary end to end | peak memory | peak / input |"
+        "| items | input | output | function | MB/s | per item | parse-only | ratio to parse-only | parse-only of the output | ratio to both parses | binary end to end | peak memory | peak / input |"
     );
     let _ = writeln!(
         report,
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for r in &rows {
         let _ = writeln!(
             report,
-            "| {} | {} | {} | {:.1} | {:.0} µs | {} | {:.2}x | {} | {} | {} |",
+            "| {} | {} | {} | {} | {:.1} | {:.0} µs | {} | **{:.2}x** | {} | {:.2}x | {} | {} | {} |",
             thousands(r.items),
             mb(r.bytes),
+            mb(r.out_bytes),
             secs(r.function),
             r.bytes as f64 / 1e6 / r.function,
             r.per_item() * 1e6,
             secs(r.parse),
             r.ratio,
+            secs(r.parse_out),
+            r.ratio_both,
             secs(r.binary),
             r.peak.map_or("n/a".into(), mb),
             r.peak.map_or("n/a".into(), |p| format!(
-                "{:.2}x",
+                "**{:.2}x**",
                 p as f64 / r.bytes as f64
             )),
         );
@@ -454,7 +483,7 @@ in a fresh process (median of 3 runs, 2 above 20,000 items); peak memory is its 
     }
     let _ = writeln!(report);
 
-    if let Some((items, parse, function, base)) = callgrind {
+    if let Some((items, parse, parse_output, function, base)) = callgrind {
         let _ = writeln!(
             report,
             "## Instructions (callgrind, {} Deployments)\n",
@@ -465,7 +494,11 @@ in a fresh process (median of 3 runs, 2 above 20,000 items); peak memory is its 
             "Counted by `valgrind --tool=callgrind` in a child process of this bench that reads the file and makes one pass; the same whatever the load. Start-up and reading an empty file: {} instructions, subtracted below.\n",
             thousands(base as usize)
         );
-        let (p, f) = (parse.saturating_sub(base), function.saturating_sub(base));
+        let (p, q, f) = (
+            parse.saturating_sub(base),
+            parse_output.saturating_sub(base),
+            function.saturating_sub(base),
+        );
         let _ = writeln!(report, "| pass | instructions | per item | ratio |");
         let _ = writeln!(report, "|---|---:|---:|---:|");
         let _ = writeln!(
@@ -476,21 +509,31 @@ in a fresh process (median of 3 runs, 2 above 20,000 items); peak memory is its 
         );
         let _ = writeln!(
             report,
-            "| function | {} | {} | {:.2}x |\n",
+            "| parse-only of the output | {} | {} | {:.2}x |",
+            thousands(q as usize),
+            thousands(q as usize / items),
+            q as f64 / p.max(1) as f64
+        );
+        let _ = writeln!(
+            report,
+            "| function | {} | {} | {:.2}x (to both parses: {:.2}x) |\n",
             thousands(f as usize),
             thousands(f as usize / items),
-            f as f64 / p.max(1) as f64
+            f as f64 / p.max(1) as f64,
+            f as f64 / (p + q).max(1) as f64
         );
     }
 
     let _ = writeln!(report, "## Goals\n");
     let verdict = |ok: bool| if ok { "met" } else { "**NOT met**" };
     let worst_ratio = rows.iter().map(|r| r.ratio).fold(0.0, f64::max);
+    let worst_both = rows.iter().map(|r| r.ratio_both).fold(0.0, f64::max);
     let _ = writeln!(
         report,
-        "- total time at most {GOAL_PARSE_RATIO}x the parse-only pass: {} (worst {:.2}x)",
+        "- total time at most {GOAL_PARSE_RATIO}x the parse-only pass: {} (worst {:.2}x; {:.2}x the parse-only passes over the input and the output together)",
         verdict(worst_ratio <= GOAL_PARSE_RATIO),
-        worst_ratio
+        worst_ratio,
+        worst_both
     );
     let peaks: Vec<f64> = rows
         .iter()

@@ -42,14 +42,13 @@ pub fn parse_only(input: &[u8]) -> Result<usize, String> {
     Ok(events)
 }
 
-/// The function's library entry point, as `main` calls it on stdin. Returns the size of
-/// the output.
-pub fn function(input: &[u8]) -> Result<usize, String> {
+/// The function's library entry point, as `main` calls it on stdin. Returns the output.
+pub fn function(input: &[u8]) -> Result<String, String> {
     let run = protocol::run(input, Call::Plain).map_err(|e| e.to_string())?;
     if run.exit_code() != 0 {
         return Err(format!("exit code {}: {:?}", run.exit_code(), run.report()));
     }
-    Ok(run.output.text.len())
+    Ok(run.output.text)
 }
 
 /// Seconds taken by `f`.
