@@ -635,11 +635,18 @@ fn machine() -> String {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
-    let revision = std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default()
+    };
+    let mut revision = git(&["rev-parse", "--short", "HEAD"]);
+    // A figure measured on files other than the commit's must not pass for the commit's.
+    if !revision.is_empty() && !git(&["status", "--porcelain", "--untracked-files=no"]).is_empty() {
+        revision.push_str(" with uncommitted changes");
+    }
     format!(
         "Machine: {cpu}, {cores} cores, {memory}, Linux {}; {rustc}; revision {}; load average at the start: {}.",
         kernel.trim(),
