@@ -228,7 +228,10 @@ impl<'t> Editor<'t> {
         self.edits
     }
 
-    fn push(&mut self, node: &Node<'_>, at: Range<usize>, text: String, op: Op) {
+    fn push(&mut self, node: &Node<'_>, at: Range<usize>, mut text: String, op: Op) {
+        // New text is written by appending, which leaves up to half of a string's room
+        // unused; it is kept until the output is checked, beside everything else.
+        text.shrink_to_fit();
         self.edits.splices.push(Splice { at, text });
         self.edits.ops.push((node_id(node), op));
     }
