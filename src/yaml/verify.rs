@@ -349,6 +349,28 @@ impl<'x> Checker<'x> {
                 want.push((Want::New(key), Want::New(v)));
             }
         }
+        // A key inserted where the mapping keeps one of the same value would make the
+        // output invalid YAML (and Kubernetes refuses it) even though every entry is
+        // where it should be.
+        fn text_of<'w>(w: &'w Want<'_, '_>) -> Option<&'w str> {
+            match w {
+                Want::Old(n) => n.as_str(),
+                Want::New(v) => v.as_str(),
+            }
+        }
+        for key in &keys {
+            if want
+                .iter()
+                .filter(|(k, _)| text_of(k) == key.as_str())
+                .count()
+                > 1
+            {
+                return self.fail(
+                    out.line(),
+                    format!("an edit inserts the key {key}, which the mapping already has"),
+                );
+            }
+        }
         let mut size: u64 = 1;
         for (i, (wk, wv)) in want.iter().enumerate() {
             let Some(key) = self.child(depth + 1)? else {
@@ -612,5 +634,20 @@ mod tests {
         assert!(parse(&out).is_err());
         let err = verify(&text, &docs, &out, &Combined::new(&[&edits]).unwrap()).unwrap_err();
         assert!(err.what.contains("alias bomb"), "{err}");
+    }
+
+    #[test]
+    fn an_inserted_key_may_not_repeat_one_the_mapping_keeps() {
+        let text = "a: {b: 1}\n";
+        let docs = parse(text).unwrap();
+        let mut editor = Editor::new(text, Layout::default());
+        editor
+            .insert_entry(docs[0].root.get("a").unwrap(), "b", Arc::new(json!(2)))
+            .unwrap();
+        let edits = editor.finish();
+        let out = edits.apply(text).unwrap();
+        assert_eq!(out, "a: {b: 1, b: 2}\n");
+        let err = verify(text, &docs, &out, &Combined::new(&[&edits]).unwrap()).unwrap_err();
+        assert!(err.what.contains("already has"), "{err}");
     }
 }
