@@ -9,8 +9,8 @@
 
 use crate::harden::ItemOutcome;
 use crate::results::{FnResult, Severity};
-use crate::yaml::edit::Edits;
-use crate::yaml::tree::{self, Document};
+use crate::yaml::edit::{Combined, EditError, Edits};
+use crate::yaml::tree::Document;
 use crate::yaml::verify::{self, Mismatch};
 
 /// Output that did not check out even with the faulty objects left unchanged.
@@ -18,14 +18,10 @@ use crate::yaml::verify::{self, Mismatch};
 #[error("refusing to write output that does not match the intended edits: {0}")]
 pub struct Refused(#[from] pub Mismatch);
 
-/// Every object's edits, as one set. Objects' edits are independent of each other:
-/// each touches only nodes of its own object, so their byte ranges are disjoint.
-pub fn merged(outcomes: &[ItemOutcome]) -> Edits {
-    let mut edits = Edits::default();
-    for outcome in outcomes {
-        edits.append(outcome.edits.clone());
-    }
-    edits
+/// Every object's edits, in order. Objects' edits are independent of each other: each
+/// touches only nodes of its own object, so their byte ranges are disjoint.
+pub fn edits(outcomes: &[ItemOutcome]) -> Vec<&Edits> {
+    outcomes.iter().map(|o| &o.edits).collect()
 }
 
 /// The results of every object, in input order.
@@ -36,30 +32,17 @@ pub fn results(outcomes: &[ItemOutcome]) -> Vec<FnResult> {
         .collect()
 }
 
-/// Applies `edits` to `text` (whose documents are `docs`) and checks the result: it must
-/// parse into as many documents, each the input's plus exactly its edits.
-pub fn check(text: &str, docs: &[Document<'_>], edits: &Edits) -> Result<String, Mismatch> {
-    let out = edits.apply(text).map_err(|e| Mismatch {
+/// Applies the sets of `edits` to `text` (whose documents are `docs`) and checks the
+/// result: it must parse into as many documents, each the input's plus exactly its edits
+/// (checked as the output is parsed, without building its tree).
+pub fn check(text: &str, docs: &[Document<'_>], edits: &[&Edits]) -> Result<String, Mismatch> {
+    let fail = |e: EditError| Mismatch {
         line: e.line,
         what: e.to_string(),
-    })?;
-    let out_docs = tree::parse(&out).map_err(|e| Mismatch {
-        line: e.line,
-        what: format!("output does not parse: {e}"),
-    })?;
-    if out_docs.len() != docs.len() {
-        return Err(Mismatch {
-            line: 0,
-            what: format!(
-                "output has {} documents, input {}",
-                out_docs.len(),
-                docs.len()
-            ),
-        });
-    }
-    for (old, new) in docs.iter().zip(&out_docs) {
-        verify::verify(text, &old.root, &out, &new.root, edits)?;
-    }
+    };
+    let edits = Combined::new(edits).map_err(fail)?;
+    let out = edits.apply(text).map_err(fail)?;
+    verify::verify(text, docs, &out, &edits)?;
     Ok(out)
 }
 
@@ -76,7 +59,7 @@ pub fn with_fallback<T>(
         return Ok(output);
     }
     for outcome in outcomes.iter_mut().filter(|o| !o.edits.is_empty()) {
-        if let Err(err) = check(text, docs, &outcome.edits) {
+        if let Err(err) = check(text, docs, &[&outcome.edits]) {
             outcome.edits = Edits::default();
             if let Some(first) = outcome.results.first().cloned() {
                 outcome.results = vec![FnResult {

@@ -2,6 +2,8 @@
 //! ResourceList in YAML or JSON, hardens its items in place, writes `results`, and
 //! checks the output against the input before anyone sees it.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::compose::{self, Refused};
@@ -188,7 +190,7 @@ fn compose(
     outcomes: &[ItemOutcome],
 ) -> Result<Output, Mismatch> {
     let results: Vec<FnResult> = compose::results(outcomes);
-    let mut edits = compose::merged(outcomes);
+    let mut edits = compose::edits(outcomes);
     let mut editor = Editor::new(text, yml::measure_layout(text, root, root));
     let fail = |e: crate::yaml::edit::EditError| Mismatch {
         line: e.line,
@@ -199,9 +201,12 @@ fn compose(
     }
     if !results.is_empty() {
         let value = serde_json::to_value(&results).unwrap_or(Value::Null);
-        editor.insert_entry(root, "results", &value).map_err(fail)?;
+        editor
+            .insert_entry(root, "results", Arc::new(value))
+            .map_err(fail)?;
     }
-    edits.append(editor.finish());
+    let own = editor.finish();
+    edits.push(&own);
     let text = compose::check(text, docs, &edits)?;
     Ok(Output { text, results })
 }

@@ -72,7 +72,7 @@ pub fn run(text: &str, docs: &[Document<'_>], settings: &Settings) -> Result<Out
         })
         .collect();
     let text = compose::with_fallback(text, docs, &mut outcomes, |outcomes| {
-        compose::check(text, docs, &compose::merged(outcomes))
+        compose::check(text, docs, &compose::edits(outcomes))
     })?;
     Ok(Output {
         text,

@@ -1,6 +1,8 @@
 //! One Pod template in YAML: reads what the decision needs from a PodSpec node, and
 //! turns the decision's [`Plan`] into edits of that node's text.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use crate::config::Settings;
@@ -18,19 +20,19 @@ pub struct TemplateNodes<'n, 'a> {
     containers: Vec<&'n Node<'a>>,
 }
 
-/// New values, made once per run from the settings.
+/// New values, made once per run from the settings and shared by every edit.
 #[derive(Debug, Clone)]
 pub struct NewValues {
-    volume: Value,
-    mount: Value,
+    volume: Arc<Value>,
+    mount: Arc<Value>,
 }
 
 impl NewValues {
     /// The token volume and its mount as the settings ask.
     pub fn new(settings: &Settings) -> Self {
         NewValues {
-            volume: serde_json::to_value(settings.volume()).unwrap_or(Value::Null),
-            mount: serde_json::to_value(settings.mount()).unwrap_or(Value::Null),
+            volume: Arc::new(serde_json::to_value(settings.volume()).unwrap_or(Value::Null)),
+            mount: Arc::new(serde_json::to_value(settings.mount()).unwrap_or(Value::Null)),
         }
     }
 }
@@ -145,7 +147,7 @@ pub fn apply(
             match change {
                 MountEdit::Add => add_to_list(editor, container, "volumeMounts", &new.mount)?,
                 MountEdit::Update(i) => {
-                    editor.replace(node_at(items, *i, container)?, &new.mount)?
+                    editor.replace(node_at(items, *i, container)?, Arc::clone(&new.mount))?
                 }
                 MountEdit::Remove(_) => {}
             }
@@ -161,7 +163,9 @@ pub fn apply(
     match plan.volume {
         VolumeChange::Keep => {}
         VolumeChange::Add => add_to_list(editor, nodes.spec, "volumes", &new.volume)?,
-        VolumeChange::Update(i) => editor.replace(node_at(items, i, nodes.spec)?, &new.volume)?,
+        VolumeChange::Update(i) => {
+            editor.replace(node_at(items, i, nodes.spec)?, Arc::clone(&new.volume))?
+        }
         VolumeChange::Remove(i) => match volumes {
             Some((index, _)) if items.len() == 1 => editor.remove_entry(nodes.spec, index)?,
             Some((_, seq)) => editor.remove_item(seq, i)?,
@@ -181,10 +185,10 @@ pub fn disable_automount(editor: &mut Editor<'_>, map: &Node<'_>) -> Result<(), 
     match map.entry(KEY) {
         Some((index, n)) if n.is_null() => {
             editor.remove_entry(map, index)?;
-            editor.insert_entry(map, KEY, &json!(false))
+            editor.insert_entry(map, KEY, Arc::new(json!(false)))
         }
         Some((_, n)) => editor.replace_scalar(n, "false"),
-        None => editor.insert_entry(map, KEY, &json!(false)),
+        None => editor.insert_entry(map, KEY, Arc::new(json!(false))),
     }
 }
 
@@ -206,19 +210,19 @@ fn add_to_list(
     editor: &mut Editor<'_>,
     map: &Node<'_>,
     key: &str,
-    value: &Value,
+    value: &Arc<Value>,
 ) -> Result<(), EditError> {
     match map.entry(key) {
-        Some((_, seq)) if seq.items().is_some() => editor.append_item(seq, value),
+        Some((_, seq)) if seq.items().is_some() => editor.append_item(seq, Arc::clone(value)),
         Some((index, n)) if n.is_null() => {
             editor.remove_entry(map, index)?;
-            editor.insert_entry(map, key, &json!([value]))
+            editor.insert_entry(map, key, Arc::new(Value::Array(vec![Value::clone(value)])))
         }
         Some((_, n)) => Err(EditError {
             line: n.line,
             column: n.col + 1,
             what: format!("`{key}`: not a list"),
         }),
-        None => editor.insert_entry(map, key, &json!([value])),
+        None => editor.insert_entry(map, key, Arc::new(Value::Array(vec![Value::clone(value)]))),
     }
 }

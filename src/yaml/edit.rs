@@ -6,7 +6,9 @@
 //! can check the output against the input plus exactly these changes.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -36,18 +38,20 @@ impl EditError {
 }
 
 /// What an edit means for the node it changes; the verifier's view of the edit.
+///
+/// New values are shared, not copied: every Pod template gets the same token volume.
 #[derive(Debug, Clone)]
 pub enum Op {
     /// A scalar's text becomes this text.
     ReplaceScalar(String),
     /// The node becomes this value.
-    Replace(Value),
+    Replace(Arc<Value>),
     /// A new entry goes after the mapping's last entry.
-    InsertEntry(String, Value),
+    InsertEntry(String, Arc<Value>),
     /// The mapping's entry at this index is removed.
     RemoveEntry(usize),
     /// A new item goes after the sequence's last item.
-    AppendItem(Value),
+    AppendItem(Arc<Value>),
     /// The sequence's item at this index is removed.
     RemoveItem(usize),
 }
@@ -68,11 +72,43 @@ pub fn node_id(node: &Node<'_>) -> NodeId {
     std::ptr::from_ref(node) as usize
 }
 
-/// A set of edits to one text, applied all at once.
+/// Hashes a [`NodeId`] with one multiplication: the keys are addresses, distinct and
+/// not chosen by the input, so a keyed hash would buy nothing.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64((self.0 << 8) | u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // Addresses are aligned, so their low bits are zero: fold the high half of the
+        // product, where the multiplication mixes every bit, into the low half.
+        let h = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 32);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// Maps keyed by [`NodeId`].
+pub type IdMap<V> = HashMap<NodeId, V, BuildHasherDefault<IdHasher>>;
+
+/// A set of edits to one text (one object's, usually), applied all at once.
 #[derive(Debug, Default, Clone)]
 pub struct Edits {
     splices: Vec<Splice>,
-    ops: HashMap<NodeId, Vec<Op>>,
+    /// Each op with the node it changes, in the order they were made.
+    ops: Vec<(NodeId, Op)>,
 }
 
 impl Edits {
@@ -81,23 +117,72 @@ impl Edits {
         self.splices.is_empty()
     }
 
-    /// Adds all of `other`'s edits after this set's own.
-    pub fn append(&mut self, other: Edits) {
-        self.splices.extend(other.splices);
-        for (id, ops) in other.ops {
-            self.ops.entry(id).or_default().extend(ops);
+    /// The text with every splice applied. Splices at the same position keep the order
+    /// they were made in.
+    pub fn apply(&self, text: &str) -> Result<String, EditError> {
+        Combined::new(&[self])?.apply(text)
+    }
+}
+
+/// Several sets of edits to one text, borrowed and applied together. Objects' edits are
+/// independent of each other: each touches only nodes of its own object, so their byte
+/// ranges are disjoint, and two sets that both change one node are refused.
+#[derive(Debug)]
+pub struct Combined<'e> {
+    /// Every splice, in the order of the sets and, within a set, made.
+    splices: Vec<&'e Splice>,
+    /// Every op, grouped by node.
+    ops: Vec<&'e Op>,
+    /// Where each node's ops are in `ops`.
+    index: IdMap<Range<usize>>,
+}
+
+impl<'e> Combined<'e> {
+    /// The edits of every set of `sets`, in order.
+    pub fn new(sets: &[&'e Edits]) -> Result<Self, EditError> {
+        let splices = sets.iter().flat_map(|e| &e.splices).collect();
+        let mut all: Vec<(NodeId, usize, &Op)> = sets
+            .iter()
+            .enumerate()
+            .flat_map(|(set, e)| e.ops.iter().map(move |(id, op)| (*id, set, op)))
+            .collect();
+        // Stable: each node's ops stay in the order they were made.
+        all.sort_by_key(|(id, set, _)| (*id, *set));
+        let mut index = IdMap::default();
+        index.reserve(all.len());
+        let mut start = 0;
+        for group in all.chunk_by(|a, b| a.0 == b.0) {
+            if let (Some(first), Some(last)) = (group.first(), group.last()) {
+                if first.1 != last.1 {
+                    return Err(EditError {
+                        line: 0,
+                        column: 0,
+                        what: "two objects' edits change the same node".into(),
+                    });
+                }
+                index.insert(first.0, start..start + group.len());
+            }
+            start += group.len();
         }
+        Ok(Combined {
+            splices,
+            ops: all.into_iter().map(|(_, _, op)| op).collect(),
+            index,
+        })
     }
 
-    /// The ops recorded for each node.
-    pub fn ops(&self) -> &HashMap<NodeId, Vec<Op>> {
-        &self.ops
+    /// The ops recorded for `node`, in the order they were made.
+    pub fn ops(&self, node: &Node<'_>) -> &[&'e Op] {
+        self.index
+            .get(&node_id(node))
+            .and_then(|r| self.ops.get(r.clone()))
+            .unwrap_or_default()
     }
 
     /// The text with every splice applied. Splices at the same position keep the order
     /// they were made in.
     pub fn apply(&self, text: &str) -> Result<String, EditError> {
-        let mut order: Vec<&Splice> = self.splices.iter().collect();
+        let mut order: Vec<&Splice> = self.splices.clone();
         order.sort_by_key(|s| (s.at.start, s.at.end));
         let extra: usize = order.iter().map(|s| s.text.len()).sum();
         let mut out = String::with_capacity(text.len() + extra);
@@ -143,9 +228,12 @@ impl<'t> Editor<'t> {
         self.edits
     }
 
-    fn push(&mut self, node: &Node<'_>, at: Range<usize>, text: String, op: Op) {
+    fn push(&mut self, node: &Node<'_>, at: Range<usize>, mut text: String, op: Op) {
+        // New text is written by appending, which leaves up to half of a string's room
+        // unused; it is kept until the output is checked, beside everything else.
+        text.shrink_to_fit();
         self.edits.splices.push(Splice { at, text });
-        self.edits.ops.entry(node_id(node)).or_default().push(op);
+        self.edits.ops.push((node_id(node), op));
     }
 
     /// Replaces a scalar's text.
@@ -163,19 +251,19 @@ impl<'t> Editor<'t> {
     }
 
     /// Replaces a mapping or sequence node, in place, by `value`.
-    pub fn replace(&mut self, node: &Node<'_>, value: &Value) -> Result<(), EditError> {
+    pub fn replace(&mut self, node: &Node<'_>, value: Arc<Value>) -> Result<(), EditError> {
         let text = match node.kind {
             Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. } => {
-                render::flow(value, self.layout.json)
+                render::flow(&value, self.layout.json)
             }
             Kind::Map { flow: false, .. } => {
                 self.check_block_start(node)?;
-                render::block_inline(value, node.col, &self.layout)
+                render::block_inline(&value, node.col, &self.layout)
             }
             _ => return Err(EditError::at(node, "a node that is not a mapping")),
         };
         let end = self.trim_end(node.start, node.end);
-        self.push(node, node.start..end, text, Op::Replace(value.clone()));
+        self.push(node, node.start..end, text, Op::Replace(value));
         Ok(())
     }
 
@@ -184,17 +272,16 @@ impl<'t> Editor<'t> {
         &mut self,
         map: &Node<'_>,
         key: &str,
-        value: &Value,
+        value: Arc<Value>,
     ) -> Result<(), EditError> {
         let Kind::Map { flow, entries, .. } = &map.kind else {
             return Err(EditError::at(map, "a value that is not a mapping"));
         };
-        let op = Op::InsertEntry(key.to_owned(), value.clone());
         if *flow {
             let entry = format!(
                 "{}: {}",
                 render::scalar_str(key, self.layout.json),
-                render::flow(value, self.layout.json)
+                render::flow(&value, self.layout.json)
             );
             let (at, text) = self.flow_insert(
                 map,
@@ -202,7 +289,7 @@ impl<'t> Editor<'t> {
                 entries.first().map(|(k, _)| k),
                 entry,
             );
-            self.push(map, at..at, text, op);
+            self.push(map, at..at, text, Op::InsertEntry(key.to_owned(), value));
             return Ok(());
         }
         let Some((first_key, _)) = entries.first() else {
@@ -214,22 +301,21 @@ impl<'t> Editor<'t> {
         let mut text = self.break_before(at);
         text.extend(std::iter::repeat_n(' ', col));
         text.push_str(&render::scalar_str(key, false));
-        text.push_str(&render::block_after_key(value, col, &self.layout));
+        text.push_str(&render::block_after_key(&value, col, &self.layout));
         text.push_str(self.layout.newline);
-        self.push(map, at..at, text, op);
+        self.push(map, at..at, text, Op::InsertEntry(key.to_owned(), value));
         Ok(())
     }
 
     /// Adds `value` after the last item of a sequence.
-    pub fn append_item(&mut self, seq: &Node<'_>, value: &Value) -> Result<(), EditError> {
+    pub fn append_item(&mut self, seq: &Node<'_>, value: Arc<Value>) -> Result<(), EditError> {
         let Kind::Seq { flow, items, .. } = &seq.kind else {
             return Err(EditError::at(seq, "a value that is not a list"));
         };
-        let op = Op::AppendItem(value.clone());
         if *flow {
-            let item = render::flow(value, self.layout.json);
+            let item = render::flow(&value, self.layout.json);
             let (at, text) = self.flow_insert(seq, items.last(), items.first(), item);
-            self.push(seq, at..at, text, op);
+            self.push(seq, at..at, text, Op::AppendItem(value));
             return Ok(());
         }
         let Some(last) = items.last() else {
@@ -247,12 +333,12 @@ impl<'t> Editor<'t> {
             (content_col - dash_col).saturating_sub(1).max(1),
         ));
         text.push_str(&render::block_inline(
-            value,
+            &value,
             content_col.max(dash_col + 2),
             &self.layout,
         ));
         text.push_str(self.layout.newline);
-        self.push(seq, at..at, text, op);
+        self.push(seq, at..at, text, Op::AppendItem(value));
         Ok(())
     }
 
@@ -422,5 +508,33 @@ impl<'t> Editor<'t> {
     fn trim_end(&self, start: usize, end: usize) -> usize {
         let t = self.text.get(start..end).unwrap_or_default();
         start + t.trim_end_matches([' ', '\n', '\r']).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::tree::parse;
+    use serde_json::json;
+
+    #[test]
+    fn sets_of_edits_combine_in_order_and_may_not_share_a_node() {
+        let text = "a: [1]\nb: [2]\n";
+        let docs = parse(text).unwrap();
+        let root = &docs[0].root;
+        let edits = |key: &str, value| {
+            let mut editor = Editor::new(text, Layout::default());
+            editor
+                .append_item(root.get(key).unwrap(), Arc::new(json!(value)))
+                .unwrap();
+            editor.finish()
+        };
+        let (a, b, also_a) = (edits("a", 3), edits("b", 4), edits("a", 5));
+        let combined = Combined::new(&[&a, &b]).unwrap();
+        assert_eq!(combined.apply(text).unwrap(), "a: [1, 3]\nb: [2, 4]\n");
+        assert_eq!(combined.ops(root.get("a").unwrap()).len(), 1);
+        assert!(combined.ops(root).is_empty());
+        let err = Combined::new(&[&a, &also_a]).unwrap_err();
+        assert!(err.what.contains("same node"), "{err}");
     }
 }

@@ -4,6 +4,8 @@
 //! Only the values this function adds pass through here (the token volume, its mounts,
 //! `false`, results), so the writer covers JSON values and nothing more.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 /// How a document lays out block collections, measured from its own text.
@@ -36,17 +38,25 @@ impl Default for Layout {
 /// A string as a scalar: plain when no YAML reader (1.1 or 1.2) could take it for
 /// anything but that string, double-quoted otherwise.
 pub fn scalar_str(s: &str, json: bool) -> String {
+    let mut out = String::new();
+    push_scalar_str(&mut out, s, json);
+    out
+}
+
+// Everything below writes into one buffer: new text is made for every Pod template and
+// every result, and a string per scalar would cost more than the writing.
+
+fn push_scalar_str(out: &mut String, s: &str, json: bool) {
     if !json && is_plain_safe(s) {
-        s.to_owned()
+        out.push_str(s);
     } else {
         // A JSON string is a valid YAML double-quoted scalar.
-        Value::String(s.to_owned()).to_string()
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
     }
 }
 
 fn is_plain_safe(s: &str) -> bool {
-    let mut chars = s.chars();
-    let Some(first) = chars.next() else {
+    let Some(first) = s.chars().next() else {
         return false;
     };
     if !(first.is_ascii_alphabetic() || first == '/') {
@@ -58,22 +68,28 @@ fn is_plain_safe(s: &str) -> bool {
     {
         return false;
     }
-    !matches!(
-        s.to_ascii_lowercase().as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | ".inf" | ".nan"
-    )
+    ![
+        "true", "false", "yes", "no", "on", "off", "y", "n", "null", ".inf", ".nan",
+    ]
+    .iter()
+    .any(|word| s.eq_ignore_ascii_case(word))
 }
 
-fn scalar(v: &Value, json: bool) -> Option<String> {
+/// Writes a scalar (or an empty collection); false for a non-empty collection.
+fn push_scalar(out: &mut String, v: &Value, json: bool) -> bool {
     match v {
-        Value::Null => Some("null".into()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) => Some(scalar_str(s, json)),
-        Value::Array(a) if a.is_empty() => Some("[]".into()),
-        Value::Object(o) if o.is_empty() => Some("{}".into()),
-        _ => None,
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => push_scalar_str(out, s, json),
+        Value::Array(a) if a.is_empty() => out.push_str("[]"),
+        Value::Object(o) if o.is_empty() => out.push_str("{}"),
+        _ => return false,
     }
+    true
 }
 
 /// A value in flow style on one line.
@@ -101,35 +117,42 @@ fn write_flow(out: &mut String, v: &Value, json: bool) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                out.push_str(&scalar_str(k, json));
+                push_scalar_str(out, k, json);
                 out.push_str(": ");
                 write_flow(out, item, json);
             }
             out.push('}');
         }
-        other => out.push_str(&scalar(other, json).unwrap_or_default()),
+        other => {
+            push_scalar(out, other, json);
+        }
     }
 }
 
 /// The text that follows `key` in a block mapping whose keys sit at column `key_col`:
 /// `: value` for a scalar, or `:` and indented lines for a collection.
 pub fn block_after_key(v: &Value, key_col: usize, layout: &Layout) -> String {
-    let mut out = String::from(":");
+    let mut out = String::new();
+    push_after_key(&mut out, v, key_col, layout);
+    out
+}
+
+fn push_after_key(out: &mut String, v: &Value, key_col: usize, layout: &Layout) {
+    out.push(':');
     match v {
         Value::Object(map) if !map.is_empty() => {
             out.push_str(layout.newline);
-            write_block(&mut out, v, key_col + layout.indent, false, layout);
+            write_block(out, v, key_col + layout.indent, false, layout);
         }
         Value::Array(items) if !items.is_empty() => {
             out.push_str(layout.newline);
-            write_block(&mut out, v, key_col + layout.seq_offset, false, layout);
+            write_block(out, v, key_col + layout.seq_offset, false, layout);
         }
         other => {
             out.push(' ');
-            out.push_str(&scalar(other, false).unwrap_or_default());
+            push_scalar(out, other, false);
         }
     }
-    out
 }
 
 /// A value whose first line continues a line already written up to column `col`
@@ -138,6 +161,10 @@ pub fn block_inline(v: &Value, col: usize, layout: &Layout) -> String {
     let mut out = String::new();
     write_block(&mut out, v, col, true, layout);
     out
+}
+
+fn spaces(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
 }
 
 /// Writes a block value whose lines start at column `col`; with `inline`, the first line
@@ -149,35 +176,32 @@ fn write_block(out: &mut String, v: &Value, col: usize, inline: bool, layout: &L
     let mut line_start = |out: &mut String| {
         if std::mem::take(&mut first) {
             if !inline {
-                out.extend(std::iter::repeat_n(' ', col));
+                spaces(out, col);
             }
         } else {
             out.push_str(layout.newline);
-            out.extend(std::iter::repeat_n(' ', col));
+            spaces(out, col);
         }
     };
     match v {
         Value::Object(map) if !map.is_empty() => {
             for (k, item) in map {
                 line_start(out);
-                out.push_str(&scalar_str(k, false));
-                out.push_str(&block_after_key(item, col, layout));
+                push_scalar_str(out, k, false);
+                push_after_key(out, item, col, layout);
             }
         }
         Value::Array(items) if !items.is_empty() => {
             for item in items {
                 line_start(out);
                 out.push('-');
-                out.extend(std::iter::repeat_n(
-                    ' ',
-                    layout.gap.saturating_sub(1).max(1),
-                ));
+                spaces(out, layout.gap.saturating_sub(1).max(1));
                 write_block(out, item, col + layout.gap.max(2), true, layout);
             }
         }
         other => {
             line_start(out);
-            out.push_str(&scalar(other, false).unwrap_or_default());
+            push_scalar(out, other, false);
         }
     }
 }

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use granit_parser::{Event, Options, Parser, ScalarStyle, Span};
+use granit_parser::{Event, Options, Parser, ScalarStyle, StructureStyle};
 
 /// Deepest nesting of collections accepted, flow and block alike.
 ///
@@ -64,28 +64,28 @@ pub enum Kind<'a> {
         /// Whether an explicit tag (`!!str 5`) is attached.
         tagged: bool,
         /// The anchor id defined on this node, 0 for none.
-        anchor: usize,
+        anchor: u32,
     },
     /// A mapping; keys and values in source order.
     Map {
         /// `{...}` rather than indented `key: value` lines.
         flow: bool,
         /// Key and value nodes.
-        entries: Vec<(Node<'a>, Node<'a>)>,
+        entries: Box<[(Node<'a>, Node<'a>)]>,
         /// The anchor id defined on this node, 0 for none.
-        anchor: usize,
+        anchor: u32,
     },
     /// A sequence; items in source order.
     Seq {
         /// `[...]` rather than `- item` lines.
         flow: bool,
         /// Item nodes.
-        items: Vec<Node<'a>>,
+        items: Box<[Node<'a>]>,
         /// The anchor id defined on this node, 0 for none.
-        anchor: usize,
+        anchor: u32,
     },
     /// `*name`: a reference to an anchored node, never expanded here.
-    Alias(usize),
+    Alias(u32),
 }
 
 /// One document of a stream.
@@ -181,57 +181,167 @@ impl<'a> Node<'a> {
 
 /// Parses a whole stream into documents.
 pub fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
-    let mut options = Options::default();
-    options.set_emit_comments(false);
-    options.flow_nesting_limit = MAX_DEPTH;
-    options.block_nesting_limit = MAX_DEPTH;
     let mut events = Events {
-        parser: Parser::new_from_str_with_options(text, options),
-        text,
-        sizes: HashMap::new(),
-        aliased: 0,
+        reader: Reader::new(text),
+        aliases: Aliases::default(),
+        items: Vec::new(),
+        entries: Vec::new(),
     };
     let mut docs = Vec::new();
     loop {
-        let (event, span) = events.next()?;
+        let (event, pos) = events.reader.next()?;
         match event {
-            Event::StreamStart | Event::DocumentEnd => {}
-            Event::DocumentStart(..) => {
-                let (event, span) = events.next()?;
-                events.aliased = 0;
-                let (root, _) = events.node(event, span, 0)?;
+            Ev::StreamStart | Ev::DocumentEnd => {}
+            Ev::DocumentStart => {
+                let (event, pos) = events.reader.next()?;
+                events.aliases.new_document();
+                let (root, _) = events.node(event, pos, 0)?;
                 docs.push(Document { root });
             }
-            Event::StreamEnd => return Ok(docs),
-            other => return Err(events.unexpected(&other, span)),
+            Ev::StreamEnd => return Ok(docs),
+            other => return Err(unexpected(&other, pos)),
         }
     }
 }
 
-struct Events<'a> {
-    parser: Parser<'a, granit_parser::StrInput<'a>>,
-    text: &'a str,
-    /// How many nodes each anchored node stands for, aliases expanded.
-    sizes: HashMap<usize, u64>,
-    /// How many nodes the current document's aliases stand for.
-    aliased: u64,
+/// One parser event, reduced to what this crate reads. The parser's own events carry
+/// tags and spans that make them several times larger, and an event is moved at every
+/// step from the parser to a node.
+#[derive(Debug)]
+pub(crate) enum Ev<'a> {
+    StreamStart,
+    StreamEnd,
+    DocumentStart,
+    DocumentEnd,
+    Scalar {
+        value: Cow<'a, str>,
+        style: ScalarStyle,
+        anchor: u32,
+        tagged: bool,
+    },
+    SeqStart {
+        flow: bool,
+        anchor: u32,
+    },
+    SeqEnd,
+    MapStart {
+        flow: bool,
+        anchor: u32,
+    },
+    MapEnd,
+    Alias(u32),
 }
 
-impl<'a> Events<'a> {
-    fn next(&mut self) -> Result<(Event<'a>, Span), ParseError> {
-        match self.parser.next() {
-            Some(Ok(pair)) => Ok(pair),
-            Some(Err(err)) => Err(ParseError {
-                line: err.marker().line(),
-                column: err.marker().col() + 1,
-                message: err.info().to_string(),
-            }),
-            None => Err(ParseError {
-                line: 0,
-                column: 0,
-                message: "unexpected end of the event stream".into(),
-            }),
+impl Ev<'_> {
+    /// The anchor defined on the node this event starts, 0 for none.
+    pub(crate) fn anchor(&self) -> u32 {
+        match self {
+            Ev::Scalar { anchor, .. }
+            | Ev::SeqStart { anchor, .. }
+            | Ev::MapStart { anchor, .. } => *anchor,
+            _ => 0,
         }
+    }
+}
+
+/// Where an event is: byte offsets, 1-based line and 0-based column of its start.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pos {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) line: usize,
+    pub(crate) col: usize,
+}
+
+/// The parser's events over one text, as every reader in this crate runs it: comments
+/// off, nesting bounded by [`MAX_DEPTH`], errors with their line and column.
+pub(crate) struct Reader<'a> {
+    parser: Parser<'a, granit_parser::StrInput<'a>>,
+    text: &'a str,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        let mut options = Options::default();
+        options.set_emit_comments(false);
+        options.flow_nesting_limit = MAX_DEPTH;
+        options.block_nesting_limit = MAX_DEPTH;
+        Reader {
+            parser: Parser::new_from_str_with_options(text, options),
+            text,
+        }
+    }
+
+    /// The text read.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
+    pub(crate) fn next(&mut self) -> Result<(Ev<'a>, Pos), ParseError> {
+        let (event, span) = match self.parser.next() {
+            Some(Ok(pair)) => pair,
+            Some(Err(err)) => {
+                return Err(ParseError {
+                    line: err.marker().line(),
+                    column: err.marker().col() + 1,
+                    message: err.info().to_string(),
+                });
+            }
+            None => {
+                return Err(ParseError {
+                    line: 0,
+                    column: 0,
+                    message: "unexpected end of the event stream".into(),
+                });
+            }
+        };
+        let pos = Pos {
+            start: self.offset(span.start),
+            end: self.offset(span.end),
+            line: span.start.line(),
+            col: span.start.col(),
+        };
+        // Anchor ids count the anchors of the stream: more than fit in 32 bits would
+        // take a text of more than 4 GiB.
+        let id = |n: usize| {
+            u32::try_from(n).map_err(|_| ParseError {
+                line: pos.line,
+                column: pos.col + 1,
+                message: "more anchors than this function counts".into(),
+            })
+        };
+        let event = match event {
+            Event::StreamStart => Ev::StreamStart,
+            Event::StreamEnd => Ev::StreamEnd,
+            Event::DocumentStart(..) => Ev::DocumentStart,
+            Event::DocumentEnd => Ev::DocumentEnd,
+            Event::Scalar(value, style, anchor, tag) => Ev::Scalar {
+                value,
+                style,
+                anchor: id(anchor)?,
+                tagged: tag.is_some(),
+            },
+            Event::SequenceStart(style, anchor, _) => Ev::SeqStart {
+                flow: style == StructureStyle::Flow,
+                anchor: id(anchor)?,
+            },
+            Event::SequenceEnd => Ev::SeqEnd,
+            Event::MappingStart(style, anchor, _) => Ev::MapStart {
+                flow: style == StructureStyle::Flow,
+                anchor: id(anchor)?,
+            },
+            Event::MappingEnd => Ev::MapEnd,
+            Event::Alias(anchor) => Ev::Alias(id(anchor)?),
+            // Comments, anchor names and unresolved aliases are off in the options.
+            other => {
+                return Err(ParseError {
+                    line: pos.line,
+                    column: pos.col + 1,
+                    message: format!("unexpected YAML event {other:?}"),
+                });
+            }
+        };
+        Ok((event, pos))
     }
 
     fn offset(&self, marker: granit_parser::Marker) -> usize {
@@ -242,86 +352,134 @@ impl<'a> Events<'a> {
             .unwrap_or(self.text.len())
             .min(self.text.len())
     }
+}
 
-    fn unexpected(&self, event: &Event<'_>, span: Span) -> ParseError {
-        ParseError {
-            line: span.start.line(),
-            column: span.start.col() + 1,
-            message: format!("unexpected YAML event {event:?}"),
+/// What the aliases of a document stand for, to refuse alias bombs
+/// ([`MAX_ALIAS_EXPANSION`]) without expanding anything.
+#[derive(Default)]
+pub(crate) struct Aliases {
+    /// How many nodes each anchored node stands for, aliases expanded.
+    sizes: HashMap<u32, u64>,
+    /// How many nodes the current document's aliases stand for.
+    aliased: u64,
+}
+
+impl Aliases {
+    pub(crate) fn new_document(&mut self) {
+        self.aliased = 0;
+    }
+
+    /// Records that the node anchored as `anchor` (0: none) stands for `size` nodes.
+    pub(crate) fn anchored(&mut self, anchor: u32, size: u64) {
+        if anchor != 0 {
+            self.sizes.insert(anchor, size);
         }
     }
 
+    /// Counts an alias of `anchor` at `pos`; returns how many nodes it stands for.
+    pub(crate) fn alias(&mut self, anchor: u32, pos: Pos) -> Result<u64, ParseError> {
+        // An alias of an anchor still being read (one that contains itself) has no size
+        // yet: it would expand forever.
+        let size = self.sizes.get(&anchor).copied().unwrap_or(u64::MAX);
+        self.aliased = self.aliased.saturating_add(size);
+        if self.aliased > MAX_ALIAS_EXPANSION {
+            return Err(ParseError {
+                line: pos.line,
+                column: pos.col + 1,
+                message: format!(
+                    "the document's aliases stand for more than {MAX_ALIAS_EXPANSION} nodes (an alias bomb, or an alias inside its own anchor); refusing it"
+                ),
+            });
+        }
+        Ok(size)
+    }
+}
+
+/// The error for nesting deeper than [`MAX_DEPTH`], at `pos`.
+pub(crate) fn too_deep(pos: Pos) -> ParseError {
+    ParseError {
+        line: pos.line,
+        column: pos.col + 1,
+        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+    }
+}
+
+/// The error for an event where it cannot be.
+pub(crate) fn unexpected(event: &Ev<'_>, pos: Pos) -> ParseError {
+    ParseError {
+        line: pos.line,
+        column: pos.col + 1,
+        message: format!("unexpected YAML event {event:?}"),
+    }
+}
+
+struct Events<'a> {
+    reader: Reader<'a>,
+    aliases: Aliases,
+    /// The items of the sequences being read, innermost last. Each collection takes its
+    /// own children off the top when it ends, in one allocation of the exact size: most
+    /// collections are small, and a vector grown one child at a time would reserve room
+    /// for four children at least and copy them as it grows.
+    items: Vec<Node<'a>>,
+    /// The same for the entries of mappings.
+    entries: Vec<(Node<'a>, Node<'a>)>,
+}
+
+impl<'a> Events<'a> {
     /// Builds the node that starts with `event`, and says how many nodes it stands for
     /// with its aliases expanded.
     fn node(
         &mut self,
-        event: Event<'a>,
-        span: Span,
+        event: Ev<'a>,
+        pos: Pos,
         depth: usize,
     ) -> Result<(Node<'a>, u64), ParseError> {
-        let (node, size) = self.unsized_node(event, span, depth)?;
-        let anchor = match node.kind {
-            Kind::Scalar { anchor, .. } | Kind::Map { anchor, .. } | Kind::Seq { anchor, .. } => {
-                anchor
-            }
-            Kind::Alias(_) => 0,
-        };
-        if anchor != 0 {
-            self.sizes.insert(anchor, size);
-        }
+        let anchor = event.anchor();
+        let (node, size) = self.unsized_node(event, pos, depth)?;
+        self.aliases.anchored(anchor, size);
         Ok((node, size))
     }
 
     fn unsized_node(
         &mut self,
-        event: Event<'a>,
-        span: Span,
+        event: Ev<'a>,
+        pos: Pos,
         depth: usize,
     ) -> Result<(Node<'a>, u64), ParseError> {
         if depth > MAX_DEPTH {
-            return Err(ParseError {
-                line: span.start.line(),
-                column: span.start.col() + 1,
-                message: format!("nesting deeper than {MAX_DEPTH} levels"),
-            });
+            return Err(too_deep(pos));
         }
-        let start = self.offset(span.start);
-        let (line, col) = (span.start.line(), span.start.col());
-        let end_of = |this: &Self, s: Span| this.offset(s.end);
+        let Pos {
+            start, line, col, ..
+        } = pos;
+        let end = pos.end.max(start);
         match event {
-            Event::Scalar(value, style, anchor, tag) => Ok((
+            Ev::Scalar {
+                value,
+                style,
+                anchor,
+                tagged,
+            } => Ok((
                 Node {
                     start,
-                    end: end_of(self, span).max(start),
+                    end,
                     line,
                     col,
                     kind: Kind::Scalar {
                         value,
                         style,
-                        tagged: tag.is_some(),
+                        tagged,
                         anchor,
                     },
                 },
                 1,
             )),
-            Event::Alias(id) => {
-                // An alias of an anchor still being read (one that contains itself) has
-                // no size yet: it would expand forever.
-                let size = self.sizes.get(&id).copied().unwrap_or(u64::MAX);
-                self.aliased = self.aliased.saturating_add(size);
-                if self.aliased > MAX_ALIAS_EXPANSION {
-                    return Err(ParseError {
-                        line,
-                        column: col + 1,
-                        message: format!(
-                            "the document's aliases stand for more than {MAX_ALIAS_EXPANSION} nodes (an alias bomb, or an alias inside its own anchor); refusing it"
-                        ),
-                    });
-                }
+            Ev::Alias(id) => {
+                let size = self.aliases.alias(id, pos)?;
                 Ok((
                     Node {
                         start,
-                        end: end_of(self, span).max(start),
+                        end,
                         line,
                         col,
                         kind: Kind::Alias(id),
@@ -329,15 +487,18 @@ impl<'a> Events<'a> {
                     size,
                 ))
             }
-            Event::SequenceStart(style, anchor, _) => {
-                let flow = style == granit_parser::StructureStyle::Flow;
-                let mut items = Vec::new();
+            Ev::SeqStart { flow, anchor } => {
+                let base = self.items.len();
                 let mut size: u64 = 1;
                 loop {
-                    let (event, span) = self.next()?;
-                    if let Event::SequenceEnd = event {
+                    let (event, pos) = self.reader.next()?;
+                    if let Ev::SeqEnd = event {
+                        let items = self
+                            .items
+                            .split_off(base.min(self.items.len()))
+                            .into_boxed_slice();
                         let end = if flow {
-                            end_of(self, span)
+                            pos.end
                         } else {
                             items.last().map_or(start, |n: &Node<'_>| n.end)
                         };
@@ -354,21 +515,24 @@ impl<'a> Events<'a> {
                         };
                         return Ok((node, size));
                     }
-                    let (item, item_size) = self.node(event, span, depth + 1)?;
+                    let (item, item_size) = self.node(event, pos, depth + 1)?;
                     size = size.saturating_add(item_size);
-                    items.push(item);
+                    self.items.push(item);
                 }
             }
-            Event::MappingStart(style, anchor, _) => {
-                let flow = style == granit_parser::StructureStyle::Flow;
-                let mut entries = Vec::new();
+            Ev::MapStart { flow, anchor } => {
+                let base = self.entries.len();
                 let mut seen = HashMap::new();
                 let mut size: u64 = 1;
                 loop {
-                    let (event, span) = self.next()?;
-                    if let Event::MappingEnd = event {
+                    let (event, pos) = self.reader.next()?;
+                    if let Ev::MapEnd = event {
+                        let entries = self
+                            .entries
+                            .split_off(base.min(self.entries.len()))
+                            .into_boxed_slice();
                         let end = if flow {
-                            end_of(self, span)
+                            pos.end
                         } else {
                             entries
                                 .last()
@@ -387,25 +551,29 @@ impl<'a> Events<'a> {
                         };
                         return Ok((node, size));
                     }
-                    let (key, key_size) = self.node(event, span, depth + 1)?;
-                    let (event, span) = self.next()?;
-                    let (mut value, value_size) = self.node(event, span, depth + 1)?;
+                    let (key, key_size) = self.node(event, pos, depth + 1)?;
+                    let (event, pos) = self.reader.next()?;
+                    let (mut value, value_size) = self.node(event, pos, depth + 1)?;
                     size = size.saturating_add(key_size).saturating_add(value_size);
                     if value.is_null() && value.start == value.end {
                         // An empty value is reported at the end of its key; move it past
                         // the `:` so that the entry's span covers all of its text.
-                        let rest = self.text.get(key.end..).unwrap_or_default();
+                        let rest = self.reader.text().get(key.end..).unwrap_or_default();
                         let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
                         if rest.get(gap..).is_some_and(|r| r.starts_with(':')) {
                             value.start = key.end + gap + 1;
                             value.end = value.start;
                         }
                     }
-                    check_unique(&entries, &key, &mut seen)?;
-                    entries.push((key, value));
+                    check_unique(
+                        self.entries.get(base..).unwrap_or_default(),
+                        &key,
+                        &mut seen,
+                    )?;
+                    self.entries.push((key, value));
                 }
             }
-            other => Err(self.unexpected(&other, span)),
+            other => Err(unexpected(&other, pos)),
         }
     }
 }

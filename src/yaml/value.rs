@@ -47,7 +47,7 @@ pub fn to_json(node: &Node<'_>) -> Result<Value, ValueError> {
     convert(node, &anchors, &mut budget)
 }
 
-fn collect_anchors<'n, 'a>(node: &'n Node<'a>, anchors: &mut HashMap<usize, &'n Node<'a>>) {
+fn collect_anchors<'n, 'a>(node: &'n Node<'a>, anchors: &mut HashMap<u32, &'n Node<'a>>) {
     let anchor = match &node.kind {
         Kind::Scalar { anchor, .. } => *anchor,
         Kind::Map {
@@ -74,7 +74,7 @@ fn collect_anchors<'n, 'a>(node: &'n Node<'a>, anchors: &mut HashMap<usize, &'n 
 
 fn convert(
     node: &Node<'_>,
-    anchors: &HashMap<usize, &Node<'_>>,
+    anchors: &HashMap<u32, &Node<'_>>,
     budget: &mut usize,
 ) -> Result<Value, ValueError> {
     *budget = budget

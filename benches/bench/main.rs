@@ -1,0 +1,698 @@
+//! `make bench`: what the function costs next to the tools around it (issue 6).
+//!
+//! Generates ResourceLists of realistic Deployments ([`generate`]) and reports, for each
+//! size, the function's wall time, throughput, time per item and peak memory, with
+//! ratios to references measured in the same run: a parse-only pass of the same parser
+//! over the same bytes, `kubectl kustomize` building 2,000 of the Deployments, and kpt
+//! running an identity function over them. Also the start-up time on an empty
+//! ResourceList, and callgrind instruction counts, which do not depend on the load of a
+//! shared machine. Every time is the median of several runs, and each ratio to
+//! parse-only the median of ratios of runs made one right after the other.
+//!
+//! `cargo bench --bench bench -- --bench [--sizes 1000,10000,50000] [--reps N]
+//! [--tool-items N] [--tool-reps N] [--skip kustomize,kpt,callgrind] [--out DIR]`
+//! writes the inputs and `report.md` to `--out` (default `target/bench`). Without
+//! `--bench`, as `cargo test --all-targets` runs it, it only checks, untimed, that the
+//! generated inputs go through the function and are hardened.
+
+mod generate;
+mod measure;
+mod tools;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use measure::{ProcessRun, mb, median, secs};
+
+/// The function as users run it, built by cargo for this bench.
+const BIN: &str = env!("CARGO_BIN_EXE_harden-sa-token");
+
+/// The goals of issue 6.
+const GOAL_PARSE_RATIO: f64 = 2.5;
+const GOAL_PEAK_RATIO: f64 = 3.0;
+const GOAL_FLAT: f64 = 0.20;
+const GOAL_STARTUP_SECS: f64 = 0.005;
+const GOAL_KUSTOMIZE_SHARE: f64 = 0.05;
+
+struct Args {
+    bench: bool,
+    child: Option<(String, PathBuf)>,
+    sizes: Vec<usize>,
+    reps: Option<usize>,
+    tool_items: usize,
+    tool_reps: usize,
+    skip: Vec<String>,
+    out: PathBuf,
+}
+
+fn args() -> Result<Args, String> {
+    let mut args = Args {
+        bench: false,
+        child: None,
+        sizes: vec![1_000, 10_000, 50_000],
+        reps: None,
+        tool_items: 2_000,
+        tool_reps: 3,
+        skip: Vec::new(),
+        out: PathBuf::from("target/bench"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        let number = |v: String| v.parse::<usize>().map_err(|e| format!("{v:?}: {e}"));
+        match arg.as_str() {
+            "--bench" => args.bench = true,
+            "--child" => {
+                let what = value("--child")?;
+                args.child = Some((what, PathBuf::from(value("--child")?)));
+            }
+            "--sizes" => {
+                args.sizes = value("--sizes")?
+                    .split(',')
+                    .map(|s| number(s.to_owned()))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--reps" => args.reps = Some(number(value("--reps")?)?.max(1)),
+            "--tool-items" => args.tool_items = number(value("--tool-items")?)?,
+            "--tool-reps" => args.tool_reps = number(value("--tool-reps")?)?.max(1),
+            "--skip" => args.skip = value("--skip")?.split(',').map(str::to_owned).collect(),
+            "--out" => args.out = PathBuf::from(value("--out")?),
+            // What the test harness passes to tests (filters, flags) means nothing here.
+            _ => {}
+        }
+    }
+    if args.sizes.is_empty() || args.sizes.contains(&0) {
+        return Err("--sizes: at least one size, none of them 0".into());
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let result = args().and_then(|args| match &args.child {
+        Some((what, file)) => child(what, file),
+        None if args.bench => bench(&args),
+        None => smoke(),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One measured pass in a fresh process, for callgrind and for peak memory when
+/// `/usr/bin/time` is missing: prints the seconds taken and the process's peak memory.
+fn child(what: &str, file: &Path) -> Result<(), String> {
+    let input = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let (secs, out) = match what {
+        "parse" => measure::time(|| measure::parse_only(&input).map(drop)),
+        "function" => measure::time(|| measure::function(&input).map(drop)),
+        other => return Err(format!("--child {other}: expected parse or function")),
+    };
+    out?;
+    println!("{secs} {}", measure::own_peak().unwrap_or(0));
+    Ok(())
+}
+
+/// What `cargo test --all-targets` runs: the generated inputs, small, go through the
+/// function in both protocols, every Deployment is changed, and a second run changes
+/// nothing. No timing.
+fn smoke() -> Result<(), String> {
+    let items = 7;
+    let rl = generate::resource_list(items);
+    let run = harden_sa_token::protocol::run(rl.as_bytes(), harden_sa_token::protocol::Call::Plain)
+        .map_err(|e| e.to_string())?;
+    let changed = run
+        .output
+        .results
+        .iter()
+        .filter(|r| r.severity == harden_sa_token::Severity::Info)
+        .count();
+    if changed != items || run.exit_code() != 0 {
+        return Err(format!(
+            "expected {items} Deployments changed, got {changed}: {:?}",
+            run.report()
+        ));
+    }
+    let again = harden_sa_token::protocol::run(
+        run.output.text.as_bytes(),
+        harden_sa_token::protocol::Call::Plain,
+    )
+    .map_err(|e| e.to_string())?;
+    // Nothing to change, nothing to say: no result at all.
+    if !again.output.results.is_empty() {
+        return Err(format!("second run: {:?}", again.report()));
+    }
+    let stream = generate::stream(items);
+    measure::function(stream.as_bytes())?;
+    measure::parse_only(rl.as_bytes())?;
+    measure::function(generate::EMPTY_RESOURCE_LIST.as_bytes())?;
+    eprintln!("bench: generated inputs are hardened (run `make bench` for figures)");
+    Ok(())
+}
+
+/// One size's figures.
+struct SizeRow {
+    items: usize,
+    bytes: u64,
+    out_bytes: u64,
+    parse: f64,
+    parse_out: f64,
+    function: f64,
+    ratio: f64,
+    ratio_both: f64,
+    binary: f64,
+    peak: Option<u64>,
+}
+
+impl SizeRow {
+    fn per_item(&self) -> f64 {
+        self.function / self.items as f64
+    }
+}
+
+fn bench(args: &Args) -> Result<(), String> {
+    let out = &args.out;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let bin = Path::new(BIN);
+    let time = measure::gnu_time();
+    let mut report = String::new();
+    let mut notes: Vec<String> = Vec::new();
+    let log = |line: &str| eprintln!("bench: {line}");
+
+    let _ = writeln!(report, "# harden-sa-token benchmark\n");
+    let _ = writeln!(report, "{}\n", machine());
+    if time.is_none() {
+        notes.push("/usr/bin/time is missing (Debian package `time`): peak memory is the VmHWM of this bench's own child process running the library entry point".into());
+    }
+
+    // Start-up: the binary on an empty ResourceList, next to `cat` on the same input
+    // (what spawning any process costs here).
+    log("start-up on an empty ResourceList");
+    let empty = out.join("empty.yaml");
+    write(&empty, generate::EMPTY_RESOURCE_LIST)?;
+    let cat = tools::cat();
+    let mut startup = Vec::new();
+    let mut spawn = Vec::new();
+    let mut empty_peak = None;
+    for i in 0..33 {
+        let run = measure::run_process(bin, &[], &empty, None)?;
+        let floor = measure::run_process(&cat, &[], &empty, None)?;
+        // The first runs load the binary from disk.
+        if i >= 3 {
+            startup.push(run.wall);
+            spawn.push(floor.wall);
+        }
+    }
+    if let Some(t) = time {
+        empty_peak = measure::run_process(bin, &[], &empty, Some(t))?.peak;
+    }
+    let startup = median(&startup);
+    let spawn = median(&spawn);
+
+    // Each size: in-process function and parse-only, interleaved; then the binary end
+    // to end, in a fresh process each time, for wall time and peak memory.
+    let mut rows = Vec::new();
+    for &items in &args.sizes {
+        let text = generate::resource_list(items);
+        let input = text.as_bytes();
+        let file = out.join(format!("rl-{items}.yaml"));
+        write(&file, &text)?;
+        let reps = args.reps.unwrap_or_else(|| default_reps(items));
+        log(&format!(
+            "{items} Deployments, {}: {reps} runs of parse-only and the function",
+            mb(input.len() as u64)
+        ));
+        // Warm up: page cache, allocator, branch predictors.
+        measure::parse_only(input)?;
+        let output = measure::function(input)?;
+        if items == args.sizes.iter().copied().min().unwrap_or(items) {
+            write(&out.join(format!("out-{items}.yaml")), &output)?;
+        }
+        let mut runs: [Vec<f64>; 5] = Default::default();
+        for _ in 0..reps {
+            let (p, r) = measure::time(|| measure::parse_only(input));
+            r?;
+            let (f, r) = measure::time(|| measure::function(input).map(|o| o.len()));
+            r?;
+            // The output is parsed once more by the function's own check: the second
+            // pass the design needs, measured the same way.
+            let (q, r) = measure::time(|| measure::parse_only(output.as_bytes()));
+            r?;
+            for (list, value) in runs.iter_mut().zip([p, f, q, f / p, f / (p + q)]) {
+                list.push(value);
+            }
+        }
+        let out_bytes = output.len() as u64;
+        drop((text, output));
+        log(&format!("{items} Deployments: the binary end to end"));
+        let e2e_reps = if items > 20_000 { 2 } else { 3 };
+        let mut e2e: Vec<ProcessRun> = Vec::new();
+        for _ in 0..e2e_reps {
+            e2e.push(measure::run_process(bin, &[], &file, time)?);
+        }
+        let mut peak = median_peak(&e2e);
+        if time.is_none() {
+            peak = child_peak(&file)?;
+        }
+        let [parse, function, parse_out, ratio, ratio_both] = runs.each_ref().map(|r| median(r));
+        rows.push(SizeRow {
+            items,
+            bytes: file_len(&file),
+            out_bytes,
+            parse,
+            parse_out,
+            function,
+            ratio,
+            ratio_both,
+            binary: median(&e2e.iter().map(|r| r.wall).collect::<Vec<_>>()),
+            peak,
+        });
+    }
+
+    // The tools around the function, on `tool_items` Deployments.
+    let n = args.tool_items;
+    let stream_file = out.join(format!("stream-{n}.yaml"));
+    let rl_file = out.join(format!("rl-{n}.yaml"));
+    let stream = generate::stream(n);
+    write(&stream_file, &stream)?;
+    write(&rl_file, &generate::resource_list(n))?;
+    let mut fn_stream = Vec::new();
+    let mut fn_rl = Vec::new();
+    for _ in 0..5 {
+        fn_stream.push(measure::run_process(bin, &[], &stream_file, None)?.wall);
+        fn_rl.push(measure::run_process(bin, &[], &rl_file, None)?.wall);
+    }
+    let fn_stream = median(&fn_stream);
+    let fn_rl = median(&fn_rl);
+
+    let kustomize = if args.skip.iter().any(|s| s == "kustomize") {
+        notes.push("kubectl kustomize: skipped (--skip)".into());
+        None
+    } else if !tools::works("kubectl", &["version", "--client"]) {
+        notes.push("**kubectl is missing: the kustomize reference was NOT measured**".into());
+        eprintln!("\n*** bench: kubectl does not run; no kustomize reference ***\n");
+        None
+    } else {
+        let dir = out.join("kustomize");
+        tools::kustomization(&dir, &stream)?;
+        let mut builds = Vec::new();
+        for i in 0..args.tool_reps {
+            log(&format!(
+                "kubectl kustomize, {n} Deployments ({}/{})",
+                i + 1,
+                args.tool_reps
+            ));
+            builds.push(tools::kustomize_build(&dir)?);
+        }
+        Some(median(&builds))
+    };
+
+    let kpt = if args.skip.iter().any(|s| s == "kpt") {
+        notes.push("kpt: skipped (--skip)".into());
+        None
+    } else if !tools::works("kpt", &["version"]) {
+        notes.push("**kpt is missing: the kpt reference was NOT measured**".into());
+        eprintln!("\n*** bench: kpt does not run; no kpt reference ***\n");
+        None
+    } else {
+        let package = out.join("kpt-package");
+        tools::kpt_package(&package, &stream)?;
+        let scratch = out.join("kpt-run");
+        let (mut identity, mut with_fn) = (Vec::new(), Vec::new());
+        for i in 0..args.tool_reps {
+            log(&format!(
+                "kpt fn eval, {n} Deployments ({}/{})",
+                i + 1,
+                args.tool_reps
+            ));
+            identity.push(tools::kpt_eval(&package, &scratch, &cat)?);
+            with_fn.push(tools::kpt_eval(&package, &scratch, bin)?);
+        }
+        Some((median(&identity), median(&with_fn)))
+    };
+    drop(stream);
+
+    // Instruction counts: the same on a loaded machine as on an idle one.
+    let callgrind = if args.skip.iter().any(|s| s == "callgrind") {
+        None
+    } else if !tools::works("valgrind", &["--version"]) {
+        notes.push("valgrind is missing: no instruction counts".into());
+        None
+    } else {
+        let items = args.sizes.iter().copied().min().unwrap_or(1_000);
+        let file = out.join(format!("rl-{items}.yaml"));
+        let me = std::env::current_exe().map_err(|e| e.to_string())?;
+        let file_arg = file.to_string_lossy().into_owned();
+        log(&format!("callgrind, {items} Deployments"));
+        let parse = measure::callgrind(
+            &me,
+            &["--child", "parse", &file_arg],
+            &out.join("callgrind.parse.out"),
+        )?;
+        let function = measure::callgrind(
+            &me,
+            &["--child", "function", &file_arg],
+            &out.join("callgrind.function.out"),
+        )?;
+        let output_arg = out
+            .join(format!("out-{items}.yaml"))
+            .to_string_lossy()
+            .into_owned();
+        let parse_output = measure::callgrind(
+            &me,
+            &["--child", "parse", &output_arg],
+            &out.join("callgrind.parse-output.out"),
+        )?;
+        let empty_arg = out.join("empty.yaml").to_string_lossy().into_owned();
+        let base = measure::callgrind(
+            &me,
+            &["--child", "parse", &empty_arg],
+            &out.join("callgrind.empty.out"),
+        )?;
+        Some((items, parse, parse_output, function, base))
+    };
+
+    // The report.
+    let _ = writeln!(
+        report,
+        "## The function on ResourceLists of N Deployments\n\nIn-process: `harden_sa_token::protocol::run` on the bytes, as `main` calls it; \
+parse-only: the same bytes checked as UTF-8 and every event of `granit-parser` pulled with the \
+function's own parser options; parse-only of the output: the same on the function's output, which \
+its fail-closed check parses once more (the output is larger: every Deployment gains a projected \
+volume, mounts and a result). Medians of {}, each ratio the median of per-run ratios. End to end: the release binary, stdin from the file, stdout discarded, \
+in a fresh process (median of 3 runs, 2 above 20,000 items); peak memory is its peak resident set.\n",
+        args.reps.map_or_else(
+            || format!(
+                "{} runs up to 5,000 items, {} up to 20,000 and {} above",
+                default_reps(5_000),
+                default_reps(20_000),
+                default_reps(20_001)
+            ),
+            |r| format!("{r} runs")
+        )
+    );
+    let _ = writeln!(
+        report,
+        "| items | input | output | function | MB/s | per item | parse-only | ratio to parse-only | parse-only of the output | ratio to both parses | binary end to end | peak memory | peak / input |"
+    );
+    let _ = writeln!(
+        report,
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for r in &rows {
+        let _ = writeln!(
+            report,
+            "| {} | {} | {} | {} | {:.1} | {:.0} µs | {} | **{:.2}x** | {} | {:.2}x | {} | {} | {} |",
+            thousands(r.items),
+            mb(r.bytes),
+            mb(r.out_bytes),
+            secs(r.function),
+            r.bytes as f64 / 1e6 / r.function,
+            r.per_item() * 1e6,
+            secs(r.parse),
+            r.ratio,
+            secs(r.parse_out),
+            r.ratio_both,
+            secs(r.binary),
+            r.peak.map_or("n/a".into(), mb),
+            r.peak.map_or("n/a".into(), |p| format!(
+                "**{:.2}x**",
+                p as f64 / r.bytes as f64
+            )),
+        );
+    }
+    let _ = writeln!(report);
+
+    let _ = writeln!(report, "## Start-up\n");
+    let _ = writeln!(
+        report,
+        "The binary on an empty ResourceList: **{}** (median of 30 runs, spawn to exit); `cat` on the same input, the cost of spawning any process here: {}. Peak memory of that run: {}.\n",
+        secs(startup),
+        secs(spawn),
+        empty_peak.map_or("n/a".into(), mb)
+    );
+
+    let _ = writeln!(
+        report,
+        "## Next to the tools around it ({} Deployments)\n",
+        thousands(n)
+    );
+    let _ = writeln!(
+        report,
+        "The function end to end (release binary, median of 5): {} on the plain stream ({}), {} on the ResourceList kpt would send ({}).\n",
+        secs(fn_stream),
+        mb(file_len(&stream_file)),
+        secs(fn_rl),
+        mb(file_len(&rl_file))
+    );
+    let _ = writeln!(
+        report,
+        "| reference | time | the function's time / reference |"
+    );
+    let _ = writeln!(report, "|---|---:|---:|");
+    if let Some(k) = kustomize {
+        let _ = writeln!(
+            report,
+            "| `kubectl kustomize` building them (median of {}) | {} | {:.2}% |",
+            args.tool_reps,
+            secs(k),
+            fn_stream / k * 100.0
+        );
+    }
+    if let Some((identity, with_fn)) = kpt {
+        let _ = writeln!(
+            report,
+            "| `kpt fn eval --exec cat` (kpt's own overhead, identity function; median of {}) | {} | {:.2}% |",
+            args.tool_reps,
+            secs(identity),
+            fn_rl / identity * 100.0
+        );
+        let _ = writeln!(
+            report,
+            "| `kpt fn eval --exec harden-sa-token` (median of {}) | {} | kpt with the function minus kpt with `cat`: {} ({:+.1}%) |",
+            args.tool_reps,
+            secs(with_fn),
+            secs(with_fn - identity),
+            (with_fn - identity) / identity * 100.0
+        );
+    }
+    let _ = writeln!(report);
+
+    if let Some((items, parse, parse_output, function, base)) = callgrind {
+        let _ = writeln!(
+            report,
+            "## Instructions (callgrind, {} Deployments)\n",
+            thousands(items)
+        );
+        let _ = writeln!(
+            report,
+            "Counted by `valgrind --tool=callgrind` in a child process of this bench that reads the file and makes one pass; the same whatever the load. Start-up and reading an empty file: {} instructions, subtracted below.\n",
+            thousands(base as usize)
+        );
+        let (p, q, f) = (
+            parse.saturating_sub(base),
+            parse_output.saturating_sub(base),
+            function.saturating_sub(base),
+        );
+        let _ = writeln!(report, "| pass | instructions | per item | ratio |");
+        let _ = writeln!(report, "|---|---:|---:|---:|");
+        let _ = writeln!(
+            report,
+            "| parse-only | {} | {} | 1.00x |",
+            thousands(p as usize),
+            thousands(p as usize / items)
+        );
+        let _ = writeln!(
+            report,
+            "| parse-only of the output | {} | {} | {:.2}x |",
+            thousands(q as usize),
+            thousands(q as usize / items),
+            q as f64 / p.max(1) as f64
+        );
+        let _ = writeln!(
+            report,
+            "| function | {} | {} | {:.2}x (to both parses: {:.2}x) |\n",
+            thousands(f as usize),
+            thousands(f as usize / items),
+            f as f64 / p.max(1) as f64,
+            f as f64 / (p + q).max(1) as f64
+        );
+    }
+
+    let _ = writeln!(report, "## Goals\n");
+    let verdict = |ok: bool| if ok { "met" } else { "**NOT met**" };
+    let worst_ratio = rows.iter().map(|r| r.ratio).fold(0.0, f64::max);
+    let worst_both = rows.iter().map(|r| r.ratio_both).fold(0.0, f64::max);
+    let _ = writeln!(
+        report,
+        "- total time at most {GOAL_PARSE_RATIO}x the parse-only pass: {} (worst {:.2}x; {:.2}x the parse-only passes over the input and the output together)",
+        verdict(worst_ratio <= GOAL_PARSE_RATIO),
+        worst_ratio,
+        worst_both
+    );
+    let peaks: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r.peak.map(|p| p as f64 / r.bytes as f64))
+        .collect();
+    if let Some(worst) = peaks.iter().copied().reduce(f64::max) {
+        let _ = writeln!(
+            report,
+            "- peak memory at most {GOAL_PEAK_RATIO}x the input: {} (worst {worst:.2}x)",
+            verdict(worst <= GOAL_PEAK_RATIO)
+        );
+    }
+    if let (Some(first), Some(last)) = (rows.first(), rows.last())
+        && rows.len() > 1
+    {
+        let change = last.per_item() / first.per_item() - 1.0;
+        let _ = writeln!(
+            report,
+            "- time per item flat within {:.0}% from {} to {} items: {} ({:+.1}%; per item against parse-only per item: {:.2}x to {:.2}x)",
+            GOAL_FLAT * 100.0,
+            thousands(first.items),
+            thousands(last.items),
+            verdict(change.abs() <= GOAL_FLAT),
+            change * 100.0,
+            first.ratio,
+            last.ratio
+        );
+    }
+    let _ = writeln!(
+        report,
+        "- start-up under {} ms: {} ({})",
+        GOAL_STARTUP_SECS * 1e3,
+        verdict(startup < GOAL_STARTUP_SECS),
+        secs(startup)
+    );
+    if let Some(k) = kustomize {
+        let share = fn_stream / k;
+        let _ = writeln!(
+            report,
+            "- the function's time under {:.0}% of kustomize's build: {} ({:.2}%)",
+            GOAL_KUSTOMIZE_SHARE * 100.0,
+            verdict(share < GOAL_KUSTOMIZE_SHARE),
+            share * 100.0
+        );
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(report, "\n## Notes\n");
+        for note in &notes {
+            let _ = writeln!(report, "- {note}");
+        }
+    }
+    let _ = writeln!(report, "\nLoad average at the end: {}", loadavg());
+
+    let path = out.join("report.md");
+    write(&path, &report)?;
+    println!("{report}");
+    eprintln!("bench: report written to {}", path.display());
+    Ok(())
+}
+
+/// Runs of each in-process measurement: enough that a small input is measured for a few
+/// seconds, so that a burst of load from elsewhere on the machine moves the median little.
+fn default_reps(items: usize) -> usize {
+    match items {
+        0..=5_000 => 11,
+        5_001..=20_000 => 5,
+        _ => 3,
+    }
+}
+
+fn median_peak(runs: &[ProcessRun]) -> Option<u64> {
+    let peaks: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.peak.map(|p| p as f64))
+        .collect();
+    (!peaks.is_empty()).then(|| median(&peaks) as u64)
+}
+
+/// Peak memory of the library entry point in a fresh process of this bench.
+fn child_peak(file: &Path) -> Result<Option<u64>, String> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = std::process::Command::new(me)
+        .args(["--child", "function"])
+        .arg(file)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    Ok(text.split_whitespace().nth(1).and_then(|p| p.parse().ok()))
+}
+
+/// CPU, cores, memory, kernel and compiler: what a figure was measured on.
+fn machine() -> String {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpuinfo = read("/proc/cpuinfo");
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or("?".into(), |kb| format!("{:.0} GiB", kb as f64 / 1048576.0));
+    let kernel = read("/proc/sys/kernel/osrelease");
+    let rustc = std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default()
+    };
+    let mut revision = git(&["rev-parse", "--short", "HEAD"]);
+    // A figure measured on files other than the commit's must not pass for the commit's.
+    if !revision.is_empty() && !git(&["status", "--porcelain", "--untracked-files=no"]).is_empty() {
+        revision.push_str(" with uncommitted changes");
+    }
+    format!(
+        "Machine: {cpu}, {cores} cores, {memory}, Linux {}; {rustc}; revision {}; load average at the start: {}.",
+        kernel.trim(),
+        if revision.is_empty() {
+            "unknown"
+        } else {
+            &revision
+        },
+        loadavg()
+    )
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
