@@ -238,13 +238,12 @@ fn collect<'n, 'a>(
         .iter()
         .chain(CUSTOM)
         .filter(|(g, kinds, _)| *g == group && kinds.contains(&kind))
-        .flat_map(|(_, _, paths)| paths.iter().map(|p| p.to_vec()));
-    let added = extra
-        .iter()
-        .filter(|p| p.group == group && p.kind == kind)
-        .map(|p| p.steps.iter().map(String::as_str).collect::<Vec<_>>());
-    for steps in built_in.chain(added) {
-        walk(object, object, None, &steps, String::new(), found);
+        .flat_map(|(_, _, paths)| paths.iter());
+    for steps in built_in {
+        walk(object, object, None, steps, String::new(), found);
+    }
+    for added in extra.iter().filter(|p| p.group == group && p.kind == kind) {
+        walk(object, object, None, &added.steps, String::new(), found);
     }
 }
 
@@ -254,7 +253,7 @@ fn walk<'n, 'a>(
     object: &'n Node<'a>,
     node: &'n Node<'a>,
     parent: Option<&'n Node<'a>>,
-    steps: &[&str],
+    steps: &[impl AsRef<str>],
     path: String,
     found: &mut Vec<Found<'n, 'a>>,
 ) {
@@ -277,7 +276,7 @@ fn walk<'n, 'a>(
             format!("{path}.{key}")
         }
     };
-    match *step {
+    match step.as_ref() {
         "[]" => {
             for (i, item) in node.items().unwrap_or_default().iter().enumerate() {
                 walk(object, item, None, rest, format!("{path}[{i}]"), found);
