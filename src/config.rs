@@ -13,7 +13,7 @@ use k8s_openapi::api::core::v1::{
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::decide::{ApiAccess, is_container_name};
+use crate::decide::ApiAccess;
 use crate::select::{LabelSelector, Pattern, Selector};
 use crate::workloads::PodSpecPath;
 use crate::yaml::tree::Node;
@@ -683,11 +683,7 @@ fn check(spec: &Spec, bad: impl Fn(&str, String) -> ConfigError) -> Result<Setti
     for (i, rule) in spec.rules.iter().flatten().enumerate() {
         let target = compile(&rule.target, &format!("rules[{i}].target"), &bad)?;
         if let ApiAccess::Containers(names) = &rule.api_access.0 {
-            if let Some((j, name)) = names
-                .iter()
-                .enumerate()
-                .find(|(_, n)| !is_container_name(n))
-            {
+            if let Some((j, name)) = names.iter().enumerate().find(|(_, n)| !is_dns_label(n)) {
                 return Err(not_allowed(
                     &format!("rules[{i}].apiAccess[{j}]"),
                     format!("{name:?}"),
@@ -739,7 +735,8 @@ fn compile(
     })
 }
 
-fn is_dns_label(s: &str) -> bool {
+/// A DNS-1123 label, as Kubernetes requires of container and volume names.
+pub fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
         && s.bytes()

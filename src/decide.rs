@@ -4,7 +4,7 @@
 
 use k8s_openapi::api::core::v1::ProjectedVolumeSource;
 
-use crate::config::Settings;
+use crate::config::{Settings, is_dns_label};
 
 /// What the decision needs to know about one Pod template.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -204,7 +204,7 @@ impl std::str::FromStr for ApiAccess {
             "all" => Ok(ApiAccess::All),
             list => {
                 let names: Vec<String> = list.split(',').map(|n| n.trim().to_owned()).collect();
-                match names.iter().find(|n| !is_container_name(n)) {
+                match names.iter().find(|n| !is_dns_label(n)) {
                     Some(bad) => Err(format!(
                         "{bad:?} is not a container name; allowed: none, all, or a comma list of container names"
                     )),
@@ -213,17 +213,6 @@ impl std::str::FromStr for ApiAccess {
             }
         }
     }
-}
-
-/// Container names are DNS-1123 labels.
-pub fn is_container_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
 }
 
 /// A statement about one workload that sets its access exactly.
@@ -301,18 +290,18 @@ pub fn decide(
     for (ci, c) in pod.containers.iter().enumerate() {
         let had = today(c);
         // Who is wanted (§4.2): a statement says it exactly; the filter only narrows.
-        let (mut wanted, why_not) = match statement {
-            Some(s) => (
-                s.access.grants(&c.name),
-                match s.access {
-                    ApiAccess::None => format!("{} says none", s.by),
-                    _ => format!("{} does not name it", s.by),
-                },
-            ),
-            None => (
-                had && settings.containers.keeps(&c.name, c.init),
-                settings.containers.why_dropped(&c.name, c.init),
-            ),
+        let mut wanted = match statement {
+            Some(s) => s.access.grants(&c.name),
+            None => had && settings.containers.keeps(&c.name, c.init),
+        };
+        // Only a container that is not wanted needs the reason, for a warning.
+        let why_not = || match statement {
+            Some(Statement {
+                access: ApiAccess::None,
+                by,
+            }) => format!("{by} says none"),
+            Some(Statement { by, .. }) => format!("{by} does not name it"),
+            None => settings.containers.why_dropped(&c.name, c.init),
         };
         let foreign = c
             .mounts
@@ -328,13 +317,14 @@ pub fn decide(
             }
             (false, Some(m)) if had && token_volumes.contains(&m.volume.as_str()) => {
                 plan.warnings.push(format!(
-                    "container {:?} keeps API access through volume {:?} mounted at {}, which this function does not manage ({why_not})",
-                    pod.label(ci), m.volume, settings.mount_path
+                    "container {:?} keeps API access through volume {:?} mounted at {}, which this function does not manage ({})",
+                    pod.label(ci), m.volume, settings.mount_path, why_not()
                 ));
             }
             (false, _) if had => plan.warnings.push(format!(
-                "container {:?} loses API access: {why_not}",
-                pod.label(ci)
+                "container {:?} loses API access: {}",
+                pod.label(ci),
+                why_not()
             )),
             _ => {}
         }
