@@ -342,6 +342,21 @@ mod tests {
     }
 
     #[test]
+    fn label_and_annotation_selectors_look_at_their_own_pairs() {
+        let mut object = facts(&[("app", "web")]);
+        object.annotations = vec![("example.com/unmanaged", "true")];
+        let by = |labels: Option<&str>, annotations: Option<&str>| Selector {
+            labels: labels.map(|l| LabelSelector::parse(l).unwrap()),
+            annotations: annotations.map(|a| LabelSelector::parse(a).unwrap()),
+            ..Selector::default()
+        };
+        assert!(by(Some("app=web"), Some("example.com/unmanaged")).matches(&object));
+        assert!(!by(None, Some("app=web")).matches(&object));
+        assert!(!by(Some("example.com/unmanaged"), None).matches(&object));
+        assert!(!by(Some("app=web"), Some("!example.com/unmanaged")).matches(&object));
+    }
+
+    #[test]
     fn label_selector_operators() {
         let web = [("app", "web"), ("tier", "front"), ("replicas", "3")];
         assert!(labels("", &web));
