@@ -48,6 +48,7 @@ validators-setup:
 ## kustomize, podman) tests; REQUIRE_E2E=1 makes a missing tool fatal.
 test: e2e-setup validators-setup
 	HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) test --locked --all-targets
+	$(CARGO) test --locked --doc
 
 ## e2e: the end-to-end tests alone.
 e2e: e2e-setup
@@ -73,7 +74,7 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-## schema: regenerate function-config/schema.json from the Rust types.
+## schema: regenerate function-config/schema.json and the README's config table from src/config/fields.rs.
 schema:
 	UPDATE_SCHEMA=1 $(CARGO) test --locked --test schema
 

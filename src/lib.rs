@@ -2,37 +2,34 @@
 //! mount of every Pod template with an explicit, read-only projected volume in exactly
 //! the containers that need the Kubernetes API, and changes nothing else.
 //!
-//! The pieces, in the order data flows through them:
-//! - [`protocol`]: which protocol a call speaks, from its arguments and input;
-//! - [`resource_list`]: the ResourceList protocol (read, write results, fail closed);
-//! - [`stream`]: the plain YAML stream protocol (Helm, pipes, kustomize plugins);
-//! - [`config`]: the functionConfig, checked into [`Settings`];
-//! - [`harden`]: the filter over objects; [`workloads`] says where Pod templates live;
-//! - [`policy`]: which objects the config is about and what it says about each, with
-//!   [`select`]ors;
-//! - [`template`]: reads a PodSpec for the decision and turns a plan into edits;
+//! The pieces, in the order data flows through them (`ARCHITECTURE.md` has the map and
+//! the rules each keeps):
+//! - [`protocol`]: which protocol a call speaks; the ResourceList and the plain stream;
+//!   the checked output; [`input`]: bytes read as UTF-8 and parsed once;
+//! - [`config`]: the functionConfig, read and checked into [`Settings`];
+//! - [`filter`]: the filter over objects: finds Pod templates ([`workloads`]), asks
+//!   [`policy`] (with [`select`]ors) what the config says about each, [`decide`]s, and
+//!   enacts the decision through [`template`];
 //! - [`decide`]: the pure hardening decision;
-//! - [`compose`]: the output, spliced and verified the same way for every protocol;
-//! - [`yaml`]: lossless editing: span tree, new text, splices, verification;
-//! - [`results`]: KRM results and the exit code.
+//! - [`messages`]: the words of every result; [`results`]: KRM results and exit codes;
+//! - [`yaml`]: lossless editing, with the check of its own output.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod compose;
 pub mod config;
 pub mod decide;
-pub mod harden;
+pub mod filter;
+pub mod input;
+pub mod messages;
 pub mod policy;
 pub mod protocol;
-pub mod resource_list;
 pub mod results;
 pub mod select;
-pub mod stream;
 pub mod template;
 pub mod workloads;
 pub mod yaml;
 
 pub use config::Settings;
-pub use resource_list::{Error, Output, run};
+pub use protocol::{Call, ConfigFile, Error, Protocol, Run, run};
 pub use results::{FnResult, Severity, exit_code};

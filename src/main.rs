@@ -1,6 +1,6 @@
 //! The `harden-sa-token` command: reads stdin, writes the hardened result on stdout, and
 //! says on stderr what happened. Which protocol it speaks is decided by the library
-//! ([`harden_sa_token::protocol`]); exit codes are decided here and only here.
+//! ([`harden_sa_token::run`]); exit codes are decided here and only here.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use harden_sa_token::protocol::{self, Call, ConfigFile};
+use harden_sa_token::{Call, ConfigFile};
 
 const AFTER_HELP: &str = concat!(
     "\
@@ -94,8 +94,8 @@ fn main() -> ExitCode {
         Err(err) => {
             eprintln!("harden-sa-token: {err:#}");
             let usage = err
-                .downcast_ref::<protocol::Error>()
-                .is_some_and(protocol::Error::is_usage);
+                .downcast_ref::<harden_sa_token::Error>()
+                .is_some_and(harden_sa_token::Error::is_usage);
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
@@ -126,11 +126,11 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
     std::io::stdin()
         .read_to_end(&mut input)
         .context("cannot read stdin")?;
-    let run = protocol::run(&input, call)?;
+    let run = harden_sa_token::run(&input, call)?;
     for line in run.report() {
         eprintln!("{line}");
     }
-    write_stdout(&run.output.text)?;
+    write_stdout(&run.text)?;
     Ok(run.exit_code())
 }
 

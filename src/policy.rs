@@ -1,13 +1,22 @@
-//! What the config says about one object (SPEC §2, §4.2): `targets` and `exclude`
-//! decide whether it is worked on at all; the annotation
+//! What the config says about one object (`docs/design.md`, "Who gets the token"):
+//! `targets` and `exclude` decide whether it is worked on at all; the annotation
 //! `harden-sa-token.dev/api-access` (on the Pod template, else on the workload), else
 //! the last matching rule, is the statement that sets a workload's access exactly.
 
 use crate::config::Settings;
-use crate::decide::{ApiAccess, Statement};
+use crate::decide::{ApiAccess, StatedBy, Statement};
 use crate::select::ObjectFacts;
 use crate::workloads;
-use crate::yaml::tree::Node;
+use crate::yaml::Node;
+
+/// An access annotation whose value is not `none`, `all` or a list of container names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadAnnotation {
+    /// Where it is.
+    pub on: StatedBy,
+    /// The part that is not a container name.
+    pub name: String,
+}
 
 /// The annotation with which a workload states which of its containers need the API.
 pub const API_ACCESS_ANNOTATION: &str = "harden-sa-token.dev/api-access";
@@ -50,19 +59,21 @@ pub fn statement(
     settings: &Settings,
     workload: &ObjectFacts<'_>,
     template_metadata: Option<&Node<'_>>,
-) -> Result<Option<Statement>, String> {
+) -> Result<Option<Statement>, BadAnnotation> {
     let on_template = template_metadata
         .and_then(|m| m.get("annotations"))
         .and_then(|a| a.get_str(API_ACCESS_ANNOTATION))
-        .map(|v| (v, "the Pod template"));
+        .map(|v| (v, StatedBy::TemplateAnnotation));
     let on_workload = workload
         .annotations
         .iter()
         .find(|(k, _)| *k == API_ACCESS_ANNOTATION)
-        .map(|(_, v)| (*v, "the workload"));
-    if let Some((value, place)) = on_template.or(on_workload) {
-        let by = format!("annotation {API_ACCESS_ANNOTATION} on {place}");
-        let access: ApiAccess = value.parse().map_err(|e| format!("{by}: {e}"))?;
+        .map(|(_, v)| (*v, StatedBy::WorkloadAnnotation));
+    if let Some((value, by)) = on_template.or(on_workload) {
+        let access = ApiAccess::parse(value).map_err(|name| BadAnnotation {
+            on: by.clone(),
+            name,
+        })?;
         return Ok(Some(Statement { access, by }));
     }
     Ok(settings
@@ -73,7 +84,7 @@ pub fn statement(
         .find(|(_, r)| r.target.matches(workload))
         .map(|(i, r)| Statement {
             access: r.access.clone(),
-            by: format!("rules[{i}]"),
+            by: StatedBy::Rule(i),
         }))
 }
 
@@ -82,7 +93,7 @@ mod tests {
     use super::*;
     use crate::config::Rule;
     use crate::select::{Pattern, Selector};
-    use crate::yaml::tree::parse;
+    use crate::yaml::Document;
 
     const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n  labels: {app: web}\n  annotations: {harden-sa-token.dev/api-access: 'app, sidecar'}\nspec:\n  template:\n    metadata:\n      annotations:\n        harden-sa-token.dev/api-access: none\n";
 
@@ -98,8 +109,8 @@ mod tests {
 
     #[test]
     fn facts_are_read_from_the_object() {
-        let docs = parse(DEPLOYMENT).unwrap();
-        let f = facts(&docs[0].root);
+        let docs = Document::parse(DEPLOYMENT).unwrap();
+        let f = facts(&docs.roots()[0]);
         assert_eq!(
             (f.group, f.version, f.kind, f.name, f.namespace),
             ("apps", "v1", "Deployment", "web", "shop")
@@ -109,8 +120,8 @@ mod tests {
 
     #[test]
     fn targets_then_exclude() {
-        let docs = parse(DEPLOYMENT).unwrap();
-        let f = facts(&docs[0].root);
+        let docs = Document::parse(DEPLOYMENT).unwrap();
+        let f = facts(&docs.roots()[0]);
         let mut s = Settings::default();
         assert!(selected(&s, &f));
         s.targets = vec![rule("db", ApiAccess::All).target];
@@ -123,8 +134,8 @@ mod tests {
 
     #[test]
     fn template_annotation_then_workload_annotation_then_last_rule() {
-        let docs = parse(DEPLOYMENT).unwrap();
-        let root = &docs[0].root;
+        let docs = Document::parse(DEPLOYMENT).unwrap();
+        let root = &docs.roots()[0];
         let f = facts(root);
         let template_meta = root
             .get("spec")
@@ -133,7 +144,7 @@ mod tests {
         let s = Settings::default();
         let st = statement(&s, &f, template_meta).unwrap().unwrap();
         assert_eq!(st.access, ApiAccess::None);
-        assert!(st.by.contains("Pod template"), "{}", st.by);
+        assert_eq!(st.by, StatedBy::TemplateAnnotation);
         let st = statement(&s, &f, None).unwrap().unwrap();
         assert_eq!(
             st.access,
@@ -141,8 +152,9 @@ mod tests {
         );
 
         let plain =
-            parse("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n").unwrap();
-        let f = facts(&plain[0].root);
+            Document::parse("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n")
+                .unwrap();
+        let f = facts(&plain.roots()[0]);
         let mut s = Settings::default();
         assert_eq!(statement(&s, &f, None).unwrap(), None);
         s.rules = vec![
@@ -151,18 +163,26 @@ mod tests {
             rule("w.*", ApiAccess::Containers(vec!["app".into()])),
         ];
         let st = statement(&s, &f, None).unwrap().unwrap();
-        assert_eq!(st.by, "rules[2]");
+        assert_eq!(st.by, StatedBy::Rule(2));
         assert_eq!(st.access, ApiAccess::Containers(vec!["app".into()]));
     }
 
     #[test]
     fn malformed_annotation_is_an_error_that_says_what_is_allowed() {
-        let docs = parse(
+        let docs = Document::parse(
             "kind: Pod\nmetadata:\n  annotations:\n    harden-sa-token.dev/api-access: 'App,'\n",
         )
         .unwrap();
-        let f = facts(&docs[0].root);
+        let f = facts(&docs.roots()[0]);
         let err = statement(&Settings::default(), &f, None).unwrap_err();
+        assert_eq!(
+            err,
+            BadAnnotation {
+                on: StatedBy::WorkloadAnnotation,
+                name: "App".into()
+            }
+        );
+        let err = crate::messages::bad_annotation(&err);
         assert!(
             err.contains(API_ACCESS_ANNOTATION)
                 && err.contains("\"App\"")

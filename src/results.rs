@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::yaml::tree::Node;
+use crate::yaml::Node;
 
 /// How serious a result is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

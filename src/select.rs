@@ -1,4 +1,4 @@
-//! Which objects a selector picks (SPEC §2): kustomize-style `target` fields (`group`,
+//! Which objects a selector picks (`docs/design.md`): kustomize-style `target` fields (`group`,
 //! `version`, `kind`, `name`, `namespace` as anchored regular expressions) and
 //! Kubernetes label and annotation selectors (`app=web,tier in (a,b),!legacy`).
 //!

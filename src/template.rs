@@ -5,13 +5,11 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::config::Settings;
 use crate::decide::{
     Automount, Container, Mount, MountEdit, Plan, PodTemplate, Volume, VolumeChange, VolumeSource,
+    Wanted,
 };
-use crate::yaml::edit::{EditError, Editor};
-use crate::yaml::tree::Node;
-use crate::yaml::value;
+use crate::yaml::{self, EditError, Editor, Node};
 
 /// The nodes of a PodSpec that edits may touch, indexed like the [`PodTemplate`].
 #[derive(Debug)]
@@ -28,11 +26,11 @@ pub struct NewValues {
 }
 
 impl NewValues {
-    /// The token volume and its mount as the settings ask.
-    pub fn new(settings: &Settings) -> Self {
+    /// The token volume and its mount as `wanted` has them.
+    pub fn new(wanted: &Wanted) -> Self {
         NewValues {
-            volume: Arc::new(serde_json::to_value(settings.volume()).unwrap_or(Value::Null)),
-            mount: Arc::new(serde_json::to_value(settings.mount()).unwrap_or(Value::Null)),
+            volume: Arc::new(serde_json::to_value(wanted.volume()).unwrap_or(Value::Null)),
+            mount: Arc::new(serde_json::to_value(wanted.mount()).unwrap_or(Value::Null)),
         }
     }
 }
@@ -104,7 +102,7 @@ fn volume_source(volume: &Node<'_>) -> VolumeSource {
         return VolumeSource::Other;
     }
     VolumeSource::Token(
-        value::to_json(projected)
+        yaml::to_json(projected)
             .ok()
             .and_then(|v| serde_json::from_value(v).ok()),
     )
@@ -198,8 +196,7 @@ fn node_at<'n, 'a>(
     parent: &Node<'_>,
 ) -> Result<&'n Node<'a>, EditError> {
     items.get(index).ok_or_else(|| EditError {
-        line: parent.line,
-        column: parent.col + 1,
+        at: Some((parent.line(), parent.column())),
         what: format!("list item {index}: not found"),
     })
 }
@@ -219,8 +216,7 @@ fn add_to_list(
             editor.insert_entry(map, key, Arc::new(Value::Array(vec![Value::clone(value)])))
         }
         Some((_, n)) => Err(EditError {
-            line: n.line,
-            column: n.col + 1,
+            at: Some((n.line(), n.column())),
             what: format!("`{key}`: not a list"),
         }),
         None => editor.insert_entry(map, key, Arc::new(Value::Array(vec![Value::clone(value)]))),

@@ -1,8 +1,8 @@
-//! Where Pod templates live: the built-in kinds of SPEC §3 and well-known custom
-//! workloads, matched by API group and kind (never by kind alone), the user's
+//! Where Pod templates live (`docs/design.md`, "Where Pod templates are"): the
+//! built-in kinds of Kubernetes and well-known custom workloads, matched by API group and kind (never by kind alone), the user's
 //! `podSpecPaths`, and `v1 List` items.
 
-use crate::yaml::tree::Node;
+use crate::yaml::Node;
 
 /// A Pod template found in an object.
 #[derive(Debug)]
@@ -85,7 +85,7 @@ const CORE: Table = &[
     ),
 ];
 
-/// Well-known custom workloads (SPEC §3).
+/// Well-known custom workloads.
 const CUSTOM: Table = &[
     // Argo Rollouts; a Rollout with `workloadRef` has no template of its own.
     ("argoproj.io", &["Rollout"], &[TEMPLATE]),
@@ -300,11 +300,11 @@ fn walk<'n, 'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::tree::parse;
+    use crate::yaml::Document;
 
     fn paths(text: &str) -> Vec<String> {
-        let docs = parse(text).unwrap();
-        pod_templates(&docs[0].root, &[])
+        let docs = Document::parse(text).unwrap();
+        pod_templates(&docs.roots()[0], &[])
             .iter()
             .map(|f| f.path.clone())
             .collect()

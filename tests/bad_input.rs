@@ -1,4 +1,4 @@
-//! Bad input of every class SPEC §6 names, through the binary: exit 1, a message on
+//! Bad input of every class `docs/guarantees.md` names, through the binary: exit 1, a message on
 //! stderr that says what is wrong and where (line and column when the input is text),
 //! nothing on stdout that a caller could take for a result, and no panic or hang.
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{harden, repo_file, repo_path, stderr, stdout};
-use harden_sa_token::yaml::tree::{Node, parse};
+use harden_sa_token::yaml::{Document, Node};
 
 #[test]
 fn help_names_every_integration_and_the_protocol_rule() {
@@ -104,11 +104,10 @@ fn list<'a>(node: &'a Node<'_>, key: &str) -> Vec<&'a str> {
 #[test]
 fn metadata_yaml_is_catalog_style_and_agrees_with_the_build() {
     let text = repo_file("metadata.yaml");
-    let docs = parse(&text).expect("metadata.yaml parses");
-    let [doc] = docs.as_slice() else {
-        panic!("metadata.yaml has {} documents", docs.len())
+    let docs = Document::parse(&text).expect("metadata.yaml parses");
+    let [root] = docs.roots() else {
+        panic!("metadata.yaml has {} documents", docs.roots().len())
     };
-    let root = &doc.root;
     let makefile = repo_file("Makefile");
     let image = scalar(root, "image");
     assert!(

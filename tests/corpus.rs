@@ -7,7 +7,7 @@ mod common;
 
 use common::{identity, scalars};
 use harden_sa_token::decide::{self, Automount};
-use harden_sa_token::yaml::tree::{Node, parse};
+use harden_sa_token::yaml::{Document, Node};
 use harden_sa_token::{Settings, Severity, template, workloads};
 
 #[test]
@@ -32,7 +32,7 @@ fn whole_corpus() {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
         let stream = std::fs::read_to_string(file).unwrap();
         let (input, count) = common::wrap_stream(&stream);
-        let out = match harden_sa_token::run(input.as_bytes()) {
+        let out = match harden_sa_token::run(input.as_bytes(), harden_sa_token::Call::Plain) {
             Ok(out) => out,
             Err(e) => {
                 failures.push(format!("{name}: {e}"));
@@ -43,7 +43,7 @@ fn whole_corpus() {
             failures.push(format!("{name}: {r}"));
             continue;
         }
-        let in_docs = parse(&input).unwrap();
+        let in_docs = Document::parse(&input).unwrap();
         // Audit mode: the same items, byte for byte, and one error per template that
         // enforce mode changes.
         let mut audit_input = input.clone();
@@ -51,9 +51,9 @@ fn whole_corpus() {
             &mut audit_input,
             "apiVersion: v1\nkind: ConfigMap\ndata: {mode: audit}\n",
         );
-        let audit = harden_sa_token::run(audit_input.as_bytes()).unwrap();
-        let to_change = in_docs[0]
-            .root
+        let audit =
+            harden_sa_token::run(audit_input.as_bytes(), harden_sa_token::Call::Plain).unwrap();
+        let to_change = in_docs.roots()[0]
             .get("items")
             .and_then(Node::items)
             .unwrap()
@@ -61,7 +61,9 @@ fn whole_corpus() {
             .flat_map(|item| workloads::pod_templates(item, &[]))
             .filter(|f| {
                 let (pod, _) = template::read(f.spec);
-                !decide::decide(&pod, &settings, None).unwrap().is_empty()
+                !decide::decide(&pod, &settings.wanted(), None)
+                    .unwrap()
+                    .is_empty()
             })
             .count();
         let audit_errors = audit
@@ -76,16 +78,22 @@ fn whole_corpus() {
             ));
         }
         let items_text = |text: &str| {
-            let docs = parse(text).unwrap();
-            let items = docs[0].root.get("items").unwrap();
-            text[items.start..items.end].to_owned()
+            let docs = Document::parse(text).unwrap();
+            let items = docs.roots()[0].get("items").unwrap();
+            text[items.span()].to_owned()
         };
         if items_text(&audit.text) != items_text(&input) {
             failures.push(format!("{name}: audit mode changed items"));
         }
-        let out_docs = parse(&out.text).unwrap();
-        let in_items = in_docs[0].root.get("items").and_then(Node::items).unwrap();
-        let out_items = out_docs[0].root.get("items").and_then(Node::items).unwrap();
+        let out_docs = Document::parse(&out.text).unwrap();
+        let in_items = in_docs.roots()[0]
+            .get("items")
+            .and_then(Node::items)
+            .unwrap();
+        let out_items = out_docs.roots()[0]
+            .get("items")
+            .and_then(Node::items)
+            .unwrap();
         assert_eq!(in_items.len(), count);
         // Items kept, in order.
         let ids = |items: &[Node<'_>]| items.iter().map(identity).collect::<Vec<_>>();
@@ -120,7 +128,7 @@ fn whole_corpus() {
                 if pod.automount != Automount::Off {
                     failures.push(format!("{name}: {:?} not hardened", identity(found.object)));
                 }
-                match decide::decide(&pod, &settings, None) {
+                match decide::decide(&pod, &settings.wanted(), None) {
                     Ok(plan) if plan.is_empty() => {}
                     other => failures.push(format!(
                         "{name}: {:?} still to change: {other:?}",
@@ -130,7 +138,7 @@ fn whole_corpus() {
             }
         }
         for (a, b) in in_items.iter().zip(out_items) {
-            changed |= input[a.start..a.end] != out.text[b.start..b.end];
+            changed |= input[a.span()] != out.text[b.span()];
         }
         hardened_files += usize::from(changed);
         // Linkerd's hand-hardened output is already what the default asks for.
@@ -138,7 +146,8 @@ fn whole_corpus() {
             failures.push(format!("{name}: already hardened, but changed"));
         }
         // A second run changes nothing.
-        let again = harden_sa_token::run(out.text.as_bytes()).unwrap();
+        let again =
+            harden_sa_token::run(out.text.as_bytes(), harden_sa_token::Call::Plain).unwrap();
         if let Some(r) = again
             .results
             .iter()
@@ -146,12 +155,10 @@ fn whole_corpus() {
         {
             failures.push(format!("{name}: second run reported {r}"));
         }
-        let again_docs = parse(&again.text).unwrap();
-        let again_items = again_docs[0].root.get("items").unwrap();
-        let first_items = out_docs[0].root.get("items").unwrap();
-        if again.text[again_items.start..again_items.end]
-            != out.text[first_items.start..first_items.end]
-        {
+        let again_docs = Document::parse(&again.text).unwrap();
+        let again_items = again_docs.roots()[0].get("items").unwrap();
+        let first_items = out_docs.roots()[0].get("items").unwrap();
+        if again.text[again_items.span()] != out.text[first_items.span()] {
             failures.push(format!("{name}: second run changed items"));
         }
     }

@@ -20,7 +20,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::{TempDir, copy_dir, output, path_with_bin, repo_path, stderr, works};
-use harden_sa_token::yaml::tree::parse;
+use harden_sa_token::yaml::Document;
 
 /// kpt, with the function on PATH, in `cwd`.
 fn kpt(cwd: &Path, args: &[&str]) -> Output {
@@ -95,10 +95,11 @@ fn config_map(pairs: &[(&str, &str)]) -> String {
 
 /// The `configMap:` of the Kptfile's first `section` step, as `key=value` pairs.
 fn kptfile_config(kptfile: &str, section: &str) -> Vec<(String, String)> {
-    let docs = parse(kptfile).expect("Kptfile parses");
+    let docs = Document::parse(kptfile).expect("Kptfile parses");
     let step = docs
+        .roots()
         .first()
-        .and_then(|d| d.root.get("pipeline"))
+        .and_then(|d| d.get("pipeline"))
         .and_then(|p| p.get(section))
         .and_then(|s| s.items())
         .and_then(|s| s.first())

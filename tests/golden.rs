@@ -14,7 +14,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
     if let Ok(config) = fs::read_to_string(dir.join("config.yaml")) {
         common::push_function_config(&mut input, &config);
     }
-    let result = harden_sa_token::run(input.as_bytes());
+    let result = harden_sa_token::run(input.as_bytes(), harden_sa_token::Call::Plain);
     let error_file = dir.join("expected-error.txt");
     if error_file.exists() {
         let want = fs::read_to_string(&error_file).map_err(|e| e.to_string())?;
@@ -56,8 +56,8 @@ fn run_case(dir: &Path) -> Result<(), String> {
             out.text
         ));
     }
-    let again =
-        harden_sa_token::run(out.text.as_bytes()).map_err(|e| format!("second run: {e}"))?;
+    let again = harden_sa_token::run(out.text.as_bytes(), harden_sa_token::Call::Plain)
+        .map_err(|e| format!("second run: {e}"))?;
     if let Some(r) = again
         .results
         .iter()

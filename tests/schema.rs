@@ -1,5 +1,6 @@
-//! `function-config/schema.json` is generated from the Rust types; this test fails when
-//! it is stale. `make schema` (UPDATE_SCHEMA=1) rewrites it. The shipped examples must
+//! `function-config/schema.json` and the README's table of config fields are generated
+//! from the field definitions (`src/config/fields.rs`); these tests fail when either is
+//! stale, and `make schema` (UPDATE_SCHEMA=1) rewrites both. The shipped examples must
 //! also be accepted by the function.
 
 mod common;
@@ -21,6 +22,35 @@ fn schema_is_current() {
 }
 
 #[test]
+fn readme_config_table_is_current() {
+    const BEGIN: &str = "<!-- config-table: begin";
+    const END: &str = "<!-- config-table: end -->";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let start = readme
+        .find(BEGIN)
+        .expect("the README has the config table's begin marker");
+    let start = start
+        + readme[start..]
+            .find('\n')
+            .expect("a line break after the marker")
+        + 1;
+    let end = readme
+        .find(END)
+        .expect("the README has the config table's end marker");
+    let want = harden_sa_token::config::readme_table();
+    if std::env::var("UPDATE_SCHEMA").is_ok_and(|v| v == "1") {
+        let updated = format!("{}{want}{}", &readme[..start], &readme[end..]);
+        std::fs::write(&path, updated).unwrap();
+        return;
+    }
+    assert!(
+        readme[start..end] == want,
+        "the README's config table differs from src/config/fields.rs: run `make schema`"
+    );
+}
+
+#[test]
 fn examples_are_accepted() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("function-config/examples");
     let mut count = 0;
@@ -28,7 +58,7 @@ fn examples_are_accepted() {
         let path = entry.unwrap().path();
         let config = std::fs::read_to_string(&path).unwrap();
         let input = common::empty_resource_list_with(&config);
-        if let Err(e) = harden_sa_token::run(input.as_bytes()) {
+        if let Err(e) = harden_sa_token::run(input.as_bytes(), harden_sa_token::Call::Plain) {
             panic!("{}: {e}", path.display());
         }
         count += 1;

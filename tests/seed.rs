@@ -11,8 +11,8 @@ use std::path::Path;
 
 use harden_sa_token::Severity;
 use harden_sa_token::workloads;
-use harden_sa_token::yaml::tree::{Node, parse};
-use harden_sa_token::yaml::value::to_json;
+use harden_sa_token::yaml::to_json;
+use harden_sa_token::yaml::{Document, Node};
 use serde_json::Value;
 
 /// Each document of a stream as JSON, with the lists compared by name sorted by name.
@@ -71,18 +71,21 @@ fn linkerd_before_gives_linkerd_after() {
         let after = std::fs::read_to_string(dir.join(format!("{pair}-after.yaml"))).unwrap();
         let (mut input, count) = common::wrap_stream(&before);
         common::push_function_config(&mut input, &config);
-        let out = harden_sa_token::run(input.as_bytes()).unwrap();
+        let out = harden_sa_token::run(input.as_bytes(), harden_sa_token::Call::Plain).unwrap();
         assert!(
             out.results.iter().all(|r| r.severity != Severity::Error),
             "{pair}: {:?}",
             out.results
         );
-        let out_docs = parse(&out.text).unwrap();
-        let items = out_docs[0].root.get("items").and_then(Node::items).unwrap();
-        let after_docs = parse(&after).unwrap();
+        let out_docs = Document::parse(&out.text).unwrap();
+        let items = out_docs.roots()[0]
+            .get("items")
+            .and_then(Node::items)
+            .unwrap();
+        let after_docs = Document::parse(&after).unwrap();
         let expected: Vec<&Node<'_>> = after_docs
+            .roots()
             .iter()
-            .map(|d| &d.root)
             .filter(|r| r.entries().is_some_and(|e| !e.is_empty()))
             .collect();
         assert_eq!(items.len(), count);

@@ -17,8 +17,8 @@ use common::{
     TempDir, harden, lines_kept_in_order, output, path_with_bin, repo_file, repo_path, stderr,
     stdout, works,
 };
-use harden_sa_token::protocol::{self, Call};
-use harden_sa_token::yaml::tree::{Node, parse};
+use harden_sa_token::yaml::{Document, Node};
+use harden_sa_token::{self as protocol, Call};
 use harden_sa_token::{FnResult, Severity};
 
 /// What `helm template` renders for a small chart: a leading `---`, `# Source:`
@@ -223,8 +223,8 @@ fn str_at<'a>(root: &'a Node<'_>, path: &str) -> &'a str {
 fn helm4_post_renderer_plugin_runs_the_function() {
     let plugin_dir = repo_path("examples/integrations/helm-plugin");
     let text = repo_file("examples/integrations/helm-plugin/plugin.yaml");
-    let docs = parse(&text).expect("plugin.yaml parses");
-    let root = &docs.first().expect("one document").root;
+    let docs = Document::parse(&text).expect("plugin.yaml parses");
+    let root = docs.roots().first().expect("one document");
     assert_eq!(str_at(root, "apiVersion"), "v1");
     assert_eq!(str_at(root, "type"), "postrenderer/v1");
     assert_eq!(str_at(root, "runtime"), "subprocess");
@@ -253,8 +253,8 @@ fn argocd_cmp_generate_renders_and_hardens() {
         return common::skip(TEST, "`kubectl version --client` does not run");
     }
     let text = repo_file("examples/integrations/argocd-cmp/plugin.yaml");
-    let docs = parse(&text).expect("plugin.yaml parses");
-    let root = &docs.first().expect("one document").root;
+    let docs = Document::parse(&text).expect("plugin.yaml parses");
+    let root = docs.roots().first().expect("one document");
     assert_eq!(str_at(root, "kind"), "ConfigManagementPlugin");
     let command: Vec<&str> = at(root, "spec/generate/command")
         .items()
@@ -389,10 +389,9 @@ fn corpus_streams_lose_nothing_and_agree_with_resource_lists() {
                 continue;
             }
         };
-        let text = &run.output.text;
+        let text = &run.text;
         documents += run.documents;
         changed += run
-            .output
             .results
             .iter()
             .filter(|r| r.severity == Severity::Info)
@@ -401,22 +400,17 @@ fn corpus_streams_lose_nothing_and_agree_with_resource_lists() {
             failures.push(format!("{name}: {e}"));
         }
         let (wrapped, _) = common::wrap_stream(&stream);
-        let krm = harden_sa_token::run(wrapped.as_bytes()).expect("the ResourceList runs");
-        if by_resource(&krm.results) != by_resource(&run.output.results) {
+        let krm = harden_sa_token::run(wrapped.as_bytes(), harden_sa_token::Call::Plain)
+            .expect("the ResourceList runs");
+        if by_resource(&krm.results) != by_resource(&run.results) {
             failures.push(format!(
                 "{name}: stream and ResourceList results differ:\n{:#?}\n{:#?}",
-                by_resource(&run.output.results),
+                by_resource(&run.results),
                 by_resource(&krm.results)
             ));
         }
         let again = protocol::run(text.as_bytes(), Call::Plain).expect("second run");
-        if &again.output.text != text
-            || again
-                .output
-                .results
-                .iter()
-                .any(|r| r.severity == Severity::Info)
-        {
+        if &again.text != text || again.results.iter().any(|r| r.severity == Severity::Info) {
             failures.push(format!("{name}: a second run changed something"));
         }
     }

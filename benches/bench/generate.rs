@@ -3,8 +3,8 @@
 //! manifests use (block and flow collections, block scalars, comments, and the scalars
 //! a careless rewriter corrupts: `"1.10"`, `0644`, `0x1A4`, `'yes'`, big integers).
 //!
-//! Each Deployment is about 2 KB, so 2,000 of them make the 4 MB build that TOOLING.md
-//! times kubectl kustomize on. Nothing random: item `i` is the same text on every run
+//! Each Deployment is about 2 KB, so 2,000 of them make a build of a few MB, the size
+//! of a large application's render. Nothing random: item `i` is the same text on every run
 //! and every machine, so a figure can be reproduced and compared.
 
 use std::fmt::Write as _;

@@ -1,4 +1,4 @@
-//! `make bench`: what the function costs next to the tools around it (issue 6).
+//! `make bench`: what the function costs next to the tools around it (BENCHMARKS.md).
 //!
 //! Generates ResourceLists of realistic Deployments ([`generate`]) and reports, for each
 //! size, the function's wall time, throughput, time per item and peak memory, with
@@ -28,7 +28,7 @@ use measure::{ProcessRun, mb, median, secs};
 /// The function as users run it, built by cargo for this bench.
 const BIN: &str = env!("CARGO_BIN_EXE_harden-sa-token");
 
-/// The goals of issue 6.
+/// The goals BENCHMARKS.md sets.
 const GOAL_PARSE_RATIO: f64 = 2.5;
 const GOAL_PEAK_RATIO: f64 = 3.0;
 const GOAL_FLAT: f64 = 0.20;
@@ -123,10 +123,9 @@ fn child(what: &str, file: &Path) -> Result<(), String> {
 fn smoke() -> Result<(), String> {
     let items = 7;
     let rl = generate::resource_list(items);
-    let run = harden_sa_token::protocol::run(rl.as_bytes(), harden_sa_token::protocol::Call::Plain)
+    let run = harden_sa_token::run(rl.as_bytes(), harden_sa_token::Call::Plain)
         .map_err(|e| e.to_string())?;
     let changed = run
-        .output
         .results
         .iter()
         .filter(|r| r.severity == harden_sa_token::Severity::Info)
@@ -137,13 +136,10 @@ fn smoke() -> Result<(), String> {
             run.report()
         ));
     }
-    let again = harden_sa_token::protocol::run(
-        run.output.text.as_bytes(),
-        harden_sa_token::protocol::Call::Plain,
-    )
-    .map_err(|e| e.to_string())?;
+    let again = harden_sa_token::run(run.text.as_bytes(), harden_sa_token::Call::Plain)
+        .map_err(|e| e.to_string())?;
     // Nothing to change, nothing to say: no result at all.
-    if !again.output.results.is_empty() {
+    if !again.results.is_empty() {
         return Err(format!("second run: {:?}", again.report()));
     }
     let stream = generate::stream(items);
@@ -379,7 +375,7 @@ fn bench(args: &Args) -> Result<(), String> {
     // The report.
     let _ = writeln!(
         report,
-        "## The function on ResourceLists of N Deployments\n\nIn-process: `harden_sa_token::protocol::run` on the bytes, as `main` calls it; \
+        "## The function on ResourceLists of N Deployments\n\nIn-process: `harden_sa_token::run` on the bytes, as `main` calls it; \
 parse-only: the same bytes checked as UTF-8 and every event of `granit-parser` pulled with the \
 function's own parser options; parse-only of the output: the same on the function's output, which \
 its fail-closed check parses once more (the output is larger: every Deployment gains a projected \

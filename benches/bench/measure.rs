@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use granit_parser::{Options, Parser};
-use harden_sa_token::protocol::{self, Call};
+use harden_sa_token::{self as protocol, Call};
 
 /// The median of `values` (the lower middle for an even count); 0 for none.
 pub fn median(values: &[f64]) -> f64 {
@@ -25,8 +25,8 @@ pub fn median(values: &[f64]) -> f64 {
 fn parser_options() -> Options {
     let mut options = Options::default();
     options.set_emit_comments(false);
-    options.flow_nesting_limit = harden_sa_token::yaml::tree::MAX_DEPTH;
-    options.block_nesting_limit = harden_sa_token::yaml::tree::MAX_DEPTH;
+    options.flow_nesting_limit = harden_sa_token::yaml::MAX_DEPTH;
+    options.block_nesting_limit = harden_sa_token::yaml::MAX_DEPTH;
     options
 }
 
@@ -48,7 +48,7 @@ pub fn function(input: &[u8]) -> Result<String, String> {
     if run.exit_code() != 0 {
         return Err(format!("exit code {}: {:?}", run.exit_code(), run.report()));
     }
-    Ok(run.output.text)
+    Ok(run.text)
 }
 
 /// Seconds taken by `f`.

@@ -1,6 +1,6 @@
 //! The tools around the function, timed on the same Deployments: `kubectl kustomize`
 //! building them, and kpt running an identity function (`--exec cat`) and the function
-//! over them as a package (see TOOLING.md for how both behave on these machines).
+//! over them as a package (`docs/testing.md` says how each is driven).
 
 use std::fs;
 use std::path::{Path, PathBuf};

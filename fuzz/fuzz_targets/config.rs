@@ -2,7 +2,7 @@
 //! reader must never panic, and a config it accepts must give output that parses.
 #![no_main]
 
-use harden_sa_token::yaml::tree;
+use harden_sa_token::{Call, yaml::Document};
 use libfuzzer_sys::fuzz_target;
 
 const ITEMS: &str = "apiVersion: config.kubernetes.io/v1
@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
         input.push_str(line);
         input.push('\n');
     }
-    if let Ok(out) = harden_sa_token::run(input.as_bytes()) {
-        tree::parse(&out.text).expect("the output parses");
+    if let Ok(out) = harden_sa_token::run(input.as_bytes(), Call::Plain) {
+        Document::parse(&out.text).expect("the output parses");
     }
 });

@@ -3,11 +3,12 @@
 //! second run on a clean output must change nothing.
 #![no_main]
 
-use harden_sa_token::{Severity, yaml::tree};
+use harden_sa_token::{Call, Severity, yaml::Document};
 use libfuzzer_sys::fuzz_target;
 
 fn resource_list(stream: &str) -> String {
-    let mut text = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
+    let mut text =
+        String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
     for doc in stream.split("\n---") {
         for (i, line) in doc.lines().enumerate() {
             text.push_str(if i == 0 { "- " } else { "  " });
@@ -23,14 +24,15 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let input = resource_list(stream);
-    let Ok(out) = harden_sa_token::run(input.as_bytes()) else {
+    let Ok(out) = harden_sa_token::run(input.as_bytes(), Call::Plain) else {
         return;
     };
-    tree::parse(&out.text).expect("the output parses");
+    Document::parse(&out.text).expect("the output parses");
     if out.results.iter().any(|r| r.severity == Severity::Error) {
         return;
     }
-    let again = harden_sa_token::run(out.text.as_bytes()).expect("the output is read again");
+    let again =
+        harden_sa_token::run(out.text.as_bytes(), Call::Plain).expect("the output is read again");
     assert!(
         again.results.iter().all(|r| r.severity != Severity::Info),
         "a second run changed something: {:?}",

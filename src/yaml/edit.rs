@@ -5,33 +5,36 @@
 //! Each edit also records what it means (an [`Op`]) so that [`verify`](super::verify)
 //! can check the output against the input plus exactly these changes.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::render::{self, Layout};
-use super::tree::{Kind, Node};
+use super::tree::{Kind, Node, NodeId};
 
-/// A layout this editor does not know how to change without touching other bytes.
+/// A layout this editor does not know how to change without touching other bytes, or
+/// sets of edits that cannot be combined.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}, column {column}: cannot edit {what}")]
+#[error("{}cannot edit {what}", at.map(|(l, c)| format!("line {l}, column {c}: ")).unwrap_or_default())]
 pub struct EditError {
-    /// 1-based line of the node.
-    pub line: usize,
-    /// 1-based column of the node.
-    pub column: usize,
+    /// 1-based line and column of the node, when the error is about one.
+    pub at: Option<(usize, usize)>,
     /// What could not be edited, and why.
     pub what: String,
 }
 
 impl EditError {
-    fn at(node: &Node<'_>, what: impl Into<String>) -> Self {
+    pub(super) fn at(node: &Node<'_>, what: impl Into<String>) -> Self {
         EditError {
-            line: node.line,
-            column: node.col + 1,
+            at: Some((node.line(), node.column())),
+            what: what.into(),
+        }
+    }
+
+    fn general(what: impl Into<String>) -> Self {
+        EditError {
+            at: None,
             what: what.into(),
         }
     }
@@ -41,7 +44,7 @@ impl EditError {
 ///
 /// New values are shared, not copied: every Pod template gets the same token volume.
 #[derive(Debug, Clone)]
-pub enum Op {
+pub(super) enum Op {
     /// A scalar's text becomes this text.
     ReplaceScalar(String),
     /// The node becomes this value.
@@ -63,83 +66,78 @@ struct Splice {
     text: String,
 }
 
-/// Identifies a node of the input tree by address: nodes live as long as the tree and
-/// are never moved while edits are collected.
-pub type NodeId = usize;
-
-/// The identity of a node, for looking up its ops.
-pub fn node_id(node: &Node<'_>) -> NodeId {
-    std::ptr::from_ref(node) as usize
-}
-
-/// Hashes a [`NodeId`] with one multiplication: the keys are addresses, distinct and
-/// not chosen by the input, so a keyed hash would buy nothing.
-#[derive(Default)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64((self.0 << 8) | u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        // Addresses are aligned, so their low bits are zero: fold the high half of the
-        // product, where the multiplication mixes every bit, into the low half.
-        let h = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = h ^ (h >> 32);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
-
-/// Maps keyed by [`NodeId`].
-pub type IdMap<V> = HashMap<NodeId, V, BuildHasherDefault<IdHasher>>;
-
-/// A set of edits to one text (one object's, usually), applied all at once.
-#[derive(Debug, Default, Clone)]
+/// A set of edits to the subtree of one node (one object's, usually), applied and
+/// checked together: when the output does not check out, the sets whose own subtree
+/// differs are known, and the others can still be written.
+#[derive(Debug, Clone)]
 pub struct Edits {
+    /// The node whose subtree every edit of the set is in.
+    scope: NodeId,
     splices: Vec<Splice>,
     /// Each op with the node it changes, in the order they were made.
     ops: Vec<(NodeId, Op)>,
 }
 
 impl Edits {
+    /// An empty set of edits to the subtree of `scope`.
+    pub(super) fn new(scope: NodeId) -> Self {
+        Edits {
+            scope,
+            splices: Vec::new(),
+            ops: Vec::new(),
+        }
+    }
+
     /// Whether there is nothing to change.
     pub fn is_empty(&self) -> bool {
         self.splices.is_empty()
     }
 
-    /// The text with every splice applied. Splices at the same position keep the order
-    /// they were made in.
-    pub fn apply(&self, text: &str) -> Result<String, EditError> {
+    /// Forgets every edit, as when the object is left as it is.
+    pub fn clear(&mut self) {
+        self.splices.clear();
+        self.ops.clear();
+    }
+
+    /// The text with every splice applied, unchecked: for tests of the check itself.
+    #[cfg(test)]
+    pub(super) fn apply(&self, text: &str) -> Result<String, EditError> {
         Combined::new(&[self])?.apply(text)
+    }
+
+    /// The byte ranges of the original and what replaces each, in order of position:
+    /// the exact change, for a diff or a report's fix.
+    pub fn replacements(&self) -> impl Iterator<Item = (Range<usize>, &str)> {
+        let mut order: Vec<&Splice> = self.splices.iter().collect();
+        order.sort_by_key(|s| (s.at.start, s.at.end));
+        order.into_iter().map(|s| (s.at.clone(), s.text.as_str()))
     }
 }
 
-/// Several sets of edits to one text, borrowed and applied together. Objects' edits are
-/// independent of each other: each touches only nodes of its own object, so their byte
+/// Several sets of edits to one text, borrowed and applied together. Sets are
+/// independent of each other: each touches only nodes of its own scope, so their byte
 /// ranges are disjoint, and two sets that both change one node are refused.
 #[derive(Debug)]
-pub struct Combined<'e> {
+pub(super) struct Combined<'e> {
     /// Every splice, in the order of the sets and, within a set, made.
     splices: Vec<&'e Splice>,
-    /// Every op, grouped by node.
-    ops: Vec<&'e Op>,
-    /// Where each node's ops are in `ops`.
-    index: IdMap<Range<usize>>,
+    /// Every op with its node, ordered by node (and, for one node, as made).
+    ops: Vec<(NodeId, &'e Op)>,
+    /// The scope of each set with the set's index, ordered by node.
+    scopes: Vec<(NodeId, usize)>,
+}
+
+/// Where a walk in document order has got to in the ops and scopes of a [`Combined`]:
+/// nodes are visited in the order of their ids, so each lookup moves forward only.
+#[derive(Debug, Default)]
+pub(super) struct Cursor {
+    op: usize,
+    scope: usize,
 }
 
 impl<'e> Combined<'e> {
     /// The edits of every set of `sets`, in order.
-    pub fn new(sets: &[&'e Edits]) -> Result<Self, EditError> {
+    pub(super) fn new(sets: &[&'e Edits]) -> Result<Self, EditError> {
         let splices = sets.iter().flat_map(|e| &e.splices).collect();
         let mut all: Vec<(NodeId, usize, &Op)> = sets
             .iter()
@@ -148,40 +146,52 @@ impl<'e> Combined<'e> {
             .collect();
         // Stable: each node's ops stay in the order they were made.
         all.sort_by_key(|(id, set, _)| (*id, *set));
-        let mut index = IdMap::default();
-        index.reserve(all.len());
-        let mut start = 0;
-        for group in all.chunk_by(|a, b| a.0 == b.0) {
-            if let (Some(first), Some(last)) = (group.first(), group.last()) {
-                if first.1 != last.1 {
-                    return Err(EditError {
-                        line: 0,
-                        column: 0,
-                        what: "two objects' edits change the same node".into(),
-                    });
-                }
-                index.insert(first.0, start..start + group.len());
-            }
-            start += group.len();
+        if all
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a.0 == b.0 && a.1 != b.1))
+        {
+            return Err(EditError::general(
+                "two objects' edits change the same node",
+            ));
         }
+        let mut scopes: Vec<(NodeId, usize)> = sets
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.is_empty())
+            .map(|(set, e)| (e.scope, set))
+            .collect();
+        scopes.sort_by_key(|(id, _)| *id);
         Ok(Combined {
             splices,
-            ops: all.into_iter().map(|(_, _, op)| op).collect(),
-            index,
+            ops: all.into_iter().map(|(id, _, op)| (id, op)).collect(),
+            scopes,
         })
     }
 
-    /// The ops recorded for `node`, in the order they were made.
-    pub fn ops(&self, node: &Node<'_>) -> &[&'e Op] {
-        self.index
-            .get(&node_id(node))
-            .and_then(|r| self.ops.get(r.clone()))
-            .unwrap_or_default()
+    /// The ops recorded for `node`, in the order they were made, for a walk in document
+    /// order that has reached `node`.
+    pub(super) fn ops(&self, cursor: &mut Cursor, node: NodeId) -> &[(NodeId, &'e Op)] {
+        let rest = self.ops.get(cursor.op..).unwrap_or_default();
+        let skip = rest.iter().take_while(|(id, _)| *id < node).count();
+        cursor.op += skip;
+        let rest = self.ops.get(cursor.op..).unwrap_or_default();
+        let here = rest.iter().take_while(|(id, _)| *id == node).count();
+        rest.get(..here).unwrap_or_default()
+    }
+
+    /// The index of the set whose scope is `node`, for the same walk.
+    pub(super) fn scope(&self, cursor: &mut Cursor, node: NodeId) -> Option<usize> {
+        let rest = self.scopes.get(cursor.scope..).unwrap_or_default();
+        cursor.scope += rest.iter().take_while(|(id, _)| *id < node).count();
+        match self.scopes.get(cursor.scope) {
+            Some((id, set)) if *id == node => Some(*set),
+            _ => None,
+        }
     }
 
     /// The text with every splice applied. Splices at the same position keep the order
     /// they were made in.
-    pub fn apply(&self, text: &str) -> Result<String, EditError> {
+    pub(super) fn apply(&self, text: &str) -> Result<String, EditError> {
         let mut order: Vec<&Splice> = self.splices.clone();
         order.sort_by_key(|s| (s.at.start, s.at.end));
         let extra: usize = order.iter().map(|s| s.text.len()).sum();
@@ -191,11 +201,10 @@ impl<'e> Combined<'e> {
             let (Some(before), true) =
                 (text.get(pos..splice.at.start), splice.at.end <= text.len())
             else {
-                return Err(EditError {
-                    line: 0,
-                    column: 0,
-                    what: format!("overlapping changes at byte {}", splice.at.start),
-                });
+                return Err(EditError::general(format!(
+                    "overlapping changes at byte {}",
+                    splice.at.start
+                )));
             };
             out.push_str(before);
             out.push_str(&splice.text);
@@ -207,6 +216,7 @@ impl<'e> Combined<'e> {
 }
 
 /// Collects edits to one text.
+#[derive(Debug)]
 pub struct Editor<'t> {
     text: &'t str,
     layout: Layout,
@@ -214,12 +224,13 @@ pub struct Editor<'t> {
 }
 
 impl<'t> Editor<'t> {
-    /// An editor for `text`, writing new block text with `layout`.
-    pub fn new(text: &'t str, layout: Layout) -> Self {
+    /// An editor for the subtree of `scope` in `text`, writing new block text with
+    /// `layout`.
+    pub(super) fn new(text: &'t str, layout: Layout, scope: &Node<'_>) -> Self {
         Editor {
             text,
             layout,
-            edits: Edits::default(),
+            edits: Edits::new(scope.id()),
         }
     }
 
@@ -233,7 +244,7 @@ impl<'t> Editor<'t> {
         // unused; it is kept until the output is checked, beside everything else.
         text.shrink_to_fit();
         self.edits.splices.push(Splice { at, text });
-        self.edits.ops.push((node_id(node), op));
+        self.edits.ops.push((node.id(), op));
     }
 
     /// Replaces a scalar's text.
@@ -258,7 +269,7 @@ impl<'t> Editor<'t> {
             }
             Kind::Map { flow: false, .. } => {
                 self.check_block_start(node)?;
-                render::block_inline(&value, node.col, &self.layout)
+                render::block_inline(&value, node.col as usize, &self.layout)
             }
             _ => return Err(EditError::at(node, "a node that is not a mapping")),
         };
@@ -296,7 +307,7 @@ impl<'t> Editor<'t> {
             return Err(EditError::at(map, "an empty block mapping"));
         };
         self.check_block_start(first_key)?;
-        let col = first_key.col;
+        let col = first_key.col as usize;
         let at = self.line_after(map.end);
         let mut text = self.break_before(at);
         text.extend(std::iter::repeat_n(' ', col));
@@ -322,8 +333,8 @@ impl<'t> Editor<'t> {
             return Err(EditError::at(seq, "an empty block list"));
         };
         let dash = self.dash_before(last)?;
-        let dash_col = last.col.saturating_sub(last.start - dash);
-        let content_col = last.col;
+        let dash_col = (last.col as usize).saturating_sub(last.start - dash);
+        let content_col = last.col as usize;
         let at = self.line_after(seq.end);
         let mut text = self.break_before(at);
         text.extend(std::iter::repeat_n(' ', dash_col));
@@ -397,7 +408,7 @@ impl<'t> Editor<'t> {
         match (last, first) {
             (Some(last), Some(first)) if first.line != coll.line => {
                 let mut text = format!(",{}", self.layout.newline);
-                text.extend(std::iter::repeat_n(' ', first.col));
+                text.extend(std::iter::repeat_n(' ', first.col as usize));
                 text.push_str(&item);
                 (last.end, text)
             }
@@ -514,16 +525,16 @@ impl<'t> Editor<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::tree::parse;
+    use crate::yaml::Document;
     use serde_json::json;
 
     #[test]
     fn sets_of_edits_combine_in_order_and_may_not_share_a_node() {
         let text = "a: [1]\nb: [2]\n";
-        let docs = parse(text).unwrap();
-        let root = &docs[0].root;
+        let docs = Document::parse(text).unwrap();
+        let root = &docs.roots()[0];
         let edits = |key: &str, value| {
-            let mut editor = Editor::new(text, Layout::default());
+            let mut editor = docs.editor(root, root.get(key).unwrap());
             editor
                 .append_item(root.get(key).unwrap(), Arc::new(json!(value)))
                 .unwrap();
@@ -532,8 +543,16 @@ mod tests {
         let (a, b, also_a) = (edits("a", 3), edits("b", 4), edits("a", 5));
         let combined = Combined::new(&[&a, &b]).unwrap();
         assert_eq!(combined.apply(text).unwrap(), "a: [1, 3]\nb: [2, 4]\n");
-        assert_eq!(combined.ops(root.get("a").unwrap()).len(), 1);
-        assert!(combined.ops(root).is_empty());
+        let mut cursor = Cursor::default();
+        assert!(combined.ops(&mut cursor, root.id()).is_empty());
+        assert_eq!(
+            combined.ops(&mut cursor, root.get("a").unwrap().id()).len(),
+            1
+        );
+        assert_eq!(
+            combined.scope(&mut cursor, root.get("b").unwrap().id()),
+            Some(1)
+        );
         let err = Combined::new(&[&a, &also_a]).unwrap_err();
         assert!(err.what.contains("same node"), "{err}");
     }

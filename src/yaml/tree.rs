@@ -1,4 +1,5 @@
-//! A read-only syntax tree over YAML text: every node keeps its byte span and style.
+//! A read-only syntax tree over YAML text: every node keeps its byte span, its style and
+//! an id given at parse time.
 //!
 //! The tree is built from `granit-parser` events and never owns the text it describes,
 //! so the editor can splice new text into the original bytes and the verifier can compare
@@ -7,8 +8,9 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 
-use granit_parser::{Event, Options, Parser, ScalarStyle, StructureStyle};
+use granit_parser::{Event, Options, Parser, StructureStyle};
 
 /// Deepest nesting of collections accepted, flow and block alike.
 ///
@@ -36,25 +38,61 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// How a scalar is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    /// `value`, without quotes.
+    Plain,
+    /// `'value'`.
+    SingleQuoted,
+    /// `"value"`.
+    DoubleQuoted,
+    /// `|` block.
+    Literal,
+    /// `>` block.
+    Folded,
+}
+
+impl From<granit_parser::ScalarStyle> for ScalarStyle {
+    fn from(style: granit_parser::ScalarStyle) -> Self {
+        match style {
+            granit_parser::ScalarStyle::Plain => ScalarStyle::Plain,
+            granit_parser::ScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+            granit_parser::ScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+            granit_parser::ScalarStyle::Literal => ScalarStyle::Literal,
+            granit_parser::ScalarStyle::Folded => ScalarStyle::Folded,
+        }
+    }
+}
+
+/// Identifies a node of one parsed text: ids are given in document order (a node before
+/// its children, a key before its value), so edits can be found by id, and in order, as
+/// the tree is walked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub(super) u32);
+
 /// One node of the tree.
 #[derive(Debug, Clone)]
 pub struct Node<'a> {
     /// Byte offset of the first byte of the node's content (after any tag or anchor).
-    pub start: usize,
+    pub(super) start: usize,
     /// Byte offset just past the node's content. For a block collection this is the end
-    /// of its last child, not the start of whatever follows.
-    pub end: usize,
+    /// of its last child, not the start of whatever follows; for a block scalar, the end
+    /// of its last line.
+    pub(super) end: usize,
     /// 1-based line of `start`.
-    pub line: usize,
+    pub(super) line: u32,
     /// 0-based column (in characters) of `start`.
-    pub col: usize,
+    pub(super) col: u32,
+    /// Given at parse time, in document order.
+    pub(super) id: NodeId,
     /// What the node is.
-    pub kind: Kind<'a>,
+    pub(super) kind: Kind<'a>,
 }
 
 /// The shape of a node.
 #[derive(Debug, Clone)]
-pub enum Kind<'a> {
+pub(super) enum Kind<'a> {
     /// A scalar with its value after escape processing.
     Scalar {
         /// The value, borrowed from the text where no escape had to be processed.
@@ -88,18 +126,42 @@ pub enum Kind<'a> {
     Alias(u32),
 }
 
-/// One document of a stream.
-#[derive(Debug, Clone)]
-pub struct Document<'a> {
-    /// The document's root node (an empty document has a null scalar root).
-    pub root: Node<'a>,
-}
+/// The merge key of YAML 1.1, which Kubernetes' reader honours.
+pub const MERGE_KEY: &str = "<<";
 
 impl<'a> Node<'a> {
+    /// The node's id in the text it was parsed from.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// The bytes of the text the node's content spans.
+    pub fn span(&self) -> Range<usize> {
+        self.start..self.end
+    }
+
+    /// 1-based line where the node's content starts.
+    pub fn line(&self) -> usize {
+        self.line as usize
+    }
+
+    /// 1-based column (in characters) where the node's content starts.
+    pub fn column(&self) -> usize {
+        self.col as usize + 1
+    }
+
     /// The value of a scalar node, whatever its style.
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
             Kind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// How a scalar node is written; `None` for anything else.
+    pub fn style(&self) -> Option<ScalarStyle> {
+        match &self.kind {
+            Kind::Scalar { style, .. } => Some(*style),
             _ => None,
         }
     }
@@ -151,6 +213,11 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// Whether the node is an alias (`*name`).
+    pub fn is_alias(&self) -> bool {
+        matches!(self.kind, Kind::Alias(_))
+    }
+
     /// The index and value of the first entry whose key is the scalar `key`.
     pub fn entry(&self, key: &str) -> Option<(usize, &Node<'a>)> {
         self.entries()?
@@ -170,6 +237,24 @@ impl<'a> Node<'a> {
         self.get(key).and_then(Node::as_str)
     }
 
+    /// The key node of a mapping's merge key (`<<: *base`), if it has one.
+    pub fn merge_key(&self) -> Option<&Node<'a>> {
+        self.entries()?
+            .iter()
+            .map(|(k, _)| k)
+            .find(|k| k.is_merge_key())
+    }
+
+    /// Whether this is the merge key `<<` (plain and untagged, as YAML 1.1 wants it).
+    pub fn is_merge_key(&self) -> bool {
+        matches!(&self.kind, Kind::Scalar {
+            value,
+            style: ScalarStyle::Plain,
+            tagged: false,
+            ..
+        } if value == MERGE_KEY)
+    }
+
     /// Whether the node is written in flow style (`{}`/`[]`); scalars are not.
     pub fn is_flow(&self) -> bool {
         matches!(
@@ -177,17 +262,47 @@ impl<'a> Node<'a> {
             Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. }
         )
     }
+
+    /// The anchor defined on this node, 0 for none.
+    pub(super) fn anchor(&self) -> u32 {
+        match &self.kind {
+            Kind::Scalar { anchor, .. } | Kind::Map { anchor, .. } | Kind::Seq { anchor, .. } => {
+                *anchor
+            }
+            Kind::Alias(_) => 0,
+        }
+    }
 }
 
-/// Parses a whole stream into documents.
-pub fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
+/// Where an anchor is defined, for messages about its aliases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct AnchorSite {
+    /// Byte offset of the anchored node's content.
+    pub(super) start: usize,
+    /// 1-based line of the anchored node.
+    pub(super) line: u32,
+    /// 0-based column of the anchored node.
+    pub(super) col: u32,
+}
+
+/// What [`parse`] reads from a text: the root of each document, and where each anchor is.
+pub(super) struct Parsed<'a> {
+    pub(super) roots: Vec<Node<'a>>,
+    /// Indexed by anchor id (the parser numbers the anchors of a stream from 1).
+    pub(super) anchors: Vec<Option<AnchorSite>>,
+}
+
+/// Parses a whole stream.
+pub(super) fn parse(text: &str) -> Result<Parsed<'_>, ParseError> {
     let mut events = Events {
         reader: Reader::new(text),
         aliases: Aliases::default(),
         items: Vec::new(),
         entries: Vec::new(),
+        next_id: 0,
+        anchors: Vec::new(),
     };
-    let mut docs = Vec::new();
+    let mut roots = Vec::new();
     loop {
         let (event, pos) = events.reader.next()?;
         match event {
@@ -196,9 +311,14 @@ pub fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
                 let (event, pos) = events.reader.next()?;
                 events.aliases.new_document();
                 let (root, _) = events.node(event, pos, 0)?;
-                docs.push(Document { root });
+                roots.push(root);
             }
-            Ev::StreamEnd => return Ok(docs),
+            Ev::StreamEnd => {
+                return Ok(Parsed {
+                    roots,
+                    anchors: events.anchors,
+                });
+            }
             other => return Err(unexpected(&other, pos)),
         }
     }
@@ -208,7 +328,7 @@ pub fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
 /// tags and spans that make them several times larger, and an event is moved at every
 /// step from the parser to a node.
 #[derive(Debug)]
-pub(crate) enum Ev<'a> {
+pub(super) enum Ev<'a> {
     StreamStart,
     StreamEnd,
     DocumentStart,
@@ -234,7 +354,7 @@ pub(crate) enum Ev<'a> {
 
 impl Ev<'_> {
     /// The anchor defined on the node this event starts, 0 for none.
-    pub(crate) fn anchor(&self) -> u32 {
+    pub(super) fn anchor(&self) -> u32 {
         match self {
             Ev::Scalar { anchor, .. }
             | Ev::SeqStart { anchor, .. }
@@ -246,22 +366,22 @@ impl Ev<'_> {
 
 /// Where an event is: byte offsets, 1-based line and 0-based column of its start.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Pos {
-    pub(crate) start: usize,
-    pub(crate) end: usize,
-    pub(crate) line: usize,
-    pub(crate) col: usize,
+pub(super) struct Pos {
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) line: usize,
+    pub(super) col: usize,
 }
 
 /// The parser's events over one text, as every reader in this crate runs it: comments
 /// off, nesting bounded by [`MAX_DEPTH`], errors with their line and column.
-pub(crate) struct Reader<'a> {
+pub(super) struct Reader<'a> {
     parser: Parser<'a, granit_parser::StrInput<'a>>,
     text: &'a str,
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
+    pub(super) fn new(text: &'a str) -> Self {
         let mut options = Options::default();
         options.set_emit_comments(false);
         options.flow_nesting_limit = MAX_DEPTH;
@@ -273,11 +393,11 @@ impl<'a> Reader<'a> {
     }
 
     /// The text read.
-    pub(crate) fn text(&self) -> &'a str {
+    pub(super) fn text(&self) -> &'a str {
         self.text
     }
 
-    pub(crate) fn next(&mut self) -> Result<(Ev<'a>, Pos), ParseError> {
+    pub(super) fn next(&mut self) -> Result<(Ev<'a>, Pos), ParseError> {
         let (event, span) = match self.parser.next() {
             Some(Ok(pair)) => pair,
             Some(Err(err)) => {
@@ -288,14 +408,15 @@ impl<'a> Reader<'a> {
                 });
             }
             None => {
+                let (line, column) = end_position(self.text);
                 return Err(ParseError {
-                    line: 0,
-                    column: 0,
+                    line,
+                    column,
                     message: "unexpected end of the event stream".into(),
                 });
             }
         };
-        let pos = Pos {
+        let mut pos = Pos {
             start: self.offset(span.start),
             end: self.offset(span.end),
             line: span.start.line(),
@@ -315,12 +436,18 @@ impl<'a> Reader<'a> {
             Event::StreamEnd => Ev::StreamEnd,
             Event::DocumentStart(..) => Ev::DocumentStart,
             Event::DocumentEnd => Ev::DocumentEnd,
-            Event::Scalar(value, style, anchor, tag) => Ev::Scalar {
-                value,
-                style,
-                anchor: id(anchor)?,
-                tagged: tag.is_some(),
-            },
+            Event::Scalar(value, style, anchor, tag) => {
+                let style = ScalarStyle::from(style);
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    pos.end = self.block_scalar_end(pos.start, pos.end);
+                }
+                Ev::Scalar {
+                    value,
+                    style,
+                    anchor: id(anchor)?,
+                    tagged: tag.is_some(),
+                }
+            }
             Event::SequenceStart(style, anchor, _) => Ev::SeqStart {
                 flow: style == StructureStyle::Flow,
                 anchor: id(anchor)?,
@@ -344,6 +471,24 @@ impl<'a> Reader<'a> {
         Ok((event, pos))
     }
 
+    /// A block scalar's span as the parser reports it runs into the indentation of the
+    /// line after it when that line is less indented (`echo hi\n    next:`); it ends at
+    /// its last line break instead, so that what follows, and text inserted there, is not
+    /// taken for part of it. Spaces on its last line, when no break follows, are content.
+    fn block_scalar_end(&self, start: usize, end: usize) -> usize {
+        let span = self.text.get(start..end).unwrap_or_default();
+        match span.rfind('\n') {
+            Some(nl)
+                if span
+                    .get(nl + 1..)
+                    .is_some_and(|rest| rest.bytes().all(|b| b == b' ')) =>
+            {
+                start + nl + 1
+            }
+            _ => end,
+        }
+    }
+
     fn offset(&self, marker: granit_parser::Marker) -> usize {
         // The parser reports byte offsets for string input; clamp so a missing offset can
         // never index out of the text.
@@ -354,10 +499,19 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The 1-based line and column just past the end of `text`.
+fn end_position(text: &str) -> (usize, usize) {
+    let line = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    let last = text
+        .rfind('\n')
+        .map_or(text, |i| text.get(i + 1..).unwrap_or_default());
+    (line, last.chars().count() + 1)
+}
+
 /// What the aliases of a document stand for, to refuse alias bombs
 /// ([`MAX_ALIAS_EXPANSION`]) without expanding anything.
 #[derive(Default)]
-pub(crate) struct Aliases {
+pub(super) struct Aliases {
     /// How many nodes each anchored node stands for, aliases expanded.
     sizes: HashMap<u32, u64>,
     /// How many nodes the current document's aliases stand for.
@@ -365,19 +519,19 @@ pub(crate) struct Aliases {
 }
 
 impl Aliases {
-    pub(crate) fn new_document(&mut self) {
+    pub(super) fn new_document(&mut self) {
         self.aliased = 0;
     }
 
     /// Records that the node anchored as `anchor` (0: none) stands for `size` nodes.
-    pub(crate) fn anchored(&mut self, anchor: u32, size: u64) {
+    pub(super) fn anchored(&mut self, anchor: u32, size: u64) {
         if anchor != 0 {
             self.sizes.insert(anchor, size);
         }
     }
 
     /// Counts an alias of `anchor` at `pos`; returns how many nodes it stands for.
-    pub(crate) fn alias(&mut self, anchor: u32, pos: Pos) -> Result<u64, ParseError> {
+    pub(super) fn alias(&mut self, anchor: u32, pos: Pos) -> Result<u64, ParseError> {
         // An alias of an anchor still being read (one that contains itself) has no size
         // yet: it would expand forever.
         let size = self.sizes.get(&anchor).copied().unwrap_or(u64::MAX);
@@ -396,7 +550,7 @@ impl Aliases {
 }
 
 /// The error for nesting deeper than [`MAX_DEPTH`], at `pos`.
-pub(crate) fn too_deep(pos: Pos) -> ParseError {
+pub(super) fn too_deep(pos: Pos) -> ParseError {
     ParseError {
         line: pos.line,
         column: pos.col + 1,
@@ -405,7 +559,7 @@ pub(crate) fn too_deep(pos: Pos) -> ParseError {
 }
 
 /// The error for an event where it cannot be.
-pub(crate) fn unexpected(event: &Ev<'_>, pos: Pos) -> ParseError {
+pub(super) fn unexpected(event: &Ev<'_>, pos: Pos) -> ParseError {
     ParseError {
         line: pos.line,
         column: pos.col + 1,
@@ -423,6 +577,10 @@ struct Events<'a> {
     items: Vec<Node<'a>>,
     /// The same for the entries of mappings.
     entries: Vec<(Node<'a>, Node<'a>)>,
+    /// The id the next node gets.
+    next_id: u32,
+    /// Where each anchor is, by anchor id.
+    anchors: Vec<Option<AnchorSite>>,
 }
 
 impl<'a> Events<'a> {
@@ -435,13 +593,36 @@ impl<'a> Events<'a> {
         depth: usize,
     ) -> Result<(Node<'a>, u64), ParseError> {
         let anchor = event.anchor();
-        let (node, size) = self.unsized_node(event, pos, depth)?;
+        // Every node takes at least one event, and an event at least one byte but for
+        // empty scalars, of which a text has fewer than it has bytes: ids run out only
+        // for a text of more than 2 GiB.
+        let id = NodeId(self.next_id);
+        self.next_id = self.next_id.checked_add(1).ok_or_else(|| ParseError {
+            line: pos.line,
+            column: pos.col + 1,
+            message: "more nodes than this function counts".into(),
+        })?;
+        let (node, size) = self.unsized_node(id, event, pos, depth)?;
         self.aliases.anchored(anchor, size);
+        if anchor != 0 {
+            let index = anchor as usize;
+            if self.anchors.len() <= index {
+                self.anchors.resize(index + 1, None);
+            }
+            if let Some(slot) = self.anchors.get_mut(index) {
+                *slot = Some(AnchorSite {
+                    start: node.start,
+                    line: node.line,
+                    col: node.col,
+                });
+            }
+        }
         Ok((node, size))
     }
 
     fn unsized_node(
         &mut self,
+        id: NodeId,
         event: Ev<'a>,
         pos: Pos,
         depth: usize,
@@ -449,10 +630,19 @@ impl<'a> Events<'a> {
         if depth > MAX_DEPTH {
             return Err(too_deep(pos));
         }
-        let Pos {
-            start, line, col, ..
-        } = pos;
+        let Pos { start, .. } = pos;
+        // Lines and columns past 2^32 would need a text larger than the ids allow.
+        let line = u32::try_from(pos.line).unwrap_or(u32::MAX);
+        let col = u32::try_from(pos.col).unwrap_or(u32::MAX);
         let end = pos.end.max(start);
+        let node = |end: usize, kind| Node {
+            start,
+            end,
+            line,
+            col,
+            id,
+            kind,
+        };
         match event {
             Ev::Scalar {
                 value,
@@ -460,32 +650,20 @@ impl<'a> Events<'a> {
                 anchor,
                 tagged,
             } => Ok((
-                Node {
-                    start,
+                node(
                     end,
-                    line,
-                    col,
-                    kind: Kind::Scalar {
+                    Kind::Scalar {
                         value,
                         style,
                         tagged,
                         anchor,
                     },
-                },
+                ),
                 1,
             )),
-            Ev::Alias(id) => {
-                let size = self.aliases.alias(id, pos)?;
-                Ok((
-                    Node {
-                        start,
-                        end,
-                        line,
-                        col,
-                        kind: Kind::Alias(id),
-                    },
-                    size,
-                ))
+            Ev::Alias(anchor) => {
+                let size = self.aliases.alias(anchor, pos)?;
+                Ok((node(end, Kind::Alias(anchor)), size))
             }
             Ev::SeqStart { flow, anchor } => {
                 let base = self.items.len();
@@ -502,18 +680,12 @@ impl<'a> Events<'a> {
                         } else {
                             items.last().map_or(start, |n: &Node<'_>| n.end)
                         };
-                        let node = Node {
-                            start,
-                            end: end.max(start),
-                            line,
-                            col,
-                            kind: Kind::Seq {
-                                flow,
-                                items,
-                                anchor,
-                            },
+                        let kind = Kind::Seq {
+                            flow,
+                            items,
+                            anchor,
                         };
-                        return Ok((node, size));
+                        return Ok((node(end.max(start), kind), size));
                     }
                     let (item, item_size) = self.node(event, pos, depth + 1)?;
                     size = size.saturating_add(item_size);
@@ -538,18 +710,12 @@ impl<'a> Events<'a> {
                                 .last()
                                 .map_or(start, |(k, v): &(Node<'_>, Node<'_>)| v.end.max(k.end))
                         };
-                        let node = Node {
-                            start,
-                            end: end.max(start),
-                            line,
-                            col,
-                            kind: Kind::Map {
-                                flow,
-                                entries,
-                                anchor,
-                            },
+                        let kind = Kind::Map {
+                            flow,
+                            entries,
+                            anchor,
                         };
-                        return Ok((node, size));
+                        return Ok((node(end.max(start), kind), size));
                     }
                     let (key, key_size) = self.node(event, pos, depth + 1)?;
                     let (event, pos) = self.reader.next()?;
@@ -597,21 +763,21 @@ fn check_unique<'a>(
         entries
             .iter()
             .find(|(k, _)| k.as_str() == Some(value))
-            .map(|(k, _)| k.line)
+            .map(|(k, _)| k.line())
     } else {
         if entries.len() == SCAN_KEYS {
             for (k, _) in entries {
                 if let Kind::Scalar { value, .. } = &k.kind {
-                    seen.entry(value.clone()).or_insert(k.line);
+                    seen.entry(value.clone()).or_insert(k.line());
                 }
             }
         }
-        seen.insert(value.clone(), key.line)
+        seen.insert(value.clone(), key.line())
     };
     match first {
         Some(line) => Err(ParseError {
-            line: key.line,
-            column: key.col + 1,
+            line: key.line(),
+            column: key.column(),
             message: format!(
                 "duplicate key {value:?} (first at line {line}); YAML and Kubernetes refuse duplicate keys"
             ),
@@ -625,7 +791,7 @@ mod tests {
     use super::*;
 
     fn root(text: &str) -> Node<'_> {
-        parse(text).unwrap().remove(0).root
+        parse(text).unwrap().roots.remove(0)
     }
 
     #[test]
@@ -633,10 +799,44 @@ mod tests {
         let text = "a:\n  b: 1\n  c: [x]\n# after\nd: 2\n";
         let doc = root(text);
         let a = doc.get("a").unwrap();
-        assert_eq!(&text[a.start..a.end], "b: 1\n  c: [x]");
-        assert_eq!(a.col, 2);
+        assert_eq!(&text[a.span()], "b: 1\n  c: [x]");
+        assert_eq!(a.column(), 3);
         let c = a.get("c").unwrap();
-        assert_eq!(&text[c.start..c.end], "[x]");
+        assert_eq!(&text[c.span()], "[x]");
+    }
+
+    #[test]
+    fn block_scalars_end_at_their_last_line_break() {
+        for (text, want) in [
+            ("a:\n  - |\n    echo hi\n  - x\n", "echo hi\n"),
+            ("a:\n    - |\n      echo hi\nb: 1\n", "echo hi\n"),
+            ("a: |+\n  x\n\n\nb: 1\n", "x\n\n\n"),
+            ("a: >-\n  x\n  y\n\nb: 1\n", "x\n  y\n\n"),
+            ("a: |\n  x  ", "x  "),
+        ] {
+            let doc = root(text);
+            let a = doc.get("a").unwrap();
+            let scalar = a.items().map_or(a, |i| &i[0]);
+            assert_eq!(&text[scalar.span()], want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ids_follow_document_order() {
+        let doc = root("a: [x, y]\nb: {c: d}\n");
+        let mut ids = Vec::new();
+        fn walk(n: &Node<'_>, ids: &mut Vec<u32>) {
+            ids.push(n.id().0);
+            for (k, v) in n.entries().unwrap_or_default() {
+                walk(k, ids);
+                walk(v, ids);
+            }
+            for i in n.items().unwrap_or_default() {
+                walk(i, ids);
+            }
+        }
+        walk(&doc, &mut ids);
+        assert_eq!(ids, (0..ids.len() as u32).collect::<Vec<_>>());
     }
 
     #[test]
@@ -644,18 +844,11 @@ mod tests {
         let text = "a: 'x'\nb:\nc: ~\nd: off\n";
         let doc = root(text);
         let b = doc.get("b").unwrap();
+        assert_eq!(b.span(), 9..9, "an empty value sits after its `:`");
         assert_eq!(
-            (b.start, b.end),
-            (9, 9),
-            "an empty value sits after its `:`"
+            doc.get("a").unwrap().style(),
+            Some(ScalarStyle::SingleQuoted)
         );
-        assert!(matches!(
-            doc.get("a").unwrap().kind,
-            Kind::Scalar {
-                style: ScalarStyle::SingleQuoted,
-                ..
-            }
-        ));
         assert!(doc.get("b").unwrap().is_null());
         assert!(doc.get("c").unwrap().is_null());
         assert_eq!(doc.get("d").unwrap().as_bool(), Some(false));
@@ -663,7 +856,7 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_column() {
-        let err = parse("a: 1\nb: [\n").unwrap_err();
+        let err = parse("a: 1\nb: [\n").err().unwrap();
         assert!(err.line >= 2, "{err}");
     }
 
@@ -680,7 +873,7 @@ mod tests {
             let prev = format!("*a{}", i - 1);
             text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
         }
-        let err = parse(&text).unwrap_err();
+        let err = parse(&text).err().unwrap();
         assert!(err.message.contains("alias bomb"), "{err}");
         assert!(err.line > 1, "{err}");
         // A few aliases of a small anchor are fine.
@@ -692,7 +885,8 @@ mod tests {
         // Found by fuzzing (manifests target): the first `volumeMounts` was edited, the
         // second stayed, and a second run edited again.
         let err = parse("spec:\n  containers:\n  -\n      volumeMounts:\n      volumeMounts:\n")
-            .unwrap_err();
+            .err()
+            .unwrap();
         assert_eq!((err.line, err.column), (5, 7), "{err}");
         assert!(
             err.message
@@ -701,16 +895,39 @@ mod tests {
         let mut big: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
         assert!(parse(&big).is_ok());
         big.push_str("'k7': again\n");
-        let err = parse(&big).unwrap_err();
+        let err = parse(&big).err().unwrap();
         assert_eq!(err.line, 41, "{err}");
         assert!(err.message.contains("first at line 8"), "{err}");
         assert!(parse("{a: 1, b: 2}\n---\n{a: 1}\n").is_ok());
     }
 
     #[test]
-    fn aliases_are_not_expanded() {
+    fn aliases_are_not_expanded_and_anchors_are_located() {
         let text = "a: &x [1, 2]\nb: *x\n";
-        let doc = root(text);
-        assert!(matches!(doc.get("b").unwrap().kind, Kind::Alias(_)));
+        let parsed = parse(text).unwrap();
+        let doc = &parsed.roots[0];
+        assert!(doc.get("b").unwrap().is_alias());
+        let Kind::Alias(id) = doc.get("b").unwrap().kind else {
+            panic!("not an alias")
+        };
+        assert_eq!(
+            parsed.anchors[id as usize],
+            Some(AnchorSite {
+                start: 6,
+                line: 1,
+                col: 6
+            })
+        );
+    }
+
+    #[test]
+    fn merge_keys_are_found() {
+        let doc = root("a: &a {x: 1}\nb:\n  <<: *a\n  y: 2\nc: {'<<': 1}\n");
+        assert!(doc.get("a").unwrap().merge_key().is_none());
+        assert_eq!(doc.get("b").unwrap().merge_key().map(Node::line), Some(3));
+        assert!(
+            doc.get("c").unwrap().merge_key().is_none(),
+            "quoted is a key"
+        );
     }
 }

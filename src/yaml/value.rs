@@ -7,10 +7,9 @@
 
 use std::collections::HashMap;
 
-use granit_parser::ScalarStyle;
 use serde_json::{Map, Number, Value};
 
-use super::tree::{Kind, Node};
+use super::tree::{Kind, Node, ScalarStyle};
 
 /// Most nodes one conversion may produce, aliases expanded: far above any real config,
 /// far below what an alias bomb would need.
@@ -79,7 +78,7 @@ fn convert(
 ) -> Result<Value, ValueError> {
     *budget = budget
         .checked_sub(1)
-        .ok_or(ValueError::TooLarge { line: node.line })?;
+        .ok_or(ValueError::TooLarge { line: node.line() })?;
     Ok(match &node.kind {
         Kind::Scalar {
             value,
@@ -102,7 +101,9 @@ fn convert(
         Kind::Map { entries, .. } => {
             let mut map = Map::new();
             for (k, v) in entries {
-                let key = k.as_str().ok_or(ValueError::ComplexKey { line: k.line })?;
+                let key = k
+                    .as_str()
+                    .ok_or(ValueError::ComplexKey { line: k.line() })?;
                 map.insert(key.to_owned(), convert(v, anchors, budget)?);
             }
             Value::Object(map)
@@ -110,7 +111,7 @@ fn convert(
         Kind::Alias(id) => {
             let target = anchors
                 .get(id)
-                .ok_or(ValueError::UnknownAlias { line: node.line })?;
+                .ok_or(ValueError::UnknownAlias { line: node.line() })?;
             convert(target, anchors, budget)?
         }
     })
@@ -166,8 +167,8 @@ mod tests {
     use serde_json::json;
 
     fn read(text: &str) -> Result<Value, ValueError> {
-        let docs = parse(text).unwrap();
-        to_json(&docs[0].root)
+        let parsed = parse(text).unwrap();
+        to_json(&parsed.roots[0])
     }
 
     #[test]

@@ -4,21 +4,27 @@
 //!
 //! The output is checked as the parser reads it, event by event, against the input's
 //! tree: no tree of the output is built, so the check costs one parse of the output
-//! and little else. It holds the output to the limits [`tree::parse`] holds any input
-//! to (nesting depth, what aliases stand for), so whatever passes here also parses.
+//! and little else. It holds the output to the limits the parser holds any input to
+//! (nesting depth, what aliases stand for), so whatever passes here also parses.
+//!
+//! A set of edits that does not check out is found in the same pass: where the output
+//! differs inside the scope of a set, that set is named and the rest of its scope is
+//! read without being compared, and the check goes on with the next node. A parse error
+//! ends the pass (the parser cannot go on), naming the set being read, if any.
 
-use granit_parser::ScalarStyle;
+use std::collections::HashMap;
+
 use serde_json::Value;
 
-use super::edit::{Combined, Op};
-use super::tree::{self, Aliases, Document, Ev, Kind, MAX_DEPTH, Node, ParseError, Pos, Reader};
+use super::edit::{Combined, Cursor, Op};
+use super::tree::{self, Aliases, Ev, Kind, MAX_DEPTH, Node, ParseError, Pos, Reader, ScalarStyle};
 
 /// Where the edited text differs from what the edits promised.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("output line {line}: {what}")]
+#[error("{}{what}", line.map(|l| format!("output line {l}: ")).unwrap_or_default())]
 pub struct Mismatch {
-    /// 1-based line in the output.
-    pub line: usize,
+    /// 1-based line in the output, when the difference is at one.
+    pub line: Option<usize>,
     /// What differs.
     pub what: String,
 }
@@ -26,35 +32,56 @@ pub struct Mismatch {
 impl From<ParseError> for Mismatch {
     fn from(e: ParseError) -> Self {
         Mismatch {
-            line: e.line,
+            line: Some(e.line),
             what: format!("output does not parse: {e}"),
         }
     }
 }
 
-/// A child as it should be in the output.
-enum Want<'n, 'a> {
-    Old(&'n Node<'a>),
+/// What a check found wrong: the sets of edits whose scope differs, and a difference no
+/// set is to blame for (outside every scope, or a parse error outside them).
+#[derive(Debug, Default)]
+pub(super) struct Findings {
+    pub(super) sets: Vec<(usize, Mismatch)>,
+    pub(super) unattributed: Option<Mismatch>,
+}
+
+/// A child as it should be in the output: a node of the input (`'x`), or a new value.
+enum Want<'n, 'x> {
+    Old(&'x Node<'x>),
     New(&'n Value),
 }
 
-/// Compares the output `out_text` with the input `old_text` (whose documents are
-/// `old_docs`) changed by `edits`: as many documents, each the input's plus exactly its
+/// Compares the output `out_text` with the input `old_text` (whose document roots are
+/// `old_roots`) changed by `edits`: as many documents, each the input's plus exactly its
 /// edits.
-pub fn verify(
+pub(super) fn verify(
     old_text: &str,
-    old_docs: &[Document<'_>],
+    old_roots: &[Node<'_>],
     out_text: &str,
     edits: &Combined<'_>,
-) -> Result<(), Mismatch> {
+) -> Findings {
     let mut checker = Checker {
         old_text,
         out_text,
         edits,
+        cursor: Cursor::default(),
         reader: Reader::new(out_text),
         aliases: Aliases::default(),
+        open: 0,
+        broken: false,
+        scopes: Vec::new(),
+        anchored: HashMap::new(),
+        findings: Findings::default(),
     };
-    checker.stream(old_docs)
+    if let Err(mismatch) = checker.stream(old_roots) {
+        // A parse error inside a scope is that set's: its text is what the parser read.
+        match checker.scopes.last() {
+            Some(&(set, _)) => checker.findings.sets.push((set, mismatch)),
+            None => checker.findings.unattributed = Some(mismatch),
+        }
+    }
+    checker.findings
 }
 
 /// One output node, as its first event.
@@ -96,27 +123,56 @@ impl Out<'_> {
 /// Walks the input's tree and the output's events together. Every method that checks a
 /// node is handed the node's first event, read by its parent (which needs to see it to
 /// know whether the parent ends there), and returns how many nodes the output node
-/// stands for, aliases expanded, as `tree::parse` counts them.
+/// stands for, aliases expanded, as the parser counts them.
 struct Checker<'x> {
     old_text: &'x str,
     out_text: &'x str,
     edits: &'x Combined<'x>,
+    cursor: Cursor,
     reader: Reader<'x>,
     aliases: Aliases,
+    /// Collections of the output begun and not yet ended.
+    open: usize,
+    /// Whether the parser stopped on an error: nothing more can be read.
+    broken: bool,
+    /// The scopes being read, innermost last: each set's index and `open` at its start.
+    scopes: Vec<(usize, usize)>,
+    /// The input's anchored nodes met so far, to read what a merge key brings in: an
+    /// anchor always comes before its aliases.
+    anchored: HashMap<u32, &'x Node<'x>>,
+    findings: Findings,
+}
+
+fn mismatch(line: usize, what: impl Into<String>) -> Mismatch {
+    Mismatch {
+        line: Some(line),
+        what: what.into(),
+    }
 }
 
 impl<'x> Checker<'x> {
     fn fail<T>(&self, line: usize, what: impl Into<String>) -> Result<T, Mismatch> {
-        Err(Mismatch {
-            line,
-            what: what.into(),
-        })
+        Err(mismatch(line, what))
+    }
+
+    /// The next event, counting the collections it opens and closes.
+    fn next(&mut self) -> Result<(Ev<'x>, Pos), Mismatch> {
+        let (event, pos) = self.reader.next().map_err(|e| {
+            self.broken = true;
+            Mismatch::from(e)
+        })?;
+        match event {
+            Ev::SeqStart { .. } | Ev::MapStart { .. } => self.open += 1,
+            Ev::SeqEnd | Ev::MapEnd => self.open = self.open.saturating_sub(1),
+            _ => {}
+        }
+        Ok((event, pos))
     }
 
     /// The next child of the collection being read, at `depth`, or `None` where the
     /// collection ends.
     fn child(&mut self, depth: usize) -> Result<Option<Out<'x>>, Mismatch> {
-        let (event, pos) = self.reader.next()?;
+        let (event, pos) = self.next()?;
         match event {
             Ev::SeqEnd | Ev::MapEnd => return Ok(None),
             Ev::Scalar { .. } | Ev::SeqStart { .. } | Ev::MapStart { .. } | Ev::Alias(_) => {}
@@ -143,7 +199,7 @@ impl<'x> Checker<'x> {
     }
 
     fn old_text(&self, old: &Node<'_>) -> &'x str {
-        self.old_text.get(old.start..old.end).unwrap_or_default()
+        self.old_text.get(old.span()).unwrap_or_default()
     }
 
     /// Reads the rest of `out`, checking nothing but the parser's limits; returns how
@@ -171,42 +227,108 @@ impl<'x> Checker<'x> {
         Ok((size, children))
     }
 
-    fn stream(&mut self, old_docs: &[Document<'_>]) -> Result<(), Mismatch> {
+    /// Reads on, without comparing, until `open` collections are left: the rest of a
+    /// scope that did not check out. Anchors met on the way are recorded, so that an
+    /// alias of one later on is counted as the parser would count it.
+    fn drain(&mut self, open: usize) -> Result<(), Mismatch> {
+        // (anchor, size) of the collections begun while draining.
+        let mut begun: Vec<(u32, u64)> = Vec::new();
+        while self.open > open {
+            let (event, pos) = self.next()?;
+            let size = match event {
+                Ev::SeqStart { anchor, .. } | Ev::MapStart { anchor, .. } => {
+                    begun.push((anchor, 1));
+                    continue;
+                }
+                Ev::SeqEnd | Ev::MapEnd => match begun.pop() {
+                    Some((anchor, size)) => {
+                        self.aliases.anchored(anchor, size);
+                        size
+                    }
+                    None => continue,
+                },
+                Ev::Scalar { anchor, .. } => {
+                    self.aliases.anchored(anchor, 1);
+                    1
+                }
+                Ev::Alias(id) => self.aliases.alias(id, pos)?,
+                other => return Err(tree::unexpected(&other, pos).into()),
+            };
+            if let Some((_, parent)) = begun.last_mut() {
+                *parent = parent.saturating_add(size);
+            }
+        }
+        Ok(())
+    }
+
+    fn stream(&mut self, old_roots: &'x [Node<'x>]) -> Result<(), Mismatch> {
         let mut documents = 0;
         loop {
-            let (event, pos) = self.reader.next()?;
+            let (event, pos) = self.next()?;
             match event {
                 Ev::StreamStart | Ev::DocumentEnd => {}
                 Ev::DocumentStart => {
                     self.aliases.new_document();
                     let root = self.node(0, pos.line)?;
-                    match old_docs.get(documents) {
-                        Some(old) => self.old(&old.root, root, 0)?,
+                    match old_roots.get(documents) {
+                        Some(old) => self.old(old, root, 0)?,
                         None => self.skip(&root, 0)?.0,
                     };
                     documents += 1;
                 }
-                Ev::StreamEnd if documents == old_docs.len() => return Ok(()),
+                Ev::StreamEnd if documents == old_roots.len() => return Ok(()),
                 Ev::StreamEnd => break,
                 other => return Err(tree::unexpected(&other, pos).into()),
             }
         }
-        self.fail(
-            0,
-            format!("output has {documents} documents, input {}", old_docs.len()),
-        )
+        Err(Mismatch {
+            line: None,
+            what: format!(
+                "output has {documents} documents, input {}",
+                old_roots.len()
+            ),
+        })
     }
 
-    /// Checks the output node `out` against `old` and its ops.
-    fn old(&mut self, old: &Node<'_>, out: Out<'x>, depth: usize) -> Result<u64, Mismatch> {
-        let ops = self.edits.ops(old);
-        if let Some(op) = ops.iter().rev().find_map(|op| match op {
+    /// Checks the output node `out` against `old` and its ops. When `old` is the scope
+    /// of a set and differs, the set is recorded and the check goes on after it.
+    fn old(&mut self, old: &'x Node<'x>, out: Out<'x>, depth: usize) -> Result<u64, Mismatch> {
+        let anchor = old.anchor();
+        if anchor != 0 {
+            self.anchored.insert(anchor, old);
+        }
+        let Some(set) = self.edits.scope(&mut self.cursor, old.id()) else {
+            return self.compare(old, out, depth);
+        };
+        // `open` counts the collection `out` starts, if it starts one.
+        let begun = usize::from(matches!(
+            out.event,
+            Ev::SeqStart { .. } | Ev::MapStart { .. }
+        ));
+        let outside = self.open - begun;
+        self.scopes.push((set, outside));
+        let checked = self.compare(old, out, depth);
+        self.scopes.pop();
+        match checked {
+            Err(found) if self.broken => Err(found),
+            Err(found) => {
+                self.findings.sets.push((set, found));
+                self.drain(outside)?;
+                Ok(1)
+            }
+            ok => ok,
+        }
+    }
+
+    fn compare(&mut self, old: &'x Node<'x>, out: Out<'x>, depth: usize) -> Result<u64, Mismatch> {
+        let ops = self.edits.ops(&mut self.cursor, old.id());
+        if let Some(value) = ops.iter().rev().find_map(|(_, op)| match op {
             Op::Replace(v) => Some(v),
             _ => None,
         }) {
-            return self.new_value(op, out, depth);
+            return self.new_value(value, out, depth);
         }
-        if let Some(text) = ops.iter().rev().find_map(|op| match op {
+        if let Some(text) = ops.iter().rev().find_map(|(_, op)| match op {
             Op::ReplaceScalar(t) => Some(t),
             _ => None,
         }) {
@@ -220,23 +342,25 @@ impl<'x> Checker<'x> {
         let size = match (&old.kind, &out.event) {
             (
                 Kind::Scalar {
+                    value: v1,
                     style: s1,
                     tagged: t1,
                     ..
                 },
                 Ev::Scalar {
+                    value: v2,
                     style: s2,
                     tagged: t2,
                     ..
                 },
             ) => {
-                if s1 != s2 || t1 != t2 || self.old_text(old) != self.out_text(&out) {
+                if s1 != s2 || t1 != t2 || !self.same_scalar_text(old, v1, &out, v2) {
                     return self.fail(
                         out.line(),
                         format!(
                             "scalar `{}` (line {}) changed",
                             self.old_text(old),
-                            old.line
+                            old.line()
                         ),
                     );
                 }
@@ -306,7 +430,7 @@ impl<'x> Checker<'x> {
             _ => {
                 return self.fail(
                     out.line(),
-                    format!("node from input line {} changed kind", old.line),
+                    format!("node from input line {} changed kind", old.line()),
                 );
             }
         };
@@ -314,11 +438,57 @@ impl<'x> Checker<'x> {
         Ok(size)
     }
 
+    /// Whether an untouched scalar reads as it did. Its text must be the same, but for a
+    /// block scalar (`|`, `>`), whose text runs to the line break after its last line:
+    /// text inserted after one at the very end of an input without a final line break
+    /// gives it that break, which leaves its value as it was.
+    fn same_scalar_text(
+        &self,
+        old: &Node<'_>,
+        old_value: &str,
+        out: &Out<'_>,
+        out_value: &str,
+    ) -> bool {
+        let (a, b) = (self.old_text(old), self.out_text(out));
+        if a == b {
+            return true;
+        }
+        matches!(
+            old.style(),
+            Some(ScalarStyle::Literal | ScalarStyle::Folded)
+        ) && old_value == out_value
+            && a.trim_end_matches(['\r', '\n']) == b.trim_end_matches(['\r', '\n'])
+    }
+
+    /// The keys a mapping's merge key (`<<: *base`, or a list of aliases) brings in, as
+    /// far as they can be read: `None` when a source is not an alias of a mapping met
+    /// earlier in the input.
+    fn merged_keys(&self, entries: &[(Node<'_>, Node<'_>)]) -> Option<Vec<&'x str>> {
+        let mut keys = Vec::new();
+        for (k, v) in entries.iter().filter(|(k, _)| k.is_merge_key()) {
+            let _ = k;
+            let sources: Vec<&Node<'_>> = match v.items() {
+                Some(items) => items.iter().collect(),
+                None => vec![v],
+            };
+            for source in sources {
+                let Kind::Alias(anchor) = source.kind else {
+                    return None;
+                };
+                let target = self.anchored.get(&anchor)?;
+                for (key, _) in target.entries()? {
+                    keys.push(key.as_str()?);
+                }
+            }
+        }
+        Some(keys)
+    }
+
     /// The entries of a mapping whose ops remove or insert some.
     fn edited_map(
         &mut self,
-        entries: &[(Node<'_>, Node<'_>)],
-        ops: &[&Op],
+        entries: &'x [(Node<'x>, Node<'x>)],
+        ops: &[(tree::NodeId, &'x Op)],
         out: &Out<'_>,
         depth: usize,
     ) -> Result<u64, Mismatch> {
@@ -328,11 +498,32 @@ impl<'x> Checker<'x> {
             .collect();
         let mut keys: Vec<Value> = Vec::new();
         let mut removed = Vec::new();
-        for op in ops {
+        for (_, op) in ops {
             match op {
                 Op::RemoveEntry(i) => removed.push(*i),
                 Op::InsertEntry(k, _) => keys.push(Value::String(k.clone())),
                 _ => {}
+            }
+        }
+        // Kubernetes' reader honours merge keys, and an explicit key hides a merged one:
+        // an inserted key would hide what the merge brings in, and a removed key would
+        // let it through.
+        if entries.iter().any(|(k, _)| k.is_merge_key()) {
+            let merged = self.merged_keys(entries);
+            let touched = keys.iter().filter_map(Value::as_str).chain(
+                removed
+                    .iter()
+                    .filter_map(|i| entries.get(*i).and_then(|(k, _)| k.as_str())),
+            );
+            for key in touched {
+                if merged.as_ref().is_none_or(|m| m.contains(&key)) {
+                    return self.fail(
+                        out.line(),
+                        format!(
+                            "an edit inserts or removes the key {key:?} in a mapping with a merge key (`<<`) that brings it in, or whose merge cannot be read"
+                        ),
+                    );
+                }
             }
         }
         let mut index = 0;
@@ -340,7 +531,7 @@ impl<'x> Checker<'x> {
             index += 1;
             !removed.contains(&(index - 1))
         });
-        let mut inserted = ops.iter().filter_map(|op| match op {
+        let mut inserted = ops.iter().filter_map(|(_, op)| match op {
             Op::InsertEntry(_, v) => Some(v),
             _ => None,
         });
@@ -390,14 +581,14 @@ impl<'x> Checker<'x> {
     /// The items of a sequence whose ops remove or append some.
     fn edited_seq(
         &mut self,
-        items: &[Node<'_>],
-        ops: &[&Op],
+        items: &'x [Node<'x>],
+        ops: &[(tree::NodeId, &'x Op)],
         out: &Out<'_>,
         depth: usize,
     ) -> Result<u64, Mismatch> {
         let removed: Vec<usize> = ops
             .iter()
-            .filter_map(|op| match op {
+            .filter_map(|(_, op)| match op {
                 Op::RemoveItem(i) => Some(*i),
                 _ => None,
             })
@@ -407,7 +598,7 @@ impl<'x> Checker<'x> {
             .enumerate()
             .filter(|(i, _)| !removed.contains(i))
             .map(|(_, n)| Want::Old(n))
-            .chain(ops.iter().filter_map(|op| match op {
+            .chain(ops.iter().filter_map(|(_, op)| match op {
                 Op::AppendItem(v) => Some(Want::New(v)),
                 _ => None,
             }))
@@ -450,7 +641,7 @@ impl<'x> Checker<'x> {
         )
     }
 
-    fn want(&mut self, want: &Want<'_, '_>, out: Out<'x>, depth: usize) -> Result<u64, Mismatch> {
+    fn want(&mut self, want: &Want<'_, 'x>, out: Out<'x>, depth: usize) -> Result<u64, Mismatch> {
         match want {
             Want::Old(n) => self.old(n, out, depth),
             Want::New(v) => self.new_value(v, out, depth),
@@ -459,10 +650,8 @@ impl<'x> Checker<'x> {
 
     /// Checks that the output node `out` is `value`, as the renderer writes it.
     fn new_value(&mut self, value: &Value, out: Out<'x>, depth: usize) -> Result<u64, Mismatch> {
-        let differs = |out: &Out<'_>| Mismatch {
-            line: out.line(),
-            what: format!("expected the new value {value}"),
-        };
+        let differs =
+            |out: &Out<'_>| mismatch(out.line(), format!("expected the new value {value}"));
         let ok = match value {
             Value::Null => out.is_null(),
             Value::Bool(b) => out.is_plain(if *b { "true" } else { "false" }),
@@ -516,18 +705,16 @@ impl<'x> Checker<'x> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::edit::{Editor, Edits};
-    use crate::yaml::render::Layout;
-    use crate::yaml::tree::parse;
+    use crate::yaml::{Document, Edits};
     use serde_json::json;
     use std::sync::Arc;
 
     const TEXT: &str = "a: 1.10\nb:\n- x\nc: {d: 'yes'}\n";
 
-    fn edits(text: &str) -> (Vec<crate::yaml::tree::Document<'_>>, Edits) {
-        let docs = parse(text).unwrap();
-        let mut editor = Editor::new(text, Layout::default());
-        let root = &docs[0].root;
+    fn edits(text: &str) -> (Document<'_>, Edits) {
+        let docs = Document::parse(text).unwrap();
+        let root = &docs.roots()[0];
+        let mut editor = docs.editor(root, root);
         editor
             .append_item(root.get("b").unwrap(), Arc::new(json!({"k": "v"})))
             .unwrap();
@@ -541,9 +728,19 @@ mod tests {
         (docs, edits)
     }
 
+    /// The check of `out` against `text` changed by `edits`, with the first mismatch
+    /// found whether it is one set's or none's.
+    fn verified(text: &str, docs: &Document<'_>, out: &str, edits: &Edits) -> Result<(), Mismatch> {
+        let findings = verify(text, docs.roots(), out, &Combined::new(&[edits]).unwrap());
+        match (findings.unattributed, findings.sets.into_iter().next()) {
+            (Some(m), _) | (None, Some((_, m))) => Err(m),
+            (None, None) => Ok(()),
+        }
+    }
+
     fn check(out: &str) -> Result<(), Mismatch> {
         let (docs, edits) = edits(TEXT);
-        verify(TEXT, &docs, out, &Combined::new(&[&edits]).unwrap())
+        verified(TEXT, &docs, out, &edits)
     }
 
     #[test]
@@ -582,7 +779,7 @@ mod tests {
         let what = |bad: String| check(&bad).unwrap_err().to_string();
         assert_eq!(
             what(format!("{out}---\nextra: 1\n")),
-            "output line 0: output has 2 documents, input 1"
+            "output has 2 documents, input 1"
         );
         assert_eq!(
             what(format!("{out}z: 1\n")),
@@ -606,48 +803,51 @@ mod tests {
         // New values nested below the deepest node the input may have.
         let depth = MAX_DEPTH - 1;
         let text = format!("{}1{}\n", "{a: ".repeat(depth), "}".repeat(depth));
-        let docs = parse(&text).unwrap();
-        let mut node = &docs[0].root;
+        let docs = Document::parse(&text).unwrap();
+        let root = &docs.roots()[0];
+        let mut node = root;
         while let Some(inner) = node.get("a").filter(|n| n.entries().is_some()) {
             node = inner;
         }
-        let mut editor = Editor::new(&text, Layout::default());
+        let mut editor = docs.editor(root, root);
         editor
             .insert_entry(node, "b", Arc::new(json!({"c": {"d": 1}})))
             .unwrap();
         let edits = editor.finish();
         let out = edits.apply(&text).unwrap();
-        assert!(parse(&out).is_err());
-        let err = verify(&text, &docs, &out, &Combined::new(&[&edits]).unwrap()).unwrap_err();
+        assert!(Document::parse(&out).is_err());
+        let err = verified(&text, &docs, &out, &edits).unwrap_err();
         assert!(err.what.contains("output does not parse"), "{err}");
 
         // Aliases of an anchor that an edit makes larger.
         let count = tree::MAX_ALIAS_EXPANSION / 3;
         let text = format!("x: &x {{a: 1}}\ny:\n{}", "- *x\n".repeat(count as usize));
-        let docs = parse(&text).unwrap();
-        let mut editor = Editor::new(&text, Layout::default());
+        let docs = Document::parse(&text).unwrap();
+        let root = &docs.roots()[0];
+        let mut editor = docs.editor(root, root);
         editor
-            .insert_entry(docs[0].root.get("x").unwrap(), "b", Arc::new(json!(2)))
+            .insert_entry(root.get("x").unwrap(), "b", Arc::new(json!(2)))
             .unwrap();
         let edits = editor.finish();
         let out = edits.apply(&text).unwrap();
-        assert!(parse(&out).is_err());
-        let err = verify(&text, &docs, &out, &Combined::new(&[&edits]).unwrap()).unwrap_err();
+        assert!(Document::parse(&out).is_err());
+        let err = verified(&text, &docs, &out, &edits).unwrap_err();
         assert!(err.what.contains("alias bomb"), "{err}");
     }
 
     #[test]
     fn an_inserted_key_may_not_repeat_one_the_mapping_keeps() {
         let text = "a: {b: 1}\n";
-        let docs = parse(text).unwrap();
-        let mut editor = Editor::new(text, Layout::default());
+        let docs = Document::parse(text).unwrap();
+        let root = &docs.roots()[0];
+        let mut editor = docs.editor(root, root);
         editor
-            .insert_entry(docs[0].root.get("a").unwrap(), "b", Arc::new(json!(2)))
+            .insert_entry(root.get("a").unwrap(), "b", Arc::new(json!(2)))
             .unwrap();
         let edits = editor.finish();
         let out = edits.apply(text).unwrap();
         assert_eq!(out, "a: {b: 1, b: 2}\n");
-        let err = verify(text, &docs, &out, &Combined::new(&[&edits]).unwrap()).unwrap_err();
+        let err = verified(text, &docs, &out, &edits).unwrap_err();
         assert!(err.what.contains("already has"), "{err}");
     }
 }

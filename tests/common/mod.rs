@@ -8,8 +8,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use granit_parser::ScalarStyle;
-use harden_sa_token::yaml::tree::{Kind, Node};
+use harden_sa_token::yaml::Node;
+use harden_sa_token::yaml::ScalarStyle;
 
 /// `../shared` beside the repository, if it is there.
 pub fn shared_dir() -> Option<PathBuf> {
@@ -29,15 +29,14 @@ pub fn skip(test: &str, why: &str) {
 /// own lines indented under `- `, so every scalar keeps its text. Returns the
 /// ResourceList and the number of documents wrapped.
 pub fn wrap_stream(stream: &str) -> (String, usize) {
-    let docs = harden_sa_token::yaml::tree::parse(stream).expect("stream parses");
+    let docs = harden_sa_token::yaml::Document::parse(stream).expect("stream parses");
     let mut items = String::new();
     let mut count = 0;
-    for doc in &docs {
-        let root = &doc.root;
-        if root.entries().is_none_or(|e| e.is_empty()) || root.col != 0 {
+    for root in docs.roots() {
+        if root.entries().is_none_or(|e| e.is_empty()) || root.column() != 1 {
             continue;
         }
-        let text = stream[root.start..root.end].trim_end_matches(['\n', '\r']);
+        let text = stream[root.span()].trim_end_matches(['\n', '\r']);
         for (i, line) in text.split('\n').enumerate() {
             items.push_str(if i == 0 {
                 "- "
@@ -98,18 +97,16 @@ fn owned(node: &Node<'_>) -> bool {
 /// (its token volume and mounts, and a `volumes` or `volumeMounts` list of nothing else,
 /// which comes and goes with them).
 pub fn scalars(text: &str, node: &Node<'_>, key: Option<&str>, out: &mut Vec<Scalar>) {
-    match &node.kind {
-        Kind::Scalar { value, style, .. } => {
-            let raw = &text[node.start..node.end];
-            out.push(Scalar {
-                value: value.to_string(),
-                style: *style,
-                text: (!raw.contains('\n')).then(|| raw.to_owned()),
-                automount: key == Some("automountServiceAccountToken"),
-            });
-        }
-        Kind::Map { .. } if owned(node) => {}
-        Kind::Map { entries, .. } => {
+    if let (Some(value), Some(style)) = (node.as_str(), node.style()) {
+        let raw = &text[node.span()];
+        out.push(Scalar {
+            value: value.to_owned(),
+            style,
+            text: (!raw.contains('\n')).then(|| raw.to_owned()),
+            automount: key == Some("automountServiceAccountToken"),
+        });
+    } else if let Some(entries) = node.entries() {
+        if !owned(node) {
             for (k, v) in entries {
                 let ours = matches!(k.as_str(), Some("volumes" | "volumeMounts"))
                     && v.items().is_some_and(|i| i.iter().all(owned));
@@ -120,8 +117,8 @@ pub fn scalars(text: &str, node: &Node<'_>, key: Option<&str>, out: &mut Vec<Sca
                 scalars(text, v, k.as_str(), out);
             }
         }
-        Kind::Seq { items, .. } => items.iter().for_each(|i| scalars(text, i, None, out)),
-        Kind::Alias(_) => {}
+    } else if let Some(items) = node.items() {
+        items.iter().for_each(|i| scalars(text, i, None, out));
     }
 }
 

@@ -6,15 +6,15 @@
 //! `v1 List` through its items). Every document comes out in its place; `---`
 //! separators, `...` ends, comments before, between and after documents, and empty
 //! documents are bytes outside the edits, so they are copied as they were. Results are
-//! not part of the output: the caller prints [`summary`] and the findings on stderr.
+//! not part of the output: the caller prints them and a summary on stderr.
 
-use crate::compose::{self, Refused};
-use crate::config::{self, ConfigError, Settings};
-use crate::harden::{self, ItemOutcome};
-use crate::resource_list::{self, InputError, Output};
+use super::checked;
+use crate::config::{self, ConfigError, Origin, Settings};
+use crate::filter::{Filter, Outcome};
+use crate::input::{self, InputError};
+use crate::messages;
 use crate::results::{FnResult, Severity};
-use crate::template::NewValues;
-use crate::yaml::tree::{self, Document, Kind, ParseError};
+use crate::yaml::{Document, ParseError, Rejected};
 
 /// A config file (`--config FILE`, or a kustomize plugin's config) that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,71 +37,67 @@ pub enum ConfigFileError {
 /// ConfigMap, exactly as a ResourceList's `functionConfig`. A file with no document at
 /// all means the defaults, as a missing `functionConfig` does.
 pub fn read_config(bytes: &[u8]) -> Result<Settings, ConfigFileError> {
-    let text = resource_list::utf8(bytes).map_err(ConfigFileError::NotUtf8)?;
-    let docs = tree::parse(text)?;
-    match docs.as_slice() {
+    let text = input::utf8(bytes).map_err(ConfigFileError::NotUtf8)?;
+    let doc = Document::parse(text)?;
+    match doc.roots() {
         [] => Ok(Settings::default()),
-        [doc] => Ok(config::from_node(Some(&doc.root))?),
+        [root] => Ok(config::from_node(&doc, Some(root), Origin::File)?),
         many => Err(ConfigFileError::ManyDocuments(many.len())),
     }
 }
 
-/// Hardens every document of `text` (whose documents are `docs`) with `settings`.
+/// Hardens every document of `doc` with `settings`; the text and the results.
 ///
 /// Documents that are not objects (a scalar, a list) pass through with a warning;
 /// empty ones pass through silently, as a stream's stray `---` is common.
-pub fn run(text: &str, docs: &[Document<'_>], settings: &Settings) -> Result<Output, Refused> {
-    let new = NewValues::new(settings);
-    let mut outcomes: Vec<ItemOutcome> = docs
+pub(super) fn run(
+    doc: &Document<'_>,
+    settings: &Settings,
+) -> Result<(String, Vec<FnResult>), Rejected> {
+    let filter = Filter::new(settings);
+    let mut outcomes: Vec<Outcome> = doc
+        .roots()
         .iter()
         .enumerate()
-        .map(|(index, doc)| match &doc.root.kind {
-            Kind::Map { .. } => harden::harden_object(text, &doc.root, &doc.root, settings, &new),
-            _ if doc.root.is_null() => ItemOutcome::default(),
-            _ => ItemOutcome {
-                results: vec![FnResult::general(
+        .map(|(index, root)| {
+            let mut outcome = filter.object(doc, root, root);
+            if root.entries().is_none() && !root.is_null() {
+                outcome.results.push(FnResult::general(
                     Severity::Warning,
-                    format!(
-                        "document {} (line {}) is not an object; passed through unchanged",
-                        index + 1,
-                        doc.root.line
-                    ),
-                )],
-                ..ItemOutcome::default()
-            },
+                    messages::not_an_object(index + 1, root.line()),
+                ));
+            }
+            outcome
         })
         .collect();
-    let text = compose::with_fallback(text, docs, &mut outcomes, |outcomes| {
-        compose::check(text, docs, &compose::edits(outcomes))
-    })?;
-    Ok(Output {
-        text,
-        results: compose::results(&outcomes),
-    })
+    let text = checked(doc, &mut outcomes, |_| None)?;
+    Ok((text, super::results(&outcomes)))
 }
 
 /// One line for a person: how many documents went through, how many resources
 /// changed, and how many warnings and errors there are (printed above it).
 pub fn summary(documents: usize, results: &[FnResult]) -> String {
     let count = |severity| results.iter().filter(|r| r.severity == severity).count();
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    format!(
-        "harden-sa-token: {}, {} changed, {}, {}",
-        plural(documents, "document", "documents"),
-        plural(count(Severity::Info), "resource", "resources"),
-        plural(count(Severity::Warning), "warning", "warnings"),
-        plural(count(Severity::Error), "error", "errors"),
+    messages::stream_summary(
+        documents,
+        count(Severity::Info),
+        count(Severity::Warning),
+        count(Severity::Error),
     )
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    struct Output {
+        text: String,
+        results: Vec<FnResult>,
+    }
+
     fn harden(text: &str) -> Output {
-        let docs = tree::parse(text).unwrap();
-        run(text, &docs, &Settings::default()).unwrap()
+        let doc = Document::parse(text).unwrap();
+        let (text, results) = run(&doc, &Settings::default()).unwrap();
+        Output { text, results }
     }
 
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";

@@ -13,15 +13,21 @@
 //!    word would otherwise turn into an empty, "successful" render (Helm 4 rejects empty
 //!    post-renderer output, Argo CD would prune every resource).
 //!
-//! Input is parsed once; this module hands the documents to [`resource_list`] or
-//! [`stream`] and returns what stderr should say about the run.
+//! Input is parsed once ([`input`]); this module hands the document to
+//! [`resource_list`] or [`stream`], writes the checked output, and returns what stderr
+//! should say about the run.
 
-use crate::compose::Refused;
 use crate::config::Settings;
-use crate::resource_list::{self, InputError, Output};
+use crate::filter::Outcome;
+use crate::input::{self, InputError};
+use crate::messages;
 use crate::results::{FnResult, Severity};
-use crate::stream::{self, ConfigFileError};
-use crate::yaml::tree::{self, Node};
+use crate::yaml::{Document, Edits, Rejected};
+
+pub mod resource_list;
+pub mod stream;
+
+pub use stream::ConfigFileError;
 
 /// A config file named on the command line, already read.
 #[derive(Debug, Clone, Copy)]
@@ -85,9 +91,9 @@ pub enum Error {
         /// How the file was named.
         origin: String,
     },
-    /// The edited stream did not check out; nothing was written.
+    /// The edited text did not check out; nothing was written (a bug: please report it).
     #[error(transparent)]
-    Verify(#[from] Refused),
+    Refused(#[from] Rejected),
 }
 
 impl Error {
@@ -102,8 +108,10 @@ impl Error {
 pub struct Run {
     /// The protocol it spoke.
     pub protocol: Protocol,
-    /// What goes to stdout, and the results.
-    pub output: Output,
+    /// What goes to stdout.
+    pub text: String,
+    /// The results.
+    pub results: Vec<FnResult>,
     /// Documents in the input.
     pub documents: usize,
 }
@@ -113,31 +121,21 @@ impl Run {
     /// a plain stream (whose output has no room for results) a one-line summary.
     pub fn report(&self) -> Vec<String> {
         let mut lines: Vec<String> = self
-            .output
             .results
             .iter()
             .filter(|r| r.severity != Severity::Info)
             .map(FnResult::to_string)
             .collect();
         if self.protocol != Protocol::ResourceList {
-            lines.push(stream::summary(self.documents, &self.output.results));
+            lines.push(stream::summary(self.documents, &self.results));
         }
         lines
     }
 
     /// 1 when a result is an error, else 0.
     pub fn exit_code(&self) -> u8 {
-        crate::results::exit_code(&self.output.results)
+        crate::results::exit_code(&self.results)
     }
-}
-
-/// Whether a document claims to be a ResourceList: any apiVersion of its group counts,
-/// so that an unsupported version is refused rather than passed through as a stream.
-fn claims_resource_list(root: &Node<'_>) -> bool {
-    root.get_str("kind") == Some("ResourceList")
-        && root
-            .get_str("apiVersion")
-            .is_some_and(|v| v.starts_with("config.kubernetes.io/"))
 }
 
 /// Runs the function on `input` as `call` says.
@@ -156,28 +154,84 @@ pub fn run(input: &[u8], call: Call<'_>) -> Result<Run, Error> {
         })?,
         None => Settings::default(),
     };
-    let text = resource_list::utf8(input)?;
-    let docs = tree::parse(text).map_err(InputError::from)?;
-    if docs.iter().any(|d| claims_resource_list(&d.root)) {
+    let text = input::utf8(input)?;
+    let doc = input::parse(text)?;
+    let documents = doc.roots().len();
+    if doc.roots().iter().any(resource_list::claims) {
         if let Some(file) = config {
             return Err(Error::ConfigWithResourceList {
                 origin: file.origin.to_owned(),
             });
         }
+        let output = resource_list::run(&doc)??;
         return Ok(Run {
             protocol: Protocol::ResourceList,
-            output: resource_list::run_documents(text, &docs)?,
-            documents: docs.len(),
+            text: output.text,
+            results: output.results,
+            documents,
         });
     }
     if protocol == Protocol::Stream && text.trim().is_empty() {
         return Err(Error::EmptyStream);
     }
+    let (text, results) = stream::run(&doc, &settings)?;
     Ok(Run {
         protocol,
-        output: stream::run(text, &docs, &settings)?,
-        documents: docs.len(),
+        text,
+        results,
+        documents,
     })
+}
+
+/// The results of every object, in input order.
+fn results(outcomes: &[Outcome]) -> Vec<FnResult> {
+    outcomes
+        .iter()
+        .flat_map(|o| o.results.iter().cloned())
+        .collect()
+}
+
+/// The output: every object's edits and the protocol's own (`own`, made from the
+/// outcomes), applied and checked. Objects whose own edits do not check out are left
+/// unchanged, with an error result in place of theirs, and the rest is applied once
+/// more: two passes at most, however many objects fail. A second failure, or one that
+/// is no object's, writes nothing.
+fn checked(
+    doc: &Document<'_>,
+    outcomes: &mut [Outcome],
+    own: impl Fn(&[Outcome]) -> Option<Edits>,
+) -> Result<String, Rejected> {
+    let apply = |outcomes: &[Outcome]| {
+        let own = own(outcomes);
+        let sets: Vec<&Edits> = outcomes
+            .iter()
+            .map(|o| &o.edits)
+            .chain(own.as_ref())
+            .collect();
+        doc.apply(&sets)
+    };
+    let rejected = match apply(outcomes) {
+        Ok(text) => return Ok(text),
+        Err(rejected) => rejected,
+    };
+    if rejected.unattributed.is_some() {
+        return Err(rejected);
+    }
+    for (set, mismatch) in &rejected.sets {
+        let Some(outcome) = outcomes.get_mut(*set) else {
+            // The protocol's own edits: nothing to leave out.
+            return Err(rejected);
+        };
+        outcome.edits.clear();
+        if let Some(first) = outcome.results.first().cloned() {
+            outcome.results = vec![FnResult {
+                severity: Severity::Error,
+                message: messages::internal_error(mismatch),
+                ..first
+            }];
+        }
+    }
+    apply(outcomes)
 }
 
 #[cfg(test)]
@@ -221,7 +275,7 @@ mod tests {
     #[test]
     fn a_config_file_applies_to_streams() {
         let run = run(POD.as_bytes(), Call::WithConfig(CONFIG)).unwrap();
-        assert!(run.output.text.contains("expirationSeconds: 7200"));
+        assert!(run.text.contains("expirationSeconds: 7200"));
         assert_eq!(
             run.report(),
             ["harden-sa-token: 1 document, 1 resource changed, 0 warnings, 0 errors"]
@@ -250,11 +304,11 @@ mod tests {
             let err = run(empty.as_bytes(), Call::WithConfig(CONFIG)).unwrap_err();
             assert!(matches!(err, Error::EmptyStream), "{err}");
             let ok = run(empty.as_bytes(), Call::KustomizePlugin(CONFIG)).unwrap();
-            assert_eq!(ok.output.text, empty);
+            assert_eq!(ok.text, empty);
         }
         // Comments alone are not empty: they come back as they were.
         let ok = run(b"# nothing rendered\n", Call::Plain).unwrap();
-        assert_eq!(ok.output.text, "# nothing rendered\n");
+        assert_eq!(ok.text, "# nothing rendered\n");
         // A bad config file is reported even when there is nothing to harden.
         let bad = ConfigFile {
             origin: "bad.yaml",

@@ -1,10 +1,17 @@
-//! The hardening decision: what one Pod template contains and the config in, the
-//! changes to make out. Pure: no YAML, no I/O, so every rule of SPEC §4 is tested here
-//! on plain values.
+//! The hardening decision: what one Pod template contains and what the config wants in,
+//! the changes to make out (the rules are in `docs/design.md`, "One Pod template").
+//! Pure: no YAML, no I/O, nothing else of this crate, so every rule is tested here on
+//! plain values.
+
+mod access;
+mod filter;
+mod wanted;
+
+pub use access::{ApiAccess, StatedBy, Statement, is_dns_label, is_dns_subdomain};
+pub use filter::{ContainerFilter, Dropped, glob_match, is_container_glob};
+pub use wanted::{TokenVolume, Wanted};
 
 use k8s_openapi::api::core::v1::ProjectedVolumeSource;
-
-use crate::config::{Settings, is_dns_label};
 
 /// What the decision needs to know about one Pod template.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -108,7 +115,7 @@ pub struct Plan {
     /// The containers that can reach the API afterwards.
     pub granted: Vec<usize>,
     /// Things the user should know about, such as containers skipped.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 impl Plan {
@@ -153,84 +160,74 @@ pub enum MountEdit {
 }
 
 /// A Pod template the function must leave alone.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conflict {
     /// A volume of the configured name that is not a projected token volume.
-    #[error(
-        "volume {name:?} is not a projected service-account token volume; rename it or set volumeName to another name"
-    )]
     NotATokenVolume {
         /// The volume's name.
         name: String,
     },
     /// Two volumes of the configured name (Kubernetes rejects that too).
-    #[error("volume {name:?} is listed more than once")]
     DuplicateVolume {
         /// The volume's name.
         name: String,
     },
 }
 
-/// Which containers of one workload get API access, as a statement about that
-/// workload says (SPEC §4.2): the annotation `harden-sa-token.dev/api-access` or a rule.
+/// Something about one Pod template the user should know.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApiAccess {
-    /// No container: automount off, no token volume.
-    None,
-    /// Every container and init container.
-    All,
-    /// Exactly these containers (or init containers), by name.
-    Containers(Vec<String>),
+pub enum Warning {
+    /// A statement names a container the Pod template does not have.
+    UnknownContainer {
+        /// Who named it.
+        by: StatedBy,
+        /// The name.
+        name: String,
+    },
+    /// A container that should get the token already mounts another volume at the
+    /// mount path; it keeps that and gets no second mount.
+    ForeignMount {
+        /// Index of the container.
+        container: usize,
+        /// The volume it mounts there.
+        volume: String,
+    },
+    /// A container that should not get the token keeps API access through a token
+    /// volume this function does not manage.
+    KeepsAccess {
+        /// Index of the container.
+        container: usize,
+        /// The volume.
+        volume: String,
+        /// Why it should not get the token.
+        why: Why,
+    },
+    /// A container that can reach the API today does not keep that access.
+    LosesAccess {
+        /// Index of the container.
+        container: usize,
+        /// Why.
+        why: Why,
+    },
 }
 
-impl ApiAccess {
-    /// Whether the statement gives access to the container of this name.
-    pub fn grants(&self, name: &str) -> bool {
-        match self {
-            ApiAccess::None => false,
-            ApiAccess::All => true,
-            ApiAccess::Containers(names) => names.iter().any(|n| n == name),
-        }
-    }
-}
-
-impl std::str::FromStr for ApiAccess {
-    type Err = String;
-
-    /// The annotation form: `none`, `all`, or a comma list of container names.
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text.trim() {
-            "none" => Ok(ApiAccess::None),
-            "all" => Ok(ApiAccess::All),
-            list => {
-                let names: Vec<String> = list.split(',').map(|n| n.trim().to_owned()).collect();
-                match names.iter().find(|n| !is_dns_label(n)) {
-                    Some(bad) => Err(format!(
-                        "{bad:?} is not a container name; allowed: none, all, or a comma list of container names"
-                    )),
-                    None => Ok(ApiAccess::Containers(names)),
-                }
-            }
-        }
-    }
-}
-
-/// A statement about one workload that sets its access exactly.
+/// Why a container does not get the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Statement {
-    /// What it says.
-    pub access: ApiAccess,
-    /// Where it was said, for messages: `annotation harden-sa-token.dev/api-access` or
-    /// `rules[2]`.
-    pub by: String,
+pub enum Why {
+    /// A statement says `none`.
+    SaysNone(StatedBy),
+    /// A statement names other containers.
+    NotNamed(StatedBy),
+    /// The global container filter drops it.
+    Filter(Dropped),
 }
 
-/// Decides what to change in `pod` so that it matches `settings` (SPEC §4). With a
-/// `statement` about the workload, the statement says who gets access; without one,
-/// today's access narrowed by the global container filter does.
+/// Decides what to change in `pod` so that it is as `wanted`. With a `statement` about
+/// the workload, the statement says who gets access; without one, today's access
+/// narrowed by the global container filter does.
 pub fn decide(
     pod: &PodTemplate,
-    settings: &Settings,
+    wanted: &Wanted,
     statement: Option<&Statement>,
 ) -> Result<Plan, Conflict> {
     let mut plan = Plan::default();
@@ -238,7 +235,7 @@ pub fn decide(
         .volumes
         .iter()
         .enumerate()
-        .filter(|(_, v)| v.name == settings.volume_name)
+        .filter(|(_, v)| v.name == wanted.volume_name)
         .collect();
     let ours = match named.as_slice() {
         [] => None,
@@ -252,7 +249,7 @@ pub fn decide(
         },
         _ => {
             return Err(Conflict::DuplicateVolume {
-                name: settings.volume_name.clone(),
+                name: wanted.volume_name.clone(),
             });
         }
     };
@@ -269,7 +266,7 @@ pub fn decide(
         Automount::Off => c
             .mounts
             .iter()
-            .any(|m| m.path == settings.mount_path && token_volumes.contains(&m.volume.as_str())),
+            .any(|m| m.path == wanted.mount_path && token_volumes.contains(&m.volume.as_str())),
     };
 
     if let Some(Statement {
@@ -281,66 +278,72 @@ pub fn decide(
             .iter()
             .filter(|n| !pod.containers.iter().any(|c| &c.name == *n))
         {
-            plan.warnings.push(format!(
-                "{by} names container {name:?}, which this Pod template does not have"
-            ));
+            plan.warnings.push(Warning::UnknownContainer {
+                by: by.clone(),
+                name: name.clone(),
+            });
         }
     }
 
     for (ci, c) in pod.containers.iter().enumerate() {
         let had = today(c);
         // Who is wanted (§4.2): a statement says it exactly; the filter only narrows.
-        let mut wanted = match statement {
+        let mut want = match statement {
             Some(s) => s.access.grants(&c.name),
-            None => had && settings.containers.keeps(&c.name, c.init),
+            None => had && wanted.filter.keeps(&c.name, c.init),
         };
         // Only a container that is not wanted needs the reason, for a warning.
         let why_not = || match statement {
             Some(Statement {
                 access: ApiAccess::None,
                 by,
-            }) => format!("{by} says none"),
-            Some(Statement { by, .. }) => format!("{by} does not name it"),
-            None => settings.containers.why_dropped(&c.name, c.init),
+            }) => Why::SaysNone(by.clone()),
+            Some(Statement { by, .. }) => Why::NotNamed(by.clone()),
+            None => Why::Filter(
+                wanted
+                    .filter
+                    .why_dropped(&c.name, c.init)
+                    .unwrap_or(Dropped::NotIncluded),
+            ),
         };
         let foreign = c
             .mounts
             .iter()
-            .find(|m| m.path == settings.mount_path && m.volume != settings.volume_name);
-        match (wanted, foreign) {
+            .find(|m| m.path == wanted.mount_path && m.volume != wanted.volume_name);
+        match (want, foreign) {
             (true, Some(m)) => {
-                plan.warnings.push(format!(
-                    "container {:?} already mounts volume {:?} at {}; left as it is, without a second mount",
-                    pod.label(ci), m.volume, settings.mount_path
-                ));
-                wanted = false;
+                plan.warnings.push(Warning::ForeignMount {
+                    container: ci,
+                    volume: m.volume.clone(),
+                });
+                want = false;
             }
             (false, Some(m)) if had && token_volumes.contains(&m.volume.as_str()) => {
-                plan.warnings.push(format!(
-                    "container {:?} keeps API access through volume {:?} mounted at {}, which this function does not manage ({})",
-                    pod.label(ci), m.volume, settings.mount_path, why_not()
-                ));
+                plan.warnings.push(Warning::KeepsAccess {
+                    container: ci,
+                    volume: m.volume.clone(),
+                    why: why_not(),
+                });
             }
-            (false, _) if had => plan.warnings.push(format!(
-                "container {:?} loses API access: {}",
-                pod.label(ci),
-                why_not()
-            )),
+            (false, _) if had => plan.warnings.push(Warning::LosesAccess {
+                container: ci,
+                why: why_not(),
+            }),
             _ => {}
         }
         let mut own = c
             .mounts
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.volume == settings.volume_name);
-        if wanted {
+            .filter(|(_, m)| m.volume == wanted.volume_name);
+        if want {
             plan.granted.push(ci);
             match own.next() {
                 None => plan.mounts.push(MountChange {
                     container: ci,
                     change: MountEdit::Add,
                 }),
-                Some((mi, m)) if m.path != settings.mount_path || !m.read_only => {
+                Some((mi, m)) if m.path != wanted.mount_path || !m.read_only => {
                     plan.mounts.push(MountChange {
                         container: ci,
                         change: MountEdit::Update(mi),
@@ -361,7 +364,7 @@ pub fn decide(
         (None, true) => VolumeChange::Keep,
         (None, false) => VolumeChange::Add,
         (Some((i, _)), true) => VolumeChange::Remove(i),
-        (Some((_, Some(source))), false) if *source == settings.projected() => VolumeChange::Keep,
+        (Some((_, Some(source))), false) if *source == wanted.projected => VolumeChange::Keep,
         (Some((i, _)), false) => VolumeChange::Update(i),
     };
     plan.disable_automount = pod.automount != Automount::Off;
@@ -371,7 +374,52 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ContainerFilter, Settings};
+
+    /// The config's defaults, as the tests change them.
+    #[derive(Clone)]
+    struct Settings {
+        volume_name: String,
+        mount_path: String,
+        expiration_seconds: i64,
+        containers: ContainerFilter,
+    }
+
+    impl Default for Settings {
+        fn default() -> Self {
+            Settings {
+                volume_name: "kube-api-access".into(),
+                mount_path: PATH.into(),
+                expiration_seconds: 3607,
+                containers: ContainerFilter {
+                    include: vec!["*".into()],
+                    exclude: vec![],
+                    init_containers: true,
+                },
+            }
+        }
+    }
+
+    impl Settings {
+        fn wanted(&self) -> Wanted {
+            let token = TokenVolume {
+                expiration_seconds: self.expiration_seconds,
+                audience: None,
+                ca_config_map: "kube-root-ca.crt".into(),
+                default_mode: 420,
+                namespace_file: true,
+            };
+            Wanted::new(
+                &self.volume_name,
+                &self.mount_path,
+                &token,
+                self.containers.clone(),
+            )
+        }
+
+        fn projected(&self) -> ProjectedVolumeSource {
+            self.wanted().projected
+        }
+    }
 
     const PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
@@ -412,7 +460,7 @@ mod tests {
             Automount::Unset,
             vec![container("app", false, &[]), container("init", true, &[])],
         );
-        let plan = decide(&p, &s, None).unwrap();
+        let plan = decide(&p, &s.wanted(), None).unwrap();
         assert!(plan.disable_automount);
         assert_eq!(plan.volume, VolumeChange::Add);
         assert_eq!(plan.granted, vec![0, 1]);
@@ -431,7 +479,7 @@ mod tests {
             ],
         );
         p.volumes.push(token_volume(&s));
-        let plan = decide(&p, &s, None).unwrap();
+        let plan = decide(&p, &s.wanted(), None).unwrap();
         assert!(plan.is_empty(), "{plan:?}");
         assert_eq!(plan.granted, vec![0]);
     }
@@ -439,13 +487,17 @@ mod tests {
     #[test]
     fn opted_out_template_only_stays_opted_out() {
         let p = pod(Automount::Off, vec![container("app", false, &[])]);
-        assert!(decide(&p, &Settings::default(), None).unwrap().is_empty());
+        assert!(
+            decide(&p, &Settings::default().wanted(), None)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
     fn automount_true_is_turned_off() {
         let p = pod(Automount::On, vec![container("app", false, &[])]);
-        let plan = decide(&p, &Settings::default(), None).unwrap();
+        let plan = decide(&p, &Settings::default().wanted(), None).unwrap();
         assert!(plan.disable_automount);
     }
 
@@ -472,7 +524,7 @@ mod tests {
             ],
         );
         p.volumes.push(token_volume(&s));
-        let plan = decide(&p, &s, None).unwrap();
+        let plan = decide(&p, &s.wanted(), None).unwrap();
         assert_eq!(plan.granted, vec![0]);
         assert_eq!(
             plan.mounts,
@@ -501,7 +553,7 @@ mod tests {
                 container("sidecar", false, &[]),
             ],
         );
-        assert!(decide(&p, &s, None).unwrap().is_empty());
+        assert!(decide(&p, &s.wanted(), None).unwrap().is_empty());
     }
 
     #[test]
@@ -517,7 +569,7 @@ mod tests {
             source: VolumeSource::Other,
         });
         p.volumes.push(token_volume(&s));
-        let plan = decide(&p, &s, None).unwrap();
+        let plan = decide(&p, &s.wanted(), None).unwrap();
         assert_eq!(plan.volume, VolumeChange::Remove(1));
         assert_eq!(
             plan.mounts,
@@ -539,12 +591,12 @@ mod tests {
         old.expiration_seconds = 7200;
         p.volumes.push(token_volume(&old));
         assert_eq!(
-            decide(&p, &s, None).unwrap().volume,
+            decide(&p, &s.wanted(), None).unwrap().volume,
             VolumeChange::Update(0)
         );
         p.volumes[0].source = VolumeSource::Token(None);
         assert_eq!(
-            decide(&p, &s, None).unwrap().volume,
+            decide(&p, &s.wanted(), None).unwrap().volume,
             VolumeChange::Update(0)
         );
     }
@@ -563,7 +615,7 @@ mod tests {
                 ],
             )],
         );
-        let plan = decide(&p, &s, None).unwrap();
+        let plan = decide(&p, &s.wanted(), None).unwrap();
         assert_eq!(
             plan.mounts,
             vec![
@@ -589,7 +641,7 @@ mod tests {
                 container("b", false, &[]),
             ],
         );
-        let plan = decide(&p, &s, None).unwrap();
+        let plan = decide(&p, &s.wanted(), None).unwrap();
         assert_eq!(plan.granted, vec![1]);
         assert_eq!(
             plan.mounts,
@@ -598,8 +650,13 @@ mod tests {
                 change: MountEdit::Add
             }]
         );
-        assert_eq!(plan.warnings.len(), 1);
-        assert!(plan.warnings[0].contains("my-token"), "{:?}", plan.warnings);
+        assert_eq!(
+            plan.warnings,
+            vec![Warning::ForeignMount {
+                container: 0,
+                volume: "my-token".into()
+            }]
+        );
     }
 
     #[test]
@@ -611,7 +668,7 @@ mod tests {
             source: VolumeSource::Other,
         });
         assert_eq!(
-            decide(&p, &s, None),
+            decide(&p, &s.wanted(), None),
             Err(Conflict::NotATokenVolume {
                 name: "kube-api-access".into()
             })
@@ -620,7 +677,7 @@ mod tests {
         p.volumes.remove(0);
         p.volumes.push(token_volume(&s));
         assert!(matches!(
-            decide(&p, &s, None),
+            decide(&p, &s.wanted(), None),
             Err(Conflict::DuplicateVolume { .. })
         ));
     }
@@ -636,7 +693,7 @@ mod tests {
                 container("i", true, &[]),
             ],
         );
-        let plan = decide(&p, &s, None).unwrap();
+        let plan = decide(&p, &s.wanted(), None).unwrap();
         let mut after = p.clone();
         after.automount = Automount::Off;
         after.volumes.push(token_volume(&s));
@@ -648,13 +705,13 @@ mod tests {
                 read_only: true,
             });
         }
-        assert!(decide(&after, &s, None).unwrap().is_empty());
+        assert!(decide(&after, &s.wanted(), None).unwrap().is_empty());
     }
 
     fn stated(access: ApiAccess) -> Statement {
         Statement {
             access,
-            by: "rules[0]".into(),
+            by: StatedBy::Rule(0),
         }
     }
 
@@ -670,7 +727,7 @@ mod tests {
             ],
         );
         let statement = stated(ApiAccess::Containers(vec!["manager".into()]));
-        let plan = decide(&p, &s, Some(&statement)).unwrap();
+        let plan = decide(&p, &s.wanted(), Some(&statement)).unwrap();
         assert_eq!(plan.granted, vec![0]);
         assert_eq!(plan.volume, VolumeChange::Add);
         assert!(!plan.disable_automount);
@@ -689,7 +746,7 @@ mod tests {
             )],
         );
         p.volumes.push(token_volume(&s));
-        let plan = decide(&p, &s, Some(&stated(ApiAccess::None))).unwrap();
+        let plan = decide(&p, &s.wanted(), Some(&stated(ApiAccess::None))).unwrap();
         assert!(plan.disable_automount);
         assert_eq!(plan.volume, VolumeChange::Remove(0));
         assert_eq!(
@@ -701,7 +758,10 @@ mod tests {
         );
         assert_eq!(
             plan.warnings,
-            vec!["container \"pause\" loses API access: rules[0] says none"]
+            vec![Warning::LosesAccess {
+                container: 0,
+                why: Why::SaysNone(StatedBy::Rule(0))
+            }]
         );
     }
 
@@ -713,7 +773,7 @@ mod tests {
             Automount::Off,
             vec![container("app", false, &[]), container("init", true, &[])],
         );
-        let plan = decide(&p, &s, Some(&stated(ApiAccess::All))).unwrap();
+        let plan = decide(&p, &s.wanted(), Some(&stated(ApiAccess::All))).unwrap();
         assert_eq!(plan.granted, vec![0, 1]);
     }
 
@@ -725,13 +785,19 @@ mod tests {
             vec![container("app", false, &[]), container("proxy", false, &[])],
         );
         let statement = stated(ApiAccess::Containers(vec!["app".into(), "ap".into()]));
-        let plan = decide(&p, &s, Some(&statement)).unwrap();
+        let plan = decide(&p, &s.wanted(), Some(&statement)).unwrap();
         assert_eq!(plan.granted, vec![0]);
         assert_eq!(
             plan.warnings,
             vec![
-                "rules[0] names container \"ap\", which this Pod template does not have",
-                "container \"proxy\" loses API access: rules[0] does not name it",
+                Warning::UnknownContainer {
+                    by: StatedBy::Rule(0),
+                    name: "ap".into()
+                },
+                Warning::LosesAccess {
+                    container: 1,
+                    why: Why::NotNamed(StatedBy::Rule(0))
+                },
             ]
         );
     }
@@ -748,26 +814,16 @@ mod tests {
             name: "my-token".into(),
             source: VolumeSource::Token(None),
         });
-        let plan = decide(&p, &s, None).unwrap();
+        let plan = decide(&p, &s.wanted(), None).unwrap();
         assert!(plan.is_empty());
-        assert_eq!(plan.warnings.len(), 1);
-        assert!(plan.warnings[0].contains("keeps API access through volume \"my-token\""));
-    }
-
-    #[test]
-    fn annotation_values() {
-        assert_eq!("none".parse(), Ok(ApiAccess::None));
-        assert_eq!(" all ".parse(), Ok(ApiAccess::All));
         assert_eq!(
-            "app, leader-elector".parse(),
-            Ok(ApiAccess::Containers(vec![
-                "app".into(),
-                "leader-elector".into()
-            ]))
+            plan.warnings,
+            vec![Warning::KeepsAccess {
+                container: 0,
+                volume: "my-token".into(),
+                why: Why::Filter(Dropped::Excluded("app".into()))
+            }]
         );
-        assert!("".parse::<ApiAccess>().is_err());
-        assert!("app,,web".parse::<ApiAccess>().is_err());
-        assert!("App".parse::<ApiAccess>().is_err());
     }
 
     #[test]

@@ -1,0 +1,44 @@
+//! Input, as every protocol reads it: bytes checked as UTF-8 and parsed once, with
+//! errors that name the line and column.
+
+use crate::yaml::{Document, ParseError};
+
+/// Input that cannot be read as YAML.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// Bytes that are not UTF-8.
+    #[error("input is not UTF-8: line {line}, column {column}")]
+    NotUtf8 {
+        /// 1-based line of the first bad byte.
+        line: usize,
+        /// 1-based column (in bytes) of the first bad byte.
+        column: usize,
+    },
+    /// Not YAML. The parse error is part of the message, not a separate source, so that
+    /// it is printed once.
+    #[error("input is not valid YAML: {0}")]
+    Yaml(ParseError),
+}
+
+impl From<ParseError> for InputError {
+    fn from(err: ParseError) -> Self {
+        InputError::Yaml(err)
+    }
+}
+
+/// Reads input bytes as UTF-8, naming the position of the first bad byte.
+pub fn utf8(input: &[u8]) -> Result<&str, InputError> {
+    std::str::from_utf8(input).map_err(|e| {
+        let good = input.get(..e.valid_up_to()).unwrap_or_default();
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        InputError::NotUtf8 {
+            line: good.iter().filter(|&&b| b == b'\n').count() + 1,
+            column: good.len() - line_start + 1,
+        }
+    })
+}
+
+/// Parses UTF-8 text.
+pub fn parse(text: &str) -> Result<Document<'_>, InputError> {
+    Ok(Document::parse(text)?)
+}

@@ -1,0 +1,142 @@
+//! The KRM ResourceList protocol: a `config.kubernetes.io/v1` (or `v1beta1`)
+//! ResourceList in YAML or JSON, its items hardened in place, `results` written, and the
+//! output checked against the input before anyone sees it.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::checked;
+use crate::config::{self, ConfigError, Origin};
+use crate::filter::{Filter, Outcome};
+use crate::results::FnResult;
+use crate::yaml::{Document, Edits, Node, Rejected};
+
+/// The apiVersions of ResourceList this function reads.
+pub const API_VERSIONS: &[&str] = &["config.kubernetes.io/v1", "config.kubernetes.io/v1beta1"];
+
+/// A ResourceList this function cannot read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// More than one document.
+    #[error("expected one ResourceList document, found {0} documents")]
+    ManyDocuments(usize),
+    /// A ResourceList of a version this function does not read.
+    #[error("line {line}: expected kind ResourceList with apiVersion {}, found kind {kind:?} apiVersion {api_version:?}", API_VERSIONS.join(" or "))]
+    Version {
+        /// 1-based line of the document.
+        line: usize,
+        /// kind as written.
+        kind: String,
+        /// apiVersion as written.
+        api_version: String,
+    },
+    /// No `items`, or `items` that is not a list.
+    #[error("line {line}: ResourceList `items` must be a list of objects; {found}")]
+    BadItems {
+        /// 1-based line.
+        line: usize,
+        /// What was found instead.
+        found: String,
+    },
+    /// An item that is not a mapping.
+    #[error(
+        "line {line}, column {column}: ResourceList items[{index}] is not an object (a mapping)"
+    )]
+    ItemNotAnObject {
+        /// Index in `items`.
+        index: usize,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// The functionConfig could not be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// Whether a document claims to be a ResourceList: any apiVersion of its group counts,
+/// so that an unsupported version is refused rather than passed through as a stream.
+pub fn claims(root: &Node<'_>) -> bool {
+    root.get_str("kind") == Some("ResourceList")
+        && root
+            .get_str("apiVersion")
+            .is_some_and(|v| v.starts_with("config.kubernetes.io/"))
+}
+
+/// What the protocol needs to write its output.
+pub(super) struct Output {
+    pub(super) text: String,
+    pub(super) results: Vec<FnResult>,
+}
+
+/// Runs the function over `doc`, whose documents include one that [`claims`] to be a
+/// ResourceList.
+pub(super) fn run(doc: &Document<'_>) -> Result<Result<Output, Rejected>, Error> {
+    let root = match doc.roots() {
+        [root] => root,
+        many => return Err(Error::ManyDocuments(many.len())),
+    };
+    let api_version = root.get_str("apiVersion").unwrap_or_default();
+    if !API_VERSIONS.contains(&api_version) {
+        return Err(Error::Version {
+            line: root.line(),
+            kind: root.get_str("kind").unwrap_or_default().to_owned(),
+            api_version: api_version.to_owned(),
+        });
+    }
+    let items = match root.get("items") {
+        Some(n) => n.items().ok_or_else(|| Error::BadItems {
+            line: n.line(),
+            found: "found a value that is not a list".into(),
+        })?,
+        None => {
+            return Err(Error::BadItems {
+                line: root.line(),
+                found: "there is none".into(),
+            });
+        }
+    };
+    if let Some((index, item)) = items
+        .iter()
+        .enumerate()
+        .find(|(_, i)| i.entries().is_none())
+    {
+        return Err(Error::ItemNotAnObject {
+            index,
+            line: item.line(),
+            column: item.column(),
+        });
+    }
+    let settings = config::from_node(doc, root.get("functionConfig"), Origin::ResourceList)?;
+    let filter = Filter::new(&settings);
+    let mut outcomes: Vec<Outcome> = items
+        .iter()
+        .map(|item| filter.object(doc, root, item))
+        .collect();
+    Ok(checked(doc, &mut outcomes, |outcomes| {
+        Some(results_edit(doc, root, outcomes))
+    })
+    .map(|text| Output {
+        text,
+        results: super::results(&outcomes),
+    }))
+}
+
+/// The edit that writes `results` into the ResourceList: a value the function renders
+/// itself into a mapping it has just read, so it cannot fail short of a bug, which the
+/// check of the output then reports.
+fn results_edit(doc: &Document<'_>, root: &Node<'_>, outcomes: &[Outcome]) -> Edits {
+    let results = super::results(outcomes);
+    let mut editor = doc.editor(root, root);
+    let mut ok = true;
+    if let Some((index, _)) = root.entry("results") {
+        ok &= editor.remove_entry(root, index).is_ok();
+    }
+    if ok && !results.is_empty() {
+        let value = serde_json::to_value(&results).unwrap_or(Value::Null);
+        let _ = editor.insert_entry(root, "results", Arc::new(value));
+    }
+    editor.finish()
+}

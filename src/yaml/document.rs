@@ -1,0 +1,213 @@
+//! The document type: a YAML text and its tree, parsed together, and the one way to
+//! change it: edits collected with an [`Editor`] and applied by [`Document::apply`],
+//! which splices them into the text and checks the result before anyone sees it.
+
+use super::edit::{Combined, EditError, Editor, Edits};
+use super::render;
+use super::tree::{self, AnchorSite, Kind, Node, ParseError};
+use super::verify::{self, Mismatch};
+
+/// A parsed YAML text (a stream of documents): the text and the root of each document.
+#[derive(Debug)]
+pub struct Document<'a> {
+    text: &'a str,
+    roots: Vec<Node<'a>>,
+    anchors: Vec<Option<AnchorSite>>,
+}
+
+/// An alias as a message names it: `*name`, and where its anchor `&name` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alias<'a> {
+    /// The alias's name, without the `*`.
+    pub name: &'a str,
+    /// 1-based line of the anchored node.
+    pub anchor_line: usize,
+    /// 1-based column of the anchored node.
+    pub anchor_column: usize,
+}
+
+/// Output that did not check out: the sets of edits whose scope differs from what they
+/// promised, and a difference no set is to blame for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Each failing set (its index in what was applied) with what differs.
+    pub sets: Vec<(usize, Mismatch)>,
+    /// A difference outside every set's scope, or edits that could not be combined.
+    pub unattributed: Option<Mismatch>,
+}
+
+impl Rejected {
+    /// The first difference found, for a message.
+    pub fn first(&self) -> Option<&Mismatch> {
+        self.unattributed
+            .as_ref()
+            .or_else(|| self.sets.first().map(|(_, m)| m))
+    }
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("refusing to write output that does not match the intended edits")?;
+        match self.first() {
+            Some(m) => write!(f, ": {m}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for Rejected {}
+
+impl From<EditError> for Rejected {
+    fn from(e: EditError) -> Self {
+        Rejected {
+            sets: Vec::new(),
+            unattributed: Some(Mismatch {
+                line: e.at.map(|(line, _)| line),
+                what: e.to_string(),
+            }),
+        }
+    }
+}
+
+impl<'a> Document<'a> {
+    /// Parses `text`, a stream of any number of documents.
+    pub fn parse(text: &'a str) -> Result<Self, ParseError> {
+        let parsed = tree::parse(text)?;
+        Ok(Document {
+            text,
+            roots: parsed.roots,
+            anchors: parsed.anchors,
+        })
+    }
+
+    /// The text parsed.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The root of each document, in order (an empty document has a null root).
+    pub fn roots(&self) -> &[Node<'a>] {
+        &self.roots
+    }
+
+    /// An editor for the subtree of `scope`, a node of the document whose root is
+    /// `root`: new text follows the layout of `scope` (its indentation, how its lists
+    /// are indented) and of the text (its line breaks, JSON or YAML).
+    pub fn editor(&self, root: &Node<'_>, scope: &Node<'_>) -> Editor<'a> {
+        Editor::new(
+            self.text,
+            render::measure_layout(self.text, root, scope),
+            scope,
+        )
+    }
+
+    /// The name of the alias `node` and where its anchor is, when `node` is an alias.
+    pub fn alias(&self, node: &Node<'_>) -> Option<Alias<'a>> {
+        let Kind::Alias(anchor) = node.kind else {
+            return None;
+        };
+        let site = self.anchors.get(anchor as usize).copied().flatten()?;
+        let name = self.text.get(node.span())?.trim_start_matches('*');
+        Some(Alias {
+            name,
+            anchor_line: site.line as usize,
+            anchor_column: site.col as usize + 1,
+        })
+    }
+
+    /// The node the alias `node` stands for (`None` when `node` is not an alias).
+    pub fn resolve(&self, node: &Node<'_>) -> Option<&Node<'a>> {
+        let Kind::Alias(anchor) = node.kind else {
+            return None;
+        };
+        let site = self.anchors.get(anchor as usize).copied().flatten()?;
+        // Nodes are in text order: go down through the one whose span holds the anchor.
+        let mut here = self.roots.iter().rfind(|r| r.start <= site.start)?;
+        loop {
+            if here.start == site.start && here.anchor() == anchor {
+                return Some(here);
+            }
+            let children: Vec<&Node<'a>> = match &here.kind {
+                Kind::Map { entries, .. } => entries.iter().flat_map(|(k, v)| [k, v]).collect(),
+                Kind::Seq { items, .. } => items.iter().collect(),
+                _ => return None,
+            };
+            here = children.into_iter().rfind(|c| c.start <= site.start)?;
+        }
+    }
+
+    /// The text with every set of `sets` applied, checked: re-parsed, it must be this
+    /// document plus exactly those edits. Sets are independent (each edits the subtree
+    /// of its own scope); when some do not check out, [`Rejected`] names them, so the
+    /// caller can leave their objects as they were and apply the rest again.
+    pub fn apply(&self, sets: &[&Edits]) -> Result<String, Rejected> {
+        let combined = Combined::new(sets)?;
+        let out = combined.apply(self.text)?;
+        let findings = verify::verify(self.text, &self.roots, &out, &combined);
+        if findings.sets.is_empty() && findings.unattributed.is_none() {
+            Ok(out)
+        } else {
+            Err(Rejected {
+                sets: findings.sets,
+                unattributed: findings.unattributed,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_failing_set_is_named_and_the_others_are_checked_in_the_same_pass() {
+        let text = "- a: 1\n- b: 2\n- c: 3\n";
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let items = root.items().unwrap();
+        let set = |i: usize, key: &str| {
+            let mut editor = doc.editor(root, &items[i]);
+            editor
+                .insert_entry(&items[i], key, Arc::new(json!(true)))
+                .unwrap();
+            editor.finish()
+        };
+        let (first, second, third) = (set(0, "x"), set(1, "b"), set(2, "z"));
+        let out = doc.apply(&[&first, &third]).unwrap();
+        assert_eq!(out, "- a: 1\n  x: true\n- b: 2\n- c: 3\n  z: true\n");
+        // The second set inserts a key its mapping has: refused, and only it.
+        let err = doc.apply(&[&first, &second, &third]).unwrap_err();
+        assert_eq!(err.sets.len(), 1, "{err:?}");
+        assert_eq!(err.sets[0].0, 1);
+        assert!(err.unattributed.is_none());
+        assert!(err.to_string().contains("already has"), "{err}");
+    }
+
+    #[test]
+    fn aliases_name_their_anchor() {
+        let text = "a: &mounts [x]\nb: *mounts\n";
+        let doc = Document::parse(text).unwrap();
+        let b = doc.roots()[0].get("b").unwrap();
+        assert_eq!(
+            doc.alias(b),
+            Some(Alias {
+                name: "mounts",
+                anchor_line: 1,
+                anchor_column: 12
+            })
+        );
+        assert_eq!(doc.alias(doc.roots()[0].get("a").unwrap()), None);
+        let target = doc.resolve(b).unwrap();
+        assert_eq!(target.items().map(<[_]>::len), Some(1));
+        let text = "x: 1
+---
+a: {k: &v [1, 2]}
+b: *v
+";
+        let doc = Document::parse(text).unwrap();
+        let b = doc.roots()[1].get("b").unwrap();
+        assert_eq!(&text[doc.resolve(b).unwrap().span()], "[1, 2]");
+    }
+}
