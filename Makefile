@@ -40,7 +40,8 @@ e2e-setup:
 	@scripts/setup-podman.sh
 	@if command -v podman >/dev/null 2>&1; then $(MAKE) --no-print-directory image ENGINE=podman; fi
 
-## validators-setup: checkov and kubernetes-validate in .venv/ (from PyPI when missing).
+## validators-setup: checkov, kubernetes-validate, pre-commit, check-jsonschema and
+## jsonschema in .venv/ (from PyPI when missing).
 validators-setup:
 	@scripts/setup-validators.sh
 
