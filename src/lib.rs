@@ -25,6 +25,7 @@ pub mod decide;
 pub mod harden;
 pub mod policy;
 pub mod protocol;
+pub mod rbac;
 pub mod resource_list;
 pub mod results;
 pub mod select;
