@@ -10,7 +10,8 @@
 //! - [`filter`]: the filter over objects: finds Pod templates ([`workloads`]), asks
 //!   [`policy`] (with [`select`]ors) what the config says about each, [`decide`]s, and
 //!   enacts the decision through [`template`];
-//! - [`decide`]: the pure hardening decision;
+//! - [`decide`]: the pure hardening decision; [`rbac`]: the pure model of the RBAC
+//!   objects in the input, and what each ServiceAccount may do;
 //! - [`messages`]: the words of every result; [`results`]: KRM results and exit codes;
 //! - [`yaml`]: lossless editing, with the check of its own output.
 
@@ -24,6 +25,7 @@ pub mod input;
 pub mod messages;
 pub mod policy;
 pub mod protocol;
+pub mod rbac;
 pub mod results;
 pub mod select;
 pub mod template;
