@@ -22,6 +22,7 @@
 pub mod compose;
 pub mod config;
 pub mod decide;
+pub mod files;
 pub mod harden;
 pub mod policy;
 pub mod protocol;
