@@ -13,13 +13,15 @@
 //! - [`decide`]: the pure hardening decision; [`rbac`]: the pure model of the RBAC
 //!   objects in the input, and what each ServiceAccount may do;
 //! - [`messages`]: the words of every result; [`results`]: KRM results and exit codes;
-//! - [`yaml`]: lossless editing, with the check of its own output.
+//! - [`yaml`]: lossless editing, with the check of its own output;
+//! - [`files`]: walking a tree of manifests, writing files atomically, unified diffs.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod config;
 pub mod decide;
+pub mod files;
 pub mod filter;
 pub mod input;
 pub mod messages;
