@@ -8,7 +8,7 @@ use crate::config::{Mode, Settings};
 use crate::decide::{self, Automount, Plan, PodTemplate, Statement, Wanted};
 use crate::messages;
 use crate::policy;
-use crate::results::{FnResult, Severity};
+use crate::results::{FnResult, Severity, Tally};
 use crate::template::{self, NewValues, TemplateNodes};
 use crate::workloads::{self, Found};
 use crate::yaml::{Document, Editor, Edits, Node};
@@ -20,6 +20,8 @@ pub struct Outcome {
     pub edits: Edits,
     /// Results about it.
     pub results: Vec<FnResult>,
+    /// Its Pod templates (and ServiceAccount) by what became of them.
+    pub tally: Tally,
 }
 
 /// The filter for one run: the settings, and what they want, made once.
@@ -28,6 +30,8 @@ pub struct Filter<'s> {
     settings: &'s Settings,
     wanted: Wanted,
     new: NewValues,
+    /// How results speak of what is found: as done, or as what enforce mode would do.
+    tense: messages::Tense,
 }
 
 /// What was decided about one Pod template or ServiceAccount, to be enacted.
@@ -52,10 +56,15 @@ impl<'s> Filter<'s> {
     pub fn new(settings: &'s Settings) -> Self {
         let wanted = settings.wanted();
         let new = NewValues::new(&wanted);
+        let tense = match settings.mode {
+            Mode::Enforce => messages::Tense::Done,
+            Mode::Audit => messages::Tense::Would,
+        };
         Filter {
             settings,
             wanted,
             new,
+            tense,
         }
     }
 
@@ -64,11 +73,14 @@ impl<'s> Filter<'s> {
     pub fn object(&self, doc: &Document<'_>, root: &Node<'_>, object: &Node<'_>) -> Outcome {
         let mut editor = doc.editor(root, object);
         let mut results = Vec::new();
+        let mut tally = Tally::default();
         if !is_local_config(object) {
             let found = workloads::pod_templates(object, &self.settings.pod_spec_paths);
             let done = self
-                .decide(object, &found, &mut results)
-                .and_then(|changes| self.enact(object, changes, &mut editor, &mut results));
+                .decide(object, &found, &mut results, &mut tally)
+                .and_then(|changes| {
+                    self.enact(object, changes, &mut editor, &mut results, &mut tally)
+                });
             if let Err(error) = done {
                 // Nothing of this object changes, so nothing of it is reported as done.
                 results.retain(|r| r.severity != Severity::Info);
@@ -76,12 +88,14 @@ impl<'s> Filter<'s> {
                 return Outcome {
                     edits: doc.editor(root, object).finish(),
                     results,
+                    tally: tally.left_unchanged(),
                 };
             }
         }
         Outcome {
             edits: editor.finish(),
             results,
+            tally,
         }
     }
 
@@ -93,6 +107,7 @@ impl<'s> Filter<'s> {
         object: &'n Node<'a>,
         found: &'n [Found<'n, 'a>],
         results: &mut Vec<FnResult>,
+        tally: &mut Tally,
     ) -> Result<Vec<Change<'n, 'a>>, Box<FnResult>> {
         let mut changes = Vec::new();
         if self.settings.service_accounts
@@ -101,6 +116,7 @@ impl<'s> Filter<'s> {
         {
             let now = template::automount(object);
             if now != Automount::Off {
+                tally.accounts_not_hardened += 1;
                 changes.push(Change::Account { object, now });
             }
         }
@@ -113,6 +129,8 @@ impl<'s> Filter<'s> {
                 continue;
             }
             for f in resource {
+                // Counted as not hardened until the change is made, or if it fails.
+                tally.not_hardened += 1;
                 let error = |message: String| {
                     Box::new(FnResult::about(
                         Severity::Error,
@@ -130,13 +148,16 @@ impl<'s> Filter<'s> {
                 results.extend(plan.warnings.iter().map(|w| {
                     FnResult::about(
                         Severity::Warning,
-                        messages::warning(w, &pod, &self.wanted),
+                        messages::warning(w, &pod, &self.wanted, self.tense),
                         f.object,
                         object,
                         Some(&f.path),
                     )
                 }));
-                if !plan.is_empty() {
+                if plan.is_empty() {
+                    tally.not_hardened -= 1;
+                    tally.already += 1;
+                } else {
                     changes.push(Change::Template {
                         found: f,
                         pod,
@@ -157,6 +178,7 @@ impl<'s> Filter<'s> {
         changes: Vec<Change<'_, '_>>,
         editor: &mut Editor<'_>,
         results: &mut Vec<FnResult>,
+        tally: &mut Tally,
     ) -> Result<(), Box<FnResult>> {
         let about = |severity, message, of: &Node<'_>, path: Option<&str>| {
             FnResult::about(severity, message, of, object, path)
@@ -202,6 +224,8 @@ impl<'s> Filter<'s> {
                                     Some(&found.path),
                                 ))
                             })?;
+                            tally.not_hardened -= 1;
+                            tally.hardened += 1;
                             let by = statement.as_ref().map(|s| &s.by);
                             let message = messages::hardened(plan, pod, &self.wanted, by);
                             done.push((found.object, &found.path, message));
@@ -215,6 +239,8 @@ impl<'s> Filter<'s> {
                                     Some(messages::ACCOUNT_FIELD),
                                 ))
                             })?;
+                            tally.accounts_not_hardened -= 1;
+                            tally.accounts_hardened += 1;
                             results.push(about(
                                 Severity::Info,
                                 messages::account_hardened(),

@@ -85,6 +85,11 @@ struct Cli {
     /// Print the JSON Schema of the HardenServiceAccountToken functionConfig and exit.
     #[arg(long, conflicts_with = "config")]
     schema: bool,
+
+    /// Also list, on stderr, each resource changed (or that audit mode finds would
+    /// change) and what changed.
+    #[arg(long, short = 'v')]
+    verbose: bool,
 }
 
 fn main() -> ExitCode {
@@ -127,7 +132,12 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         .read_to_end(&mut input)
         .context("cannot read stdin")?;
     let run = harden_sa_token::run(&input, call)?;
-    for line in run.report() {
+    let report = harden_sa_token::Report {
+        verbose: cli.verbose,
+        kpt_environment: std::env::var("KUSTOMIZE_ENABLE_ALPHA_COMMANDS")
+            .is_ok_and(|v| v == "true"),
+    };
+    for line in run.report(report) {
         eprintln!("{line}");
     }
     write_stdout(&run.text)?;

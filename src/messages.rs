@@ -7,6 +7,17 @@ use crate::decide::{
     Warning, Why,
 };
 use crate::policy::{API_ACCESS_ANNOTATION, BadAnnotation};
+use crate::results::Tally;
+
+/// How results speak of what the function finds: as done (enforce mode), or as what
+/// enforce mode would do (audit mode, which changes nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tense {
+    /// It was done.
+    Done,
+    /// It would be done.
+    Would,
+}
 
 /// Who made a statement.
 pub fn stated_by(by: &StatedBy) -> String {
@@ -35,14 +46,26 @@ fn why(why: &Why) -> String {
 }
 
 /// A warning about one Pod template.
-pub fn warning(warning: &Warning, pod: &PodTemplate, wanted: &Wanted) -> String {
+pub fn warning(warning: &Warning, pod: &PodTemplate, wanted: &Wanted, tense: Tense) -> String {
+    let (keeps, loses, no_second) = match tense {
+        Tense::Done => (
+            "keeps",
+            "loses",
+            "it keeps that mount and gets no second one",
+        ),
+        Tense::Would => (
+            "would keep",
+            "would lose",
+            "it would keep that mount and get no second one",
+        ),
+    };
     match warning {
         Warning::UnknownContainer { by, name } => format!(
             "{} names container {name:?}, which this Pod template does not have",
             stated_by(by)
         ),
         Warning::ForeignMount { container, volume } => format!(
-            "container {:?} already mounts volume {volume:?} at {}; left as it is, without a second mount",
+            "container {:?} already mounts volume {volume:?} at {}; {no_second}",
             pod.label(*container),
             wanted.mount_path
         ),
@@ -51,7 +74,7 @@ pub fn warning(warning: &Warning, pod: &PodTemplate, wanted: &Wanted) -> String 
             volume,
             why: reason,
         } => format!(
-            "container {:?} keeps API access through volume {volume:?} mounted at {}, which this function does not manage ({})",
+            "container {:?} {keeps} API access through volume {volume:?} mounted at {}, which this function does not manage ({})",
             pod.label(*container),
             wanted.mount_path,
             why(reason)
@@ -60,7 +83,7 @@ pub fn warning(warning: &Warning, pod: &PodTemplate, wanted: &Wanted) -> String 
             container,
             why: reason,
         } => format!(
-            "container {:?} loses API access: {}",
+            "container {:?} {loses} API access: {}",
             pod.label(*container),
             why(reason)
         ),
@@ -223,14 +246,87 @@ fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// The stream's one line for a person: how many documents went through, how many
-/// resources changed, and how many warnings and errors there are (printed above it).
-pub fn stream_summary(documents: usize, changed: usize, warnings: usize, errors: usize) -> String {
+/// The stream's one line for a person: how many documents went through, what became
+/// of their Pod templates, and how many warnings and errors there are (printed above).
+pub fn stream_summary(documents: usize, tally: &Tally, warnings: usize, errors: usize) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (n, what) in [
+        (tally.hardened, "hardened"),
+        (tally.already, "already hardened"),
+        (tally.not_hardened, "not hardened"),
+    ] {
+        if n > 0 {
+            // The first part names what is counted.
+            let noun = if parts.is_empty() {
+                if n == 1 {
+                    " Pod template"
+                } else {
+                    " Pod templates"
+                }
+            } else {
+                ""
+            };
+            parts.push(format!("{n}{noun} {what}"));
+        }
+    }
+    if parts.is_empty() {
+        parts.push("no Pod templates".into());
+    }
+    for (n, what) in [
+        (tally.accounts_hardened, "hardened"),
+        (tally.accounts_not_hardened, "not hardened"),
+    ] {
+        if n > 0 {
+            parts.push(format!(
+                "{} {what}",
+                count(n, "ServiceAccount", "ServiceAccounts")
+            ));
+        }
+    }
     format!(
-        "harden-sa-token: {}, {} changed, {}, {}",
+        "harden-sa-token: {}: {}; {}, {}",
         count(documents, "document", "documents"),
-        count(changed, "resource", "resources"),
+        parts.join(", "),
         count(warnings, "warning", "warnings"),
         count(errors, "error", "errors"),
+    )
+}
+
+/// Kubernetes objects given where a config file was expected (`origin`).
+pub fn manifests_as_config(origin: &str, objects: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut named = objects
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if objects.len() > SHOWN {
+        named.push_str(&format!(" and {} more", objects.len() - SHOWN));
+    }
+    format!(
+        "{origin} holds Kubernetes objects ({named}), not a harden-sa-token config. To harden it, send it on stdin: `harden-sa-token < {origin} > hardened.yaml`, or edit it in place: `harden-sa-token fix {origin}` (`harden-sa-token check {origin}` only reports). A file given alone is read as a kustomize plugin's config."
+    )
+}
+
+/// What a document that is not an object is: `document 1 (line 1) is the text "<!DOCTYPE
+/// html> ..."` or `... is a list`.
+pub fn not_an_object_is(index: usize, line: usize, text: &str, list: bool) -> String {
+    if list {
+        return format!("document {index} (line {line}) is a list");
+    }
+    const SHOWN: usize = 40;
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut shown: String = flat.chars().take(SHOWN).collect();
+    if flat.chars().count() > SHOWN {
+        shown.push_str("...");
+    }
+    format!("document {index} (line {line}) is the text {shown:?}")
+}
+
+/// A stream without a single object.
+pub fn no_objects(first: &str) -> String {
+    format!(
+        "stdin holds no Kubernetes object: {first}; expected a YAML stream of Kubernetes objects or a ResourceList (is the step before this one failing?)"
     )
 }

@@ -127,6 +127,49 @@ fn file_of(object: &Node<'_>) -> Option<File> {
     })
 }
 
+/// How many Pod templates (and ServiceAccounts) were hardened, were so already, or are
+/// not: changed in audit mode, or left unchanged because of an error.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Pod templates changed (enforce mode).
+    pub hardened: usize,
+    /// Pod templates already as the config asks.
+    pub already: usize,
+    /// Pod templates that are not as the config asks and were not changed.
+    pub not_hardened: usize,
+    /// ServiceAccounts changed (enforce mode).
+    pub accounts_hardened: usize,
+    /// ServiceAccounts not as the config asks and not changed.
+    pub accounts_not_hardened: usize,
+}
+
+impl std::ops::Add for Tally {
+    type Output = Tally;
+
+    fn add(self, other: Tally) -> Tally {
+        Tally {
+            hardened: self.hardened + other.hardened,
+            already: self.already + other.already,
+            not_hardened: self.not_hardened + other.not_hardened,
+            accounts_hardened: self.accounts_hardened + other.accounts_hardened,
+            accounts_not_hardened: self.accounts_not_hardened + other.accounts_not_hardened,
+        }
+    }
+}
+
+impl Tally {
+    /// The tally of an object left unchanged after all: nothing of it was hardened.
+    pub fn left_unchanged(self) -> Tally {
+        Tally {
+            hardened: 0,
+            already: self.already,
+            not_hardened: self.not_hardened + self.hardened,
+            accounts_hardened: 0,
+            accounts_not_hardened: self.accounts_not_hardened + self.accounts_hardened,
+        }
+    }
+}
+
 /// 1 when any result is an error, else 0.
 pub fn exit_code(results: &[FnResult]) -> u8 {
     u8::from(results.iter().any(|r| r.severity == Severity::Error))

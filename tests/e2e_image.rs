@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{
-    BIN, TempDir, copy_dir, harden, output, output_with_stdin, repo_path, stderr, stdout, works,
+    BIN, DEPLOYMENT, FINDING, TempDir, copy_dir, harden, once, output, output_with_stdin,
+    repo_path, stderr, stdout, works,
 };
 
 /// The image and the CONTAINERS_CONF to run podman with, or why the tests cannot run.
@@ -286,4 +287,68 @@ fn kubectl_kustomize_runs_the_image_as_a_container_transformer() {
     let want = stdout(&succeeded(out, "kubectl kustomize (plugin)"));
     assert_eq!(got, want);
     assert!(got.contains("expirationSeconds: 7200"), "{got}");
+}
+
+#[test]
+fn each_finding_is_shown_once_through_the_image() {
+    const TEST: &str = "findings_image";
+    let Some((image, conf)) = image(TEST) else {
+        return;
+    };
+    if !works("kpt", &["version"]) || !works("kubectl", &["version", "--client"]) {
+        return common::skip(TEST, "kpt or kubectl does not run");
+    }
+    let tmp = TempDir::new(TEST);
+
+    // kpt runs image functions with no environment of its own: the annotations it puts
+    // on every item tell that the results will be shown.
+    let package = tmp.join("package");
+    fs::create_dir_all(&package).expect("create package");
+    fs::write(package.join("deployment.yaml"), DEPLOYMENT).expect("write deployment");
+    let out = output(
+        Command::new("kpt")
+            .args(["fn", "eval"])
+            .arg(&package)
+            .args(["--image", &image, "--", "excludeContainers=linkerd-proxy"])
+            .env("KPT_FN_RUNTIME", "podman")
+            .env("CONTAINERS_CONF", &conf),
+    );
+    let out = succeeded(out, "kpt fn eval --image");
+    once(
+        &format!("{}{}", stdout(&out), stderr(&out)),
+        FINDING,
+        "kpt fn eval --image",
+    );
+
+    // kubectl kustomize shows a container function's stderr and never its results.
+    let path = common::shim(
+        &tmp.join("shim"),
+        "docker",
+        "#!/bin/sh\nexec podman \"$@\"\n",
+        &std::env::var_os("PATH").unwrap_or_default(),
+    );
+    let app = tmp.join("app");
+    fs::create_dir_all(&app).expect("create app");
+    fs::write(app.join("deployment.yaml"), DEPLOYMENT).expect("write deployment");
+    fs::write(
+        app.join("harden.yaml"),
+        format!(
+            "apiVersion: fn.harden-sa-token.dev/v1alpha1\nkind: HardenServiceAccountToken\nmetadata:\n  name: harden\n  annotations:\n    config.kubernetes.io/function: |\n      container:\n        image: {image}\nspec:\n  containers:\n    exclude: [linkerd-proxy]\n"
+        ),
+    )
+    .expect("write config");
+    fs::write(
+        app.join("kustomization.yaml"),
+        "resources:\n- deployment.yaml\ntransformers:\n- harden.yaml\n",
+    )
+    .expect("write kustomization");
+    let out = output(
+        Command::new("kubectl")
+            .args(["kustomize", "--enable-alpha-plugins"])
+            .arg(&app)
+            .env("PATH", &path)
+            .env("CONTAINERS_CONF", &conf),
+    );
+    let out = succeeded(out, "kubectl kustomize (container)");
+    once(&stderr(&out), FINDING, "kubectl kustomize (container)");
 }

@@ -114,13 +114,13 @@ fn helm_post_renderer_hardens_the_rendered_release() {
     );
     assert_eq!(
         stderr(&out).trim(),
-        "harden-sa-token: 4 documents, 2 resources changed, 0 warnings, 0 errors"
+        "harden-sa-token: 4 documents: 2 Pod templates hardened; 0 warnings, 0 errors"
     );
     // `helm upgrade` renders the same chart again: the function's output is a fixed point.
     let again = harden(&[], &out.stdout);
     assert!(again.status.success());
     assert_eq!(stdout(&again), text);
-    assert!(stderr(&again).contains("0 resources changed"));
+    assert!(stderr(&again).contains("2 Pod templates already hardened; 0 warnings"));
 }
 
 #[test]
@@ -195,7 +195,7 @@ fn helm_post_renderer_fails_the_release_on_errors() {
         "{err}"
     );
     assert!(
-        err.contains("1 resource changed, 0 warnings, 1 error"),
+        err.contains("1 Pod template hardened, 1 not hardened; 0 warnings, 1 error"),
         "{err}"
     );
 }

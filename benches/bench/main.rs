@@ -133,14 +133,17 @@ fn smoke() -> Result<(), String> {
     if changed != items || run.exit_code() != 0 {
         return Err(format!(
             "expected {items} Deployments changed, got {changed}: {:?}",
-            run.report()
+            run.report(harden_sa_token::Report::default())
         ));
     }
     let again = harden_sa_token::run(run.text.as_bytes(), harden_sa_token::Call::Plain)
         .map_err(|e| e.to_string())?;
     // Nothing to change, nothing to say: no result at all.
     if !again.results.is_empty() {
-        return Err(format!("second run: {:?}", again.report()));
+        return Err(format!(
+            "second run: {:?}",
+            again.report(harden_sa_token::Report::default())
+        ));
     }
     let stream = generate::stream(items);
     measure::function(stream.as_bytes())?;

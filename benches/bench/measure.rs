@@ -46,7 +46,11 @@ pub fn parse_only(input: &[u8]) -> Result<usize, String> {
 pub fn function(input: &[u8]) -> Result<String, String> {
     let run = protocol::run(input, Call::Plain).map_err(|e| e.to_string())?;
     if run.exit_code() != 0 {
-        return Err(format!("exit code {}: {:?}", run.exit_code(), run.report()));
+        return Err(format!(
+            "exit code {}: {:?}",
+            run.exit_code(),
+            run.report(harden_sa_token::Report::default())
+        ));
     }
     Ok(run.text)
 }

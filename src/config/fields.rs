@@ -297,7 +297,7 @@ fn one_of(v: &Value<'_, '_>, text: &str, values: &[&str], allowed: &str) -> Prob
     if let Some(near) = super::read::did_you_mean(text, values.iter().copied()) {
         problem
             .message
-            .push_str(&format!("; did you mean `{near}`?"));
+            .push_str(&format!(" (did you mean `{near}`?)"));
     }
     problem
 }

@@ -248,7 +248,7 @@ pub(super) fn did_you_mean<'k>(
 pub(super) fn unknown(name: &str, what: &str, known: &[&str]) -> String {
     let mut message = format!("unknown {what} `{name}`");
     if let Some(near) = did_you_mean(name, known.iter().copied()) {
-        message.push_str(&format!("; did you mean `{near}`?"));
+        message.push_str(&format!(" (did you mean `{near}`?)"));
     }
     message.push_str(&format!("; allowed: {}", known.join(", ")));
     message

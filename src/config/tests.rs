@@ -202,7 +202,7 @@ fn positions_are_the_key_for_unknown_fields_and_none_in_a_resource_list() {
     let err = read(text).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "functionConfig field `spec.expirySeconds` (line 4, column 3): unknown field `expirySeconds`; did you mean `expirationSeconds`?; allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, targets, exclude, containers, rules, serviceAccounts, podSpecPaths"
+        "functionConfig field `spec.expirySeconds` (line 4, column 3): unknown field `expirySeconds` (did you mean `expirationSeconds`?); allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, targets, exclude, containers, rules, serviceAccounts, podSpecPaths"
     );
     let doc = Document::parse(text).unwrap();
     let err = from_node(&doc, doc.roots().first(), Origin::ResourceList).unwrap_err();
@@ -228,18 +228,18 @@ fn type_errors_are_in_plain_words() {
     let err = typed("  mode: audt\n").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "functionConfig field `spec.mode` (line 4, column 9): \"audt\" is not allowed; allowed: enforce or audit; did you mean `audit`?"
+        "functionConfig field `spec.mode` (line 4, column 9): \"audt\" is not allowed; allowed: enforce or audit (did you mean `audit`?)"
     );
     let err = typed("  containers:\n    initContainer: false\n").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "functionConfig field `spec.containers.initContainer` (line 5, column 5): unknown field `initContainer`; did you mean `initContainers`?; allowed: include, exclude, initContainers"
+        "functionConfig field `spec.containers.initContainer` (line 5, column 5): unknown field `initContainer` (did you mean `initContainers`?); allowed: include, exclude, initContainers"
     );
     let err =
         read("apiVersion: v1\nkind: ConfigMap\ndata:\n  expirationSecond: \"600\"\n").unwrap_err();
     assert!(
         err.to_string().starts_with(
-            "functionConfig field `data.expirationSecond` (line 4, column 3): unknown key `expirationSecond`; did you mean `expirationSeconds`?"
+            "functionConfig field `data.expirationSecond` (line 4, column 3): unknown key `expirationSecond` (did you mean `expirationSeconds`?)"
         ),
         "{err}"
     );

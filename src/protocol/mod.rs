@@ -21,12 +21,13 @@ use crate::config::Settings;
 use crate::filter::Outcome;
 use crate::input::{self, InputError};
 use crate::messages;
-use crate::results::{FnResult, Severity};
+use crate::results::{FnResult, Severity, Tally};
 use crate::yaml::{Document, Edits, Rejected};
 
 pub mod resource_list;
 pub mod stream;
 
+pub use resource_list::Sender;
 pub use stream::ConfigFileError;
 
 /// A config file named on the command line, already read.
@@ -69,19 +70,30 @@ pub enum Error {
     /// A ResourceList that could not be run.
     #[error(transparent)]
     ResourceList(#[from] resource_list::Error),
+    /// A stream without a single object: an error page, a log, a lost render.
+    #[error("{}", messages::no_objects(.0))]
+    NoObjects(String),
     /// Nothing on stdin in plain stream mode.
     #[error(
         "stdin is empty; expected a YAML stream of Kubernetes objects or a ResourceList (an empty result would be taken for a successful render)"
     )]
     EmptyStream,
-    /// A config file that cannot be used.
-    #[error("config file {origin}: {source}")]
+    /// A config file that cannot be used. Its problem is part of the message, not a
+    /// separate source, so that it is printed once.
+    #[error("config file {origin}: {problem}")]
     ConfigFile {
         /// How the file was named.
         origin: String,
         /// What is wrong with it.
-        #[source]
-        source: ConfigFileError,
+        problem: ConfigFileError,
+    },
+    /// Kubernetes objects given where a config file was expected.
+    #[error("{}", messages::manifests_as_config(origin, objects))]
+    ManifestsAsConfig {
+        /// How the file was named.
+        origin: String,
+        /// The objects, as `Kind name`.
+        objects: Vec<String>,
     },
     /// A config file given together with a ResourceList, which has its own.
     #[error(
@@ -99,7 +111,10 @@ pub enum Error {
 impl Error {
     /// Whether the command line, rather than the input, is at fault.
     pub fn is_usage(&self) -> bool {
-        matches!(self, Error::ConfigWithResourceList { .. })
+        matches!(
+            self,
+            Error::ConfigWithResourceList { .. } | Error::ManifestsAsConfig { .. }
+        )
     }
 }
 
@@ -112,22 +127,49 @@ pub struct Run {
     pub text: String,
     /// The results.
     pub results: Vec<FnResult>,
+    /// What became of the Pod templates.
+    pub tally: Tally,
     /// Documents in the input.
     pub documents: usize,
+    /// Who sent a ResourceList (`Unknown` for a stream).
+    pub sender: Sender,
+}
+
+/// What the caller tells about how the run is reported.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Report {
+    /// `--verbose`: also say what was changed (or would be), resource by resource.
+    pub verbose: bool,
+    /// `KUSTOMIZE_ENABLE_ALPHA_COMMANDS=true` is in the environment, as kpt sets it for
+    /// the exec functions it runs.
+    pub kpt_environment: bool,
 }
 
 impl Run {
-    /// The lines for stderr: the warnings and errors the way kpt prints results, and for
-    /// a plain stream (whose output has no room for results) a one-line summary.
-    pub fn report(&self) -> Vec<String> {
-        let mut lines: Vec<String> = self
-            .results
-            .iter()
-            .filter(|r| r.severity != Severity::Info)
-            .map(FnResult::to_string)
-            .collect();
+    /// The lines for stderr. Every finding is shown once to whoever called: kpt prints a
+    /// ResourceList's `results` itself, and every line the function writes to stderr as
+    /// well, so under kpt findings go only into `results`; kustomize (its KRM functions
+    /// and its legacy plugins) shows only stderr, and a plain stream has no room for
+    /// results, so there they are printed the way kpt prints results. A stream also
+    /// gets a one-line summary.
+    pub fn report(&self, report: Report) -> Vec<String> {
+        let kpt = self.protocol == Protocol::ResourceList
+            && match self.sender {
+                Sender::Kpt => true,
+                Sender::Kustomize => false,
+                Sender::Unknown => report.kpt_environment,
+            };
+        let mut lines: Vec<String> = if kpt {
+            Vec::new()
+        } else {
+            self.results
+                .iter()
+                .filter(|r| report.verbose || r.severity != Severity::Info)
+                .map(FnResult::to_string)
+                .collect()
+        };
         if self.protocol != Protocol::ResourceList {
-            lines.push(stream::summary(self.documents, &self.results));
+            lines.push(stream::summary(self.documents, &self.tally, &self.results));
         }
         lines
     }
@@ -148,9 +190,15 @@ pub fn run(input: &[u8], call: Call<'_>) -> Result<Run, Error> {
     // A bad config is reported whatever the input, so that an empty build does not
     // hide it until the first resource arrives.
     let settings = match config {
-        Some(file) => stream::read_config(file.bytes).map_err(|source| Error::ConfigFile {
-            origin: file.origin.to_owned(),
-            source,
+        Some(file) => stream::read_config(file.bytes).map_err(|problem| match problem {
+            ConfigFileError::Manifests(objects) => Error::ManifestsAsConfig {
+                origin: file.origin.to_owned(),
+                objects,
+            },
+            problem => Error::ConfigFile {
+                origin: file.origin.to_owned(),
+                problem,
+            },
         })?,
         None => Settings::default(),
     };
@@ -168,19 +216,43 @@ pub fn run(input: &[u8], call: Call<'_>) -> Result<Run, Error> {
             protocol: Protocol::ResourceList,
             text: output.text,
             results: output.results,
+            tally: output.tally,
             documents,
+            sender: output.sender,
         });
     }
     if protocol == Protocol::Stream && text.trim().is_empty() {
         return Err(Error::EmptyStream);
     }
-    let (text, results) = stream::run(&doc, &settings)?;
+    // Documents that are not objects pass with a warning among objects, but a stream of
+    // nothing else is what a failed render upstream sends (an HTML error page, a log).
+    let roots = doc.roots();
+    if !roots.iter().any(|r| r.entries().is_some())
+        && let Some((index, first)) = roots.iter().enumerate().find(|(_, r)| !r.is_null())
+    {
+        return Err(Error::NoObjects(messages::not_an_object_is(
+            index + 1,
+            first.line(),
+            text.get(first.span()).unwrap_or_default(),
+            first.items().is_some(),
+        )));
+    }
+    let (text, results, tally) = stream::run(&doc, &settings)?;
     Ok(Run {
         protocol,
         text,
         results,
+        tally,
         documents,
+        sender: Sender::Unknown,
     })
+}
+
+/// What became of the Pod templates of every object.
+fn tally(outcomes: &[Outcome]) -> Tally {
+    outcomes
+        .iter()
+        .fold(Tally::default(), |sum, o| sum + o.tally)
 }
 
 /// The results of every object, in input order.
@@ -223,6 +295,7 @@ fn checked(
             return Err(rejected);
         };
         outcome.edits.clear();
+        outcome.tally = outcome.tally.left_unchanged();
         if let Some(first) = outcome.results.first().cloned() {
             outcome.results = vec![FnResult {
                 severity: Severity::Error,
@@ -277,8 +350,19 @@ mod tests {
         let run = run(POD.as_bytes(), Call::WithConfig(CONFIG)).unwrap();
         assert!(run.text.contains("expirationSeconds: 7200"));
         assert_eq!(
-            run.report(),
-            ["harden-sa-token: 1 document, 1 resource changed, 0 warnings, 0 errors"]
+            run.report(Report::default()),
+            ["harden-sa-token: 1 document: 1 Pod template hardened; 0 warnings, 0 errors"]
+        );
+        let verbose = run.report(Report {
+            verbose: true,
+            ..Report::default()
+        });
+        assert_eq!(
+            verbose,
+            [
+                "[info] v1/Pod/p spec: automountServiceAccountToken: false; token volume \"kube-api-access\" mounted read-only in containers a",
+                "harden-sa-token: 1 document: 1 Pod template hardened; 0 warnings, 0 errors"
+            ]
         );
     }
 

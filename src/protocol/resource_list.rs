@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::checked;
 use crate::config::{self, ConfigError, Origin};
 use crate::filter::{Filter, Outcome};
-use crate::results::FnResult;
+use crate::results::{FnResult, Tally};
 use crate::yaml::{Document, Edits, Node, Rejected};
 
 /// The apiVersions of ResourceList this function reads.
@@ -69,6 +69,39 @@ pub fn claims(root: &Node<'_>) -> bool {
 pub(super) struct Output {
     pub(super) text: String,
     pub(super) results: Vec<FnResult>,
+    pub(super) tally: Tally,
+    pub(super) sender: Sender,
+}
+
+/// Who sent a ResourceList, as far as its items tell: kpt and kustomize each annotate
+/// every item they send, in their own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sender {
+    /// kpt: items carry `internal.config.kubernetes.io/seqindent`, which kpt writes as
+    /// it reads a package.
+    Kpt,
+    /// kustomize (or kubectl kustomize): items carry `kustomize.config.k8s.io/id`.
+    Kustomize,
+    /// No item tells (no items, or written by hand).
+    Unknown,
+}
+
+fn sender(items: &[Node<'_>]) -> Sender {
+    let has = |key: &str| {
+        items.iter().any(|item| {
+            item.get("metadata")
+                .and_then(|m| m.get("annotations"))
+                .and_then(|a| a.get(key))
+                .is_some()
+        })
+    };
+    if has("kustomize.config.k8s.io/id") {
+        Sender::Kustomize
+    } else if has("internal.config.kubernetes.io/seqindent") {
+        Sender::Kpt
+    } else {
+        Sender::Unknown
+    }
 }
 
 /// Runs the function over `doc`, whose documents include one that [`claims`] to be a
@@ -121,6 +154,8 @@ pub(super) fn run(doc: &Document<'_>) -> Result<Result<Output, Rejected>, Error>
     .map(|text| Output {
         text,
         results: super::results(&outcomes),
+        tally: super::tally(&outcomes),
+        sender: sender(items),
     }))
 }
 

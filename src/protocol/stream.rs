@@ -13,7 +13,7 @@ use crate::config::{self, ConfigError, Origin, Settings};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
 use crate::messages;
-use crate::results::{FnResult, Severity};
+use crate::results::{FnResult, Severity, Tally};
 use crate::yaml::{Document, ParseError, Rejected};
 
 /// A config file (`--config FILE`, or a kustomize plugin's config) that cannot be used.
@@ -22,12 +22,17 @@ pub enum ConfigFileError {
     /// Not UTF-8.
     #[error(transparent)]
     NotUtf8(InputError),
-    /// Not YAML.
+    /// Not YAML. The parse error is part of the message, not a separate source, so that
+    /// it is printed once.
     #[error("not valid YAML: {0}")]
-    Yaml(#[from] ParseError),
+    Yaml(ParseError),
     /// More than one document: which one is meant would be a guess.
     #[error("expected one functionConfig document, found {0} documents")]
     ManyDocuments(usize),
+    /// Kubernetes objects where a config was expected: most likely the manifests to
+    /// harden, given as an argument instead of on stdin.
+    #[error("holds Kubernetes objects, not a config: {}", .0.join(", "))]
+    Manifests(Vec<String>),
     /// A functionConfig the function does not accept.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -38,12 +43,38 @@ pub enum ConfigFileError {
 /// all means the defaults, as a missing `functionConfig` does.
 pub fn read_config(bytes: &[u8]) -> Result<Settings, ConfigFileError> {
     let text = input::utf8(bytes).map_err(ConfigFileError::NotUtf8)?;
-    let doc = Document::parse(text)?;
+    let doc = Document::parse(text).map_err(ConfigFileError::Yaml)?;
+    let objects: Vec<String> = doc
+        .roots()
+        .iter()
+        .filter(|root| is_manifest(root))
+        .map(|root| {
+            let kind = root.get_str("kind").unwrap_or_default();
+            match root.get("metadata").and_then(|m| m.get_str("name")) {
+                Some(name) => format!("{kind} {name}"),
+                None => kind.to_owned(),
+            }
+        })
+        .collect();
+    if !objects.is_empty() {
+        return Err(ConfigFileError::Manifests(objects));
+    }
     match doc.roots() {
         [] => Ok(Settings::default()),
         [root] => Ok(config::from_node(&doc, Some(root), Origin::File)?),
         many => Err(ConfigFileError::ManyDocuments(many.len())),
     }
+}
+
+/// Whether `root` is a Kubernetes object that is not one of the config's own kinds.
+fn is_manifest(root: &crate::yaml::Node<'_>) -> bool {
+    let (Some(api_version), Some(kind)) = (root.get_str("apiVersion"), root.get_str("kind")) else {
+        return false;
+    };
+    !matches!(
+        (api_version, kind),
+        (config::API_VERSION, config::KIND) | ("v1", "ConfigMap")
+    )
 }
 
 /// Hardens every document of `doc` with `settings`; the text and the results.
@@ -53,7 +84,7 @@ pub fn read_config(bytes: &[u8]) -> Result<Settings, ConfigFileError> {
 pub(super) fn run(
     doc: &Document<'_>,
     settings: &Settings,
-) -> Result<(String, Vec<FnResult>), Rejected> {
+) -> Result<(String, Vec<FnResult>, Tally), Rejected> {
     let filter = Filter::new(settings);
     let mut outcomes: Vec<Outcome> = doc
         .roots()
@@ -71,16 +102,16 @@ pub(super) fn run(
         })
         .collect();
     let text = checked(doc, &mut outcomes, |_| None)?;
-    Ok((text, super::results(&outcomes)))
+    Ok((text, super::results(&outcomes), super::tally(&outcomes)))
 }
 
-/// One line for a person: how many documents went through, how many resources
-/// changed, and how many warnings and errors there are (printed above it).
-pub fn summary(documents: usize, results: &[FnResult]) -> String {
+/// One line for a person: how many documents went through, what became of their Pod
+/// templates, and how many warnings and errors there are (printed above it).
+pub fn summary(documents: usize, tally: &Tally, results: &[FnResult]) -> String {
     let count = |severity| results.iter().filter(|r| r.severity == severity).count();
     messages::stream_summary(
         documents,
-        count(Severity::Info),
+        tally,
         count(Severity::Warning),
         count(Severity::Error),
     )
@@ -96,7 +127,7 @@ mod tests {
 
     fn harden(text: &str) -> Output {
         let doc = Document::parse(text).unwrap();
-        let (text, results) = run(&doc, &Settings::default()).unwrap();
+        let (text, results, _) = run(&doc, &Settings::default()).unwrap();
         Output { text, results }
     }
 
@@ -163,6 +194,10 @@ mod tests {
             read_config(b"kind: Secret\n"),
             Err(ConfigFileError::Config(ConfigError::UnknownKind { .. }))
         ));
+        assert_eq!(
+            read_config(b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\napiVersion: v1\nkind: Service\n"),
+            Err(ConfigFileError::Manifests(vec!["Deployment web".into(), "Service".into()]))
+        );
         assert!(matches!(
             read_config(b"a: [\n"),
             Err(ConfigFileError::Yaml(_))
@@ -174,12 +209,32 @@ mod tests {
     }
 
     #[test]
-    fn summary_counts_by_severity() {
+    fn summary_counts_pod_templates_and_findings() {
         let info = FnResult::general(Severity::Info, "x".into());
         let warning = FnResult::general(Severity::Warning, "y".into());
+        let error = FnResult::general(Severity::Error, "z".into());
+        let tally = Tally {
+            hardened: 2,
+            already: 1,
+            not_hardened: 1,
+            ..Tally::default()
+        };
         assert_eq!(
-            summary(1, &[info.clone(), info, warning]),
-            "harden-sa-token: 1 document, 2 resources changed, 1 warning, 0 errors"
+            summary(3, &tally, &[info.clone(), info, warning, error.clone()]),
+            "harden-sa-token: 3 documents: 2 Pod templates hardened, 1 already hardened, 1 not hardened; 1 warning, 1 error"
+        );
+        let audit = Tally {
+            not_hardened: 1,
+            accounts_not_hardened: 1,
+            ..Tally::default()
+        };
+        assert_eq!(
+            summary(1, &audit, &[error.clone(), error]),
+            "harden-sa-token: 1 document: 1 Pod template not hardened, 1 ServiceAccount not hardened; 0 warnings, 2 errors"
+        );
+        assert_eq!(
+            summary(2, &Tally::default(), &[]),
+            "harden-sa-token: 2 documents: no Pod templates; 0 warnings, 0 errors"
         );
     }
 }

@@ -401,10 +401,30 @@ impl<'a> Reader<'a> {
         let (event, span) = match self.parser.next() {
             Some(Ok(pair)) => pair,
             Some(Err(err)) => {
+                let message = err.info().to_string();
+                let (mut line, mut column) = (err.marker().line(), err.marker().col() + 1);
+                // The scanner reports a tab at the start of the token it was reading,
+                // which may be the line before: point at the tab itself.
+                if message.contains("tab")
+                    && let Some(at) = err.marker().byte_offset()
+                {
+                    let before = self.text.get(..at).unwrap_or_default();
+                    let tab = if before.ends_with('\t') {
+                        Some(at - 1)
+                    } else {
+                        self.text
+                            .get(at..)
+                            .and_then(|rest| rest.find('\t'))
+                            .map(|i| at + i)
+                    };
+                    if let Some(tab) = tab {
+                        (line, column) = position(self.text, tab);
+                    }
+                }
                 return Err(ParseError {
-                    line: err.marker().line(),
-                    column: err.marker().col() + 1,
-                    message: err.info().to_string(),
+                    line,
+                    column,
+                    message,
                 });
             }
             None => {
@@ -501,10 +521,16 @@ impl<'a> Reader<'a> {
 
 /// The 1-based line and column just past the end of `text`.
 fn end_position(text: &str) -> (usize, usize) {
-    let line = text.bytes().filter(|&b| b == b'\n').count() + 1;
-    let last = text
+    position(text, text.len())
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let last = before
         .rfind('\n')
-        .map_or(text, |i| text.get(i + 1..).unwrap_or_default());
+        .map_or(before, |i| before.get(i + 1..).unwrap_or_default());
     (line, last.chars().count() + 1)
 }
 
@@ -858,6 +884,14 @@ mod tests {
     fn errors_name_line_and_column() {
         let err = parse("a: 1\nb: [\n").err().unwrap();
         assert!(err.line >= 2, "{err}");
+    }
+
+    #[test]
+    fn a_tab_is_reported_where_it_is() {
+        let err = parse("apiVersion: v1\n\tkind: Pod\n").err().unwrap();
+        assert_eq!((err.line, err.column), (2, 1), "{err}");
+        let err = parse("a:\n\tb: 1\n").err().unwrap();
+        assert_eq!((err.line, err.column), (2, 1), "{err}");
     }
 
     #[test]

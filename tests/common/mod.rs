@@ -339,3 +339,19 @@ pub fn shim(dir: &Path, name: &str, script: &str, rest: &std::ffi::OsStr) -> std
     dirs.extend(std::env::split_paths(rest));
     std::env::join_paths(dirs).expect("PATH joins")
 }
+
+/// A Deployment whose `linkerd-proxy` container loses the token when a config excludes
+/// it, for the tests of where findings are shown.
+pub const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: app\n      - name: linkerd-proxy\n        image: proxy\n";
+
+/// The warning the config gives about it, as it appears in every caller's output.
+pub const FINDING: &str = "loses API access: containers.exclude has";
+
+/// Asserts that `needle` appears exactly once in `shown`.
+pub fn once(shown: &str, needle: &str, who: &str) {
+    let count = shown.matches(needle).count();
+    assert_eq!(
+        count, 1,
+        "{who}: {needle:?} shown {count} times in:\n{shown}"
+    );
+}
