@@ -132,13 +132,16 @@ impl<'s> Filter<'s> {
                 // Counted as not hardened until the change is made, or if it fails.
                 tally.not_hardened += 1;
                 let error = |message: String| {
-                    Box::new(FnResult::about(
-                        Severity::Error,
-                        messages::left_unchanged(&message),
-                        f.object,
-                        object,
-                        Some(&f.path),
-                    ))
+                    Box::new(
+                        FnResult::about(
+                            Severity::Error,
+                            messages::left_unchanged(&message),
+                            f.object,
+                            object,
+                            Some(&f.path),
+                        )
+                        .at(f.spec),
+                    )
                 };
                 let statement = policy::statement(self.settings, &workload, f.metadata)
                     .map_err(|bad| error(messages::bad_annotation(&bad)))?;
@@ -153,6 +156,7 @@ impl<'s> Filter<'s> {
                         object,
                         Some(&f.path),
                     )
+                    .at(f.spec)
                 }));
                 if plan.is_empty() {
                     tally.not_hardened -= 1;
@@ -180,8 +184,8 @@ impl<'s> Filter<'s> {
         results: &mut Vec<FnResult>,
         tally: &mut Tally,
     ) -> Result<(), Box<FnResult>> {
-        let about = |severity, message, of: &Node<'_>, path: Option<&str>| {
-            FnResult::about(severity, message, of, object, path)
+        let about = |severity, message, of: &Node<'_>, path: Option<&str>, at: &Node<'_>| {
+            FnResult::about(severity, message, of, object, path).at(at)
         };
         match self.settings.mode {
             Mode::Audit => {
@@ -194,19 +198,21 @@ impl<'s> Filter<'s> {
                             messages::not_hardened(&plan, &pod, &self.wanted),
                             found.object,
                             Some(&found.path),
+                            found.spec,
                         ),
                         Change::Account { object, now } => about(
                             Severity::Error,
                             messages::account_not_hardened(now),
                             object,
                             Some(messages::ACCOUNT_FIELD),
+                            account_field(object),
                         ),
                     });
                 }
             }
             Mode::Enforce => {
                 // One info result per resource, naming each of its templates.
-                let mut done: Vec<(&Node<'_>, &str, String)> = Vec::new();
+                let mut done: Vec<(&Node<'_>, &Node<'_>, &str, String)> = Vec::new();
                 for change in &changes {
                     match change {
                         Change::Template {
@@ -222,13 +228,14 @@ impl<'s> Filter<'s> {
                                     messages::left_unchanged(&e),
                                     found.object,
                                     Some(&found.path),
+                                    found.spec,
                                 ))
                             })?;
                             tally.not_hardened -= 1;
                             tally.hardened += 1;
                             let by = statement.as_ref().map(|s| &s.by);
                             let message = messages::hardened(plan, pod, &self.wanted, by);
-                            done.push((found.object, &found.path, message));
+                            done.push((found.object, found.spec, &found.path, message));
                         }
                         Change::Account { object, .. } => {
                             template::disable_automount(editor, object).map_err(|e| {
@@ -237,6 +244,7 @@ impl<'s> Filter<'s> {
                                     messages::left_unchanged(&e),
                                     object,
                                     Some(messages::ACCOUNT_FIELD),
+                                    account_field(object),
                                 ))
                             })?;
                             tally.accounts_not_hardened -= 1;
@@ -246,22 +254,29 @@ impl<'s> Filter<'s> {
                                 messages::account_hardened(),
                                 object,
                                 Some(messages::ACCOUNT_FIELD),
+                                account_field(object),
                             ));
                         }
                     }
                 }
                 for resource in done.chunk_by(|a, b| std::ptr::eq(a.0, b.0)) {
                     let result = match resource {
-                        [(of, path, message)] => {
-                            about(Severity::Info, message.clone(), of, Some(path))
+                        [(of, spec, path, message)] => {
+                            about(Severity::Info, message.clone(), of, Some(path), spec)
                         }
                         many => {
-                            let Some((of, _, _)) = many.first() else {
+                            let Some((of, spec, _, _)) = many.first() else {
                                 continue;
                             };
                             let parts: Vec<(&str, String)> =
-                                many.iter().map(|(_, p, m)| (*p, m.clone())).collect();
-                            about(Severity::Info, messages::per_template(&parts), of, None)
+                                many.iter().map(|(_, _, p, m)| (*p, m.clone())).collect();
+                            about(
+                                Severity::Info,
+                                messages::per_template(&parts),
+                                of,
+                                None,
+                                spec,
+                            )
                         }
                     };
                     results.push(result);
@@ -270,6 +285,12 @@ impl<'s> Filter<'s> {
         }
         Ok(())
     }
+}
+
+/// Where a ServiceAccount's result points: its `automountServiceAccountToken`, else
+/// the object.
+fn account_field<'n>(object: &'n Node<'_>) -> &'n Node<'n> {
+    object.get(messages::ACCOUNT_FIELD).unwrap_or(object)
 }
 
 fn is_service_account(object: &Node<'_>) -> bool {

@@ -13,6 +13,7 @@
 //! - [`decide`]: the pure hardening decision; [`rbac`]: the pure model of the RBAC
 //!   objects in the input, and what each ServiceAccount may do;
 //! - [`messages`]: the words of every result; [`results`]: KRM results and exit codes;
+//!   [`report`]: the lines of `fix` and `check` and the `--report` files;
 //! - [`yaml`]: lossless editing, with the check of its own output;
 //! - [`files`]: walking a tree of manifests, writing files atomically, unified diffs.
 
@@ -28,6 +29,7 @@ pub mod messages;
 pub mod policy;
 pub mod protocol;
 pub mod rbac;
+pub mod report;
 pub mod results;
 pub mod select;
 pub mod template;

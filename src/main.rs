@@ -1,17 +1,25 @@
-//! The `harden-sa-token` command: reads stdin, writes the hardened result on stdout, and
-//! says on stderr what happened. Which protocol it speaks is decided by the library
-//! ([`harden_sa_token::run`]); exit codes are decided here and only here.
+//! The `harden-sa-token` command: as a function, reads stdin, writes the hardened result
+//! on stdout and says on stderr what happened (which protocol it speaks is decided by
+//! the library, [`harden_sa_token::run`]); as `fix` and `check`, works on files.
+//! Exit codes are decided here and only here.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
-use harden_sa_token::{Call, ConfigFile};
+use clap::{Args, Parser, Subcommand};
+use harden_sa_token::config::Mode;
+use harden_sa_token::protocol::{self, files::TreeRun};
+use harden_sa_token::{Call, ConfigFile, Severity};
 
 const AFTER_HELP: &str = concat!(
     "\
+Repositories of plain manifests (see `harden-sa-token fix --help`):
+  harden-sa-token check k8s/          report what is not hardened; exit 1 if anything is
+  harden-sa-token fix --diff k8s/     show the change as a diff, write nothing
+  harden-sa-token fix k8s/            edit the files in place
+
 Protocol (decided from the arguments and stdin; no flag needed):
   harden-sa-token CONFIG_FILE   kustomize legacy exec plugin: config from CONFIG_FILE,
                                 a YAML stream on stdin (empty stdin gives empty output)
@@ -43,7 +51,7 @@ Examples:
 
   # kubectl kustomize: a legacy exec plugin, named after the config's apiVersion/kind
   install -D \"$(command -v harden-sa-token)\" \\
-    \"$KUSTOMIZE_PLUGIN_HOME/fn.harden-sa-token.dev/v1alpha1/hardenserviceaccounttoken/HardenServiceAccountToken\"
+    \"${KUSTOMIZE_PLUGIN_HOME:-$HOME/.config/kustomize/plugin}/fn.harden-sa-token.dev/v1alpha1/hardenserviceaccounttoken/HardenServiceAccountToken\"
   kubectl kustomize --enable-alpha-plugins ./app
 
   # Helm 3 post-renderer; Helm 4 takes the plugin in examples/integrations/helm-plugin
@@ -68,14 +76,60 @@ Exit status: 0 when every resource was handled; 1 when a result has severity err
 the input or config could not be read (then stdout is empty); 2 for usage errors."
 );
 
+const FIX_HELP: &str = "\
+Each file is edited exactly as a plain stream would be: only the hardening's own lines
+change, every other byte stays as written. A file is written only if it changes, through
+a temporary file in the same directory renamed over it, keeping its permissions. A file
+that is not YAML, or whose check fails, is reported and left as it was; the other files
+are still done. All the files are one input: the RBAC objects of one file are evidence
+for the Pod templates of another. Directories are walked for *.yaml, *.yml and *.json;
+hidden entries are skipped, and symlinks are not followed out of the tree.
+
+Examples:
+  harden-sa-token fix k8s/                        # edit in place, then review `git diff`
+  harden-sa-token fix --diff k8s/ | git apply     # the same, as a patch
+  harden-sa-token fix --config harden.yaml k8s/ base/deployment.yaml
+  harden-sa-token fix --report hardening.sarif k8s/
+
+Exit status: 0 when every file was handled; 1 when a file could not be read or written,
+or a result has severity error; 2 for usage errors.";
+
+const CHECK_HELP: &str = "\
+Audit mode over files: writes nothing, prints one line per finding as
+`path:line:column: severity: message`, and exits 1 while a Pod template is not hardened
+the way the config asks. Under GitHub Actions (GITHUB_ACTIONS=true) each warning and
+error is also printed as a workflow command, so it shows on the pull request.
+
+Examples:
+  harden-sa-token check k8s/
+  harden-sa-token check --config harden.yaml --report findings.sarif k8s/
+  harden-sa-token check --report inventory.md .
+
+Exit status: 0 when nothing is left to harden; 1 when something is, or a file could not
+be read; 2 for usage errors.";
+
 /// Replace the implicit service-account token mount of every Pod template with an
 /// explicit projected volume, mounted read-only only where it was mounted before.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None, after_help = AFTER_HELP)]
+#[command(
+    version,
+    about,
+    long_about = None,
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
     /// Run as a kustomize legacy exec plugin: the config file kustomize passes.
     #[arg(value_name = "CONFIG_FILE", conflicts_with_all = ["config", "schema"])]
     plugin_config: Option<PathBuf>,
+
+    /// kustomize passes arguments after the config file only for `argsOneLiner` or
+    /// `argsFromFile`, which the config does not accept: refused with that said.
+    #[arg(hide = true, requires = "plugin_config")]
+    plugin_args: Vec<String>,
 
     /// functionConfig for a plain YAML stream: a HardenServiceAccountToken or a
     /// ConfigMap, as in function-config/examples/.
@@ -92,9 +146,51 @@ struct Cli {
     verbose: bool,
 }
 
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Harden manifest files in place (or show the change with --diff).
+    #[command(after_help = FIX_HELP)]
+    Fix {
+        #[command(flatten)]
+        files: FileArgs,
+
+        /// Print a unified diff of the changes (paths as given, for `git apply`) and
+        /// write nothing.
+        #[arg(long)]
+        diff: bool,
+    },
+    /// Report what is not hardened in manifest files; write nothing.
+    #[command(after_help = CHECK_HELP)]
+    Check {
+        #[command(flatten)]
+        files: FileArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+struct FileArgs {
+    /// Files and directories of manifests.
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+
+    /// functionConfig: a HardenServiceAccountToken or a ConfigMap, as in
+    /// function-config/examples/ (its `mode` is set by the subcommand).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Also list each file and resource changed (or that would change).
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
+    let result = match &cli.command {
+        Some(Command::Fix { files, diff }) => tree(files, Mode::Enforce, *diff),
+        Some(Command::Check { files }) => tree(files, Mode::Audit, false),
+        None => run(&cli),
+    };
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("harden-sa-token: {err:#}");
@@ -106,24 +202,38 @@ fn main() -> ExitCode {
     }
 }
 
+/// A config file named on the command line, read.
+fn read_config(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    Ok((path.display().to_string(), bytes))
+}
+
+fn config_file((origin, bytes): &(String, Vec<u8>)) -> ConfigFile<'_> {
+    ConfigFile { origin, bytes }
+}
+
 fn run(cli: &Cli) -> anyhow::Result<u8> {
+    if let Some(first) = cli.plugin_args.first() {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        command
+            .error(
+                clap::error::ErrorKind::UnknownArgument,
+                format!(
+                    "unexpected argument '{first}' after CONFIG_FILE: as a kustomize plugin the function takes the config file alone (its config has no argsOneLiner or argsFromFile); `fix` and `check` come first: harden-sa-token fix PATH..."
+                ),
+            )
+            .exit();
+    }
     if cli.schema {
         write_stdout(&harden_sa_token::config::schema_json())?;
         return Ok(0);
     }
-    let read = |path: &PathBuf| -> anyhow::Result<(String, Vec<u8>)> {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
-        Ok((path.display().to_string(), bytes))
-    };
-    let plugin_config = cli.plugin_config.as_ref().map(read).transpose()?;
-    let config = cli.config.as_ref().map(read).transpose()?;
-    fn file((origin, bytes): &(String, Vec<u8>)) -> ConfigFile<'_> {
-        ConfigFile { origin, bytes }
-    }
+    let plugin_config = cli.plugin_config.as_deref().map(read_config).transpose()?;
+    let config = cli.config.as_deref().map(read_config).transpose()?;
     let call = match (&plugin_config, &config) {
-        (Some(f), _) => Call::KustomizePlugin(file(f)),
-        (None, Some(f)) => Call::WithConfig(file(f)),
+        (Some(f), _) => Call::KustomizePlugin(config_file(f)),
+        (None, Some(f)) => Call::WithConfig(config_file(f)),
         (None, None) => Call::Plain,
     };
 
@@ -142,6 +252,87 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
     }
     write_stdout(&run.text)?;
     Ok(run.exit_code())
+}
+
+/// `fix` (`mode` enforce) and `check` (audit) over files.
+fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
+    let config = args.config.as_deref().map(read_config).transpose()?;
+    let mut settings = protocol::settings(config.as_ref().map(config_file))?;
+    settings.mode = mode;
+    let run = protocol::files::run(&args.paths, &settings);
+    // Workflow commands go to stdout, where `fix --diff` writes its patch: `check` only.
+    let github = mode == Mode::Audit && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let mut errors = print_findings(&run, args.verbose, github);
+    let mut changed = None;
+    if mode == Mode::Enforce {
+        changed = Some(run.files.iter().filter(|f| f.output.is_some()).count());
+        if diff {
+            write_stdout(&run.diff()?)?;
+        } else {
+            for failed in run.write() {
+                eprintln!("harden-sa-token: {failed}");
+                errors += 1;
+            }
+        }
+    }
+    let warnings = run
+        .files
+        .iter()
+        .flat_map(|f| &f.results)
+        .filter(|r| r.severity == Severity::Warning)
+        .count();
+    eprintln!(
+        "{}",
+        harden_sa_token::report::summary(run.files.len(), changed, &run.tally(), warnings, errors)
+    );
+    Ok(u8::from(errors > 0))
+}
+
+/// Prints every finding of `run` on stderr, one line each (and, under GitHub Actions, as
+/// workflow commands on stdout, where GitHub reads them); returns how many are errors.
+fn print_findings(run: &TreeRun, verbose: bool, github: bool) -> usize {
+    let mut errors = 0;
+    for unreadable in &run.unreadable {
+        eprintln!("harden-sa-token: {unreadable}");
+        errors += 1;
+    }
+    if verbose {
+        for skipped in &run.skipped {
+            eprintln!("harden-sa-token: {skipped}");
+        }
+    }
+    for file in &run.files {
+        if let Some(error) = &file.error {
+            let message = format!("{}; file left as it was", error.message);
+            eprintln!(
+                "{}",
+                harden_sa_token::report::finding(&file.path, error.at, Severity::Error, &message)
+            );
+            if let Some(command) = harden_sa_token::report::github_command(
+                &file.path,
+                error.at,
+                Severity::Error,
+                &message,
+            ) && github
+            {
+                println!("{command}");
+            }
+            errors += 1;
+        }
+        for result in &file.results {
+            if result.severity == Severity::Error {
+                errors += 1;
+            }
+            if result.severity == Severity::Info && !verbose {
+                continue;
+            }
+            eprintln!("{}", result.line(&file.path));
+            if github && let Some(command) = result.github(&file.path) {
+                println!("{command}");
+            }
+        }
+    }
+    errors
 }
 
 /// Writes all of `text`; a reader that went away (`| head`) is not an error.

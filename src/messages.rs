@@ -249,6 +249,30 @@ fn count(n: usize, one: &str, many: &str) -> String {
 /// The stream's one line for a person: how many documents went through, what became
 /// of their Pod templates, and how many warnings and errors there are (printed above).
 pub fn stream_summary(documents: usize, tally: &Tally, warnings: usize, errors: usize) -> String {
+    summary_line(
+        &count(documents, "document", "documents"),
+        tally,
+        warnings,
+        errors,
+    )
+}
+
+/// The last line of `fix` (`changed` files written or shown) and `check`.
+pub fn files_summary(
+    files: usize,
+    changed: Option<usize>,
+    tally: &Tally,
+    warnings: usize,
+    errors: usize,
+) -> String {
+    let mut what = count(files, "file", "files");
+    if let Some(changed) = changed {
+        what.push_str(&format!(" ({changed} changed)"));
+    }
+    summary_line(&what, tally, warnings, errors)
+}
+
+fn summary_line(what: &str, tally: &Tally, warnings: usize, errors: usize) -> String {
     let mut parts: Vec<String> = Vec::new();
     for (n, what) in [
         (tally.hardened, "hardened"),
@@ -284,8 +308,7 @@ pub fn stream_summary(documents: usize, tally: &Tally, warnings: usize, errors: 
         }
     }
     format!(
-        "harden-sa-token: {}: {}; {}, {}",
-        count(documents, "document", "documents"),
+        "harden-sa-token: {what}: {}; {}, {}",
         parts.join(", "),
         count(warnings, "warning", "warnings"),
         count(errors, "error", "errors"),

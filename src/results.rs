@@ -66,6 +66,11 @@ pub struct FnResult {
     /// The file the object came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<File>,
+    /// 1-based line and column, in the text that was read, of the node the result is
+    /// about (a Pod spec, a field): where `check` and reports point. Not part of the KRM
+    /// result, whose text is the caller's, not the user's.
+    #[serde(skip)]
+    pub at: Option<(usize, usize)>,
 }
 
 impl FnResult {
@@ -91,7 +96,14 @@ impl FnResult {
             }),
             field: path.map(|p| Field { path: p.to_owned() }),
             file: file_of(holder),
+            at: None,
         }
+    }
+
+    /// The same result, pointing at `node`.
+    pub fn at(mut self, node: &Node<'_>) -> Self {
+        self.at = Some((node.line(), node.column()));
+        self
     }
 
     /// A result about the whole run.
@@ -102,6 +114,7 @@ impl FnResult {
             resource_ref: None,
             field: None,
             file: None,
+            at: None,
         }
     }
 }

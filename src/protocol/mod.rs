@@ -24,6 +24,7 @@ use crate::messages;
 use crate::results::{FnResult, Severity, Tally};
 use crate::yaml::{Document, Edits, Rejected};
 
+pub mod files;
 pub mod resource_list;
 pub mod stream;
 
@@ -189,19 +190,7 @@ pub fn run(input: &[u8], call: Call<'_>) -> Result<Run, Error> {
     };
     // A bad config is reported whatever the input, so that an empty build does not
     // hide it until the first resource arrives.
-    let settings = match config {
-        Some(file) => stream::read_config(file.bytes).map_err(|problem| match problem {
-            ConfigFileError::Manifests(objects) => Error::ManifestsAsConfig {
-                origin: file.origin.to_owned(),
-                objects,
-            },
-            problem => Error::ConfigFile {
-                origin: file.origin.to_owned(),
-                problem,
-            },
-        })?,
-        None => Settings::default(),
-    };
+    let settings = settings(config)?;
     let text = input::utf8(input)?;
     let doc = input::parse(text)?;
     let documents = doc.roots().len();
@@ -245,6 +234,23 @@ pub fn run(input: &[u8], call: Call<'_>) -> Result<Run, Error> {
         tally,
         documents,
         sender: Sender::Unknown,
+    })
+}
+
+/// The settings of a config file named on the command line, or the defaults.
+pub fn settings(config: Option<ConfigFile<'_>>) -> Result<Settings, Error> {
+    let Some(file) = config else {
+        return Ok(Settings::default());
+    };
+    stream::read_config(file.bytes).map_err(|problem| match problem {
+        ConfigFileError::Manifests(objects) => Error::ManifestsAsConfig {
+            origin: file.origin.to_owned(),
+            objects,
+        },
+        problem => Error::ConfigFile {
+            origin: file.origin.to_owned(),
+            problem,
+        },
     })
 }
 

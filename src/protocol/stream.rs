@@ -86,13 +86,20 @@ pub(super) fn run(
     settings: &Settings,
 ) -> Result<(String, Vec<FnResult>, Tally), Rejected> {
     let filter = Filter::new(settings);
-    let mut outcomes: Vec<Outcome> = doc
-        .roots()
+    let mut outcomes = outcomes(doc, &filter, true);
+    let text = checked(doc, &mut outcomes, |_| None)?;
+    Ok((text, super::results(&outcomes), super::tally(&outcomes)))
+}
+
+/// Each document of `doc` through `filter`; with `warn`, a document that is not an
+/// object (a scalar, a list) gets a warning, and an empty one never does.
+pub(super) fn outcomes(doc: &Document<'_>, filter: &Filter<'_>, warn: bool) -> Vec<Outcome> {
+    doc.roots()
         .iter()
         .enumerate()
         .map(|(index, root)| {
             let mut outcome = filter.object(doc, root, root);
-            if root.entries().is_none() && !root.is_null() {
+            if warn && root.entries().is_none() && !root.is_null() {
                 outcome.results.push(FnResult::general(
                     Severity::Warning,
                     messages::not_an_object(index + 1, root.line()),
@@ -100,9 +107,7 @@ pub(super) fn run(
             }
             outcome
         })
-        .collect();
-    let text = checked(doc, &mut outcomes, |_| None)?;
-    Ok((text, super::results(&outcomes), super::tally(&outcomes)))
+        .collect()
 }
 
 /// One line for a person: how many documents went through, what became of their Pod

@@ -1,0 +1,213 @@
+//! `fix PATH...` and `check PATH...`: the manifests of a repository, files and
+//! directories, as one input. Each file is hardened exactly as a plain stream would be
+//! and checked the same way; a file that cannot be read, or whose output does not
+//! check out, is reported with its position and left as it was while the others go on.
+//! Writing the files back (`fix`), or a diff of them (`fix --diff`), is asked of the
+//! result, so that nothing is written before every file is decided.
+
+use std::path::{Path, PathBuf};
+
+use super::{checked, stream};
+use crate::config::Settings;
+use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
+use crate::filter::{Filter, Outcome};
+use crate::input::{self, InputError};
+use crate::results::{FnResult, Tally};
+
+/// What became of one file.
+#[derive(Debug)]
+pub struct FileRun {
+    /// The file, named as the walk found it.
+    pub path: PathBuf,
+    /// Its text as read (empty when it could not be read as text).
+    pub text: String,
+    /// The exact changes, in order, when the file changes (none in audit mode).
+    pub replacements: Vec<Replacement>,
+    /// The new text, when the file changes.
+    pub output: Option<String>,
+    /// What the function found in it, positions in `text`.
+    pub results: Vec<FnResult>,
+    /// Its Pod templates by what became of them.
+    pub tally: Tally,
+    /// Why the file was left as it was, when it could not be read or its output did not
+    /// check out.
+    pub error: Option<FileError>,
+}
+
+/// Why a file was left as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    /// 1-based line and column in the file, when the problem is at one.
+    pub at: Option<(usize, usize)>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Replacements that do not describe an edit of their file: a bug of this function's,
+/// since they come from edits that were checked.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot show the change as a diff: {error}", path.display())]
+pub struct DiffError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong with its replacements.
+    pub error: files::ReplacementError,
+}
+
+/// What a run over a set of paths found.
+#[derive(Debug)]
+pub struct TreeRun {
+    /// Every file taken, in the order of the walk.
+    pub files: Vec<FileRun>,
+    /// Entries the walk left out for a reason worth telling.
+    pub skipped: Vec<Skipped>,
+    /// Paths that could not be walked.
+    pub unreadable: Vec<WalkError>,
+}
+
+/// Walks `paths` and hardens (or, in audit mode, checks) every file found with
+/// `settings`. Nothing is written.
+pub fn run(paths: &[PathBuf], settings: &Settings) -> TreeRun {
+    let walk = files::walk(paths);
+    let texts: Vec<Result<String, FileError>> = walk.files.iter().map(|p| read(p)).collect();
+    let filter = Filter::new(settings);
+    let files = walk
+        .files
+        .iter()
+        .zip(texts)
+        .map(|(path, text)| match text {
+            Ok(text) => file(path, text, &filter),
+            Err(error) => FileRun {
+                path: path.clone(),
+                text: String::new(),
+                replacements: Vec::new(),
+                output: None,
+                results: Vec::new(),
+                tally: Tally::default(),
+                error: Some(error),
+            },
+        })
+        .collect();
+    TreeRun {
+        files,
+        skipped: walk.skipped,
+        unreadable: walk.errors,
+    }
+}
+
+fn read(path: &Path) -> Result<String, FileError> {
+    let bytes = std::fs::read(path).map_err(|e| FileError {
+        at: None,
+        message: format!("cannot read it: {e}"),
+    })?;
+    input::utf8(&bytes).map(str::to_owned).map_err(input_error)
+}
+
+/// The error with its position apart, since lines about files lead with it.
+fn input_error(e: InputError) -> FileError {
+    match e {
+        InputError::NotUtf8 { line, column } => FileError {
+            at: Some((line, column)),
+            message: "not UTF-8".into(),
+        },
+        InputError::Yaml(p) => FileError {
+            at: Some((p.line, p.column)),
+            message: format!("not valid YAML: {}", p.message),
+        },
+    }
+}
+
+/// One file, hardened as a stream but for documents that are not Kubernetes objects,
+/// which a repository has plenty of (a chart's values, a tool's settings): they pass
+/// silently.
+fn file(path: &Path, text: String, filter: &Filter<'_>) -> FileRun {
+    let mut run = FileRun {
+        path: path.to_owned(),
+        text: String::new(),
+        replacements: Vec::new(),
+        output: None,
+        results: Vec::new(),
+        tally: Tally::default(),
+        error: None,
+    };
+    let doc = match input::parse(&text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            run.error = Some(input_error(e));
+            run.text = text;
+            return run;
+        }
+    };
+    let mut outcomes: Vec<Outcome> = stream::outcomes(&doc, filter, false);
+    match checked(&doc, &mut outcomes, |_| None) {
+        Ok(output) => {
+            let mut replacements: Vec<Replacement> = outcomes
+                .iter()
+                .flat_map(|o| o.edits.replacements())
+                .map(|(range, new)| Replacement::new(range, new))
+                .collect();
+            replacements.sort_by_key(|r| (r.range.start, r.range.end));
+            if output != text {
+                run.output = Some(output);
+                run.replacements = replacements;
+            }
+        }
+        Err(rejected) => {
+            run.error = Some(FileError {
+                at: None,
+                message: rejected.to_string(),
+            })
+        }
+    }
+    run.results = super::results(&outcomes);
+    run.tally = super::tally(&outcomes);
+    drop(doc);
+    run.text = text;
+    run
+}
+
+impl TreeRun {
+    /// Writes every changed file back, atomically; the files that could not be written.
+    pub fn write(&self) -> Vec<WriteError> {
+        self.files
+            .iter()
+            .filter_map(|f| Some((f, f.output.as_ref()?)))
+            .filter_map(|(f, output)| files::write_atomic(&f.path, output.as_bytes()).err())
+            .collect()
+    }
+
+    /// A unified diff of every changed file, with paths as the walk named them (relative
+    /// to where the command ran when it was given relative paths), as `git apply` takes.
+    pub fn diff(&self) -> Result<String, DiffError> {
+        let here = std::env::current_dir().ok();
+        let mut diff = String::new();
+        for f in self.files.iter().filter(|f| f.output.is_some()) {
+            // `git apply` takes no absolute path: name a file under the working
+            // directory relative to it.
+            let path = here
+                .as_deref()
+                .and_then(|here| f.path.strip_prefix(here).ok())
+                .unwrap_or(&f.path);
+            let hunks = files::unified(
+                &f.text,
+                &f.replacements,
+                &files::label("a/", path),
+                &files::label("b/", path),
+                files::DEFAULT_CONTEXT,
+            )
+            .map_err(|error| DiffError {
+                path: f.path.clone(),
+                error,
+            })?;
+            diff.push_str(&hunks);
+        }
+        Ok(diff)
+    }
+
+    /// The Pod templates of every file, by what became of them.
+    pub fn tally(&self) -> Tally {
+        self.files
+            .iter()
+            .fold(Tally::default(), |sum, f| sum + f.tally)
+    }
+}
