@@ -276,8 +276,8 @@ fn summary_line(what: &str, tally: &Tally, warnings: usize, errors: usize) -> St
     let mut parts: Vec<String> = Vec::new();
     for (n, what) in [
         (tally.hardened, "hardened"),
-        (tally.already, "already hardened"),
         (tally.not_hardened, "not hardened"),
+        (tally.already, "already hardened"),
     ] {
         if n > 0 {
             // The first part names what is counted.

@@ -226,7 +226,7 @@ mod tests {
         };
         assert_eq!(
             summary(3, &tally, &[info.clone(), info, warning, error.clone()]),
-            "harden-sa-token: 3 documents: 2 Pod templates hardened, 1 already hardened, 1 not hardened; 1 warning, 1 error"
+            "harden-sa-token: 3 documents: 2 Pod templates hardened, 1 not hardened, 1 already hardened; 1 warning, 1 error"
         );
         let audit = Tally {
             not_hardened: 1,

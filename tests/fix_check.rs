@@ -1,0 +1,226 @@
+//! `fix` and `check` on a tree of manifests of our own (`tests/fix/tree/`): mixed YAML
+//! and JSON, CRLF, a nested `.yml`, a file without a final newline, one with nothing to
+//! do, one that is not YAML, a chart's values (not Kubernetes objects), a hidden
+//! directory and a text file. `tests/fix/expected/` is the tree after `fix`;
+//! `UPDATE_EXPECTED=1 cargo test --test fix_check` rewrites it.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{BIN, TempDir, copy_dir, output, repo_path, stderr, stdout, works};
+use harden_sa_token::workloads;
+use harden_sa_token::yaml::Document;
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).expect("under root").to_owned();
+                out.insert(rel, fs::read(&path).expect("read file"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// A fresh copy of the fixture tree in a temporary directory.
+fn tree(test: &str) -> TempDir {
+    let tmp = TempDir::new(test);
+    copy_dir(&repo_path("tests/fix/tree"), &tmp.0);
+    tmp
+}
+
+fn harden_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    output(Command::new(BIN).args(args).current_dir(dir))
+}
+
+#[test]
+fn fix_edits_in_place_keeps_permissions_and_leaves_bad_files_alone() {
+    let tmp = tree("fix-tree");
+    let dir = &tmp.0;
+    let before = files(dir);
+    let mode = |p: &str| {
+        fs::metadata(dir.join(p))
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let set_mode = |p: &str, m: u32| {
+        fs::set_permissions(dir.join(p), fs::Permissions::from_mode(m)).expect("chmod")
+    };
+    set_mode("k8s/web.yaml", 0o600);
+    set_mode("k8s/job.json", 0o755);
+    let inode = |p: &str| fs::metadata(dir.join(p)).expect("metadata").ino();
+    let untouched = ["k8s/done.yaml", "k8s/values.yaml", "k8s/broken.yaml"];
+    let inodes: Vec<u64> = untouched.iter().map(|p| inode(p)).collect();
+
+    let out = harden_in(dir, &["fix", "k8s"]);
+    // broken.yaml is not YAML: reported with its position, and the run fails.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "fix writes files, not stdout");
+    assert_eq!(
+        stderr(&out),
+        "k8s/broken.yaml:6:15: error: not valid YAML: unclosed bracket '['; file left as it was\n\
+         harden-sa-token: 8 files (5 changed): 5 Pod templates hardened, 1 already hardened; 0 warnings, 1 error\n"
+    );
+
+    let expected_dir = repo_path("tests/fix/expected");
+    if std::env::var("UPDATE_EXPECTED").is_ok_and(|v| v == "1") {
+        let _ = fs::remove_dir_all(&expected_dir);
+        copy_dir(dir, &expected_dir);
+    }
+    let got = files(dir);
+    let want = files(&expected_dir);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
+    for (path, text) in &want {
+        assert!(
+            got.get(path) == Some(text),
+            "{}: differs from tests/fix/expected",
+            path.display()
+        );
+    }
+    // Files with nothing to do, or that could not be read, are not written at all; the
+    // hidden directory and the text file are not walked.
+    assert_eq!(
+        untouched.iter().map(|p| inode(p)).collect::<Vec<_>>(),
+        inodes
+    );
+    for path in [
+        "k8s/broken.yaml",
+        "k8s/.hidden/ignored.yaml",
+        "k8s/notes.txt",
+    ] {
+        assert_eq!(
+            got.get(Path::new(path)),
+            before.get(Path::new(path)),
+            "{path}"
+        );
+    }
+    assert_eq!((mode("k8s/web.yaml"), mode("k8s/job.json")), (0o600, 0o755));
+    // CRLF stays CRLF, and a second run changes nothing.
+    let windows = String::from_utf8(got[Path::new("k8s/windows.yaml")].clone()).expect("UTF-8");
+    assert!(
+        windows.split_inclusive('\n').all(|l| l.ends_with("\r\n")),
+        "{windows:?}"
+    );
+    let again = harden_in(dir, &["fix", "k8s"]);
+    assert_eq!(files(dir), got, "{}", stderr(&again));
+}
+
+#[test]
+fn fix_diff_writes_nothing_and_git_applies_it() {
+    let tmp = tree("fix-diff");
+    let dir = &tmp.0;
+    let before = files(dir);
+    let out = harden_in(dir, &["fix", "--diff", "k8s"]);
+    assert_eq!(out.status.code(), Some(1), "broken.yaml is an error");
+    assert_eq!(files(dir), before, "--diff writes nothing");
+    let diff = stdout(&out);
+    assert!(diff.starts_with("--- a/k8s/"), "{diff}");
+    if !works("git", &["--version"]) {
+        return common::skip("fix_check::diff", "git does not run");
+    }
+    let git = |args: &[&str]| {
+        let out = output(Command::new("git").args(args).current_dir(dir));
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    };
+    git(&["init", "-q"]);
+    let patch = dir.join("../fix-diff.patch");
+    fs::write(&patch, &diff).expect("write patch");
+    git(&["apply", "--check", patch.to_str().expect("UTF-8")]);
+    git(&["apply", patch.to_str().expect("UTF-8")]);
+    let _ = fs::remove_file(&patch);
+    let _ = fs::remove_dir_all(dir.join(".git"));
+    assert_eq!(files(dir), files(&repo_path("tests/fix/expected")));
+}
+
+#[test]
+fn check_points_at_each_pod_spec_and_writes_nothing() {
+    let tmp = tree("check-tree");
+    let dir = &tmp.0;
+    let before = files(dir);
+    let out = harden_in(dir, &["check", "k8s"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(files(dir), before, "check writes nothing");
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    let mut lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.pop(),
+        Some(
+            "harden-sa-token: 8 files: 5 Pod templates not hardened, 1 already hardened; 0 warnings, 6 errors"
+        )
+    );
+    // Each finding is `path:line:column: severity: message`, and points at the Pod spec
+    // of the workload it names, in that file.
+    let mut pointed = 0;
+    for line in &lines {
+        let mut parts = line.splitn(4, ':');
+        let (path, row, column) = (
+            parts.next().expect("path"),
+            parts
+                .next()
+                .expect("line")
+                .parse::<usize>()
+                .expect("a line number"),
+            parts
+                .next()
+                .expect("column")
+                .parse::<usize>()
+                .expect("a column"),
+        );
+        let rest = parts.next().expect("message");
+        assert!(rest.starts_with(" error: "), "{line}");
+        if path == "k8s/broken.yaml" {
+            assert_eq!((row, column), (6, 15), "{line}");
+            continue;
+        }
+        let text = fs::read_to_string(dir.join(path)).expect("read");
+        let doc = Document::parse(&text).expect("parses");
+        let specs: Vec<(usize, usize)> = doc
+            .roots()
+            .iter()
+            .flat_map(|root| workloads::pod_templates(root, &[]))
+            .map(|f| (f.spec.line(), f.spec.column()))
+            .collect();
+        assert!(
+            specs.contains(&(row, column)),
+            "{line}: not a Pod spec of {path}: {specs:?}"
+        );
+        pointed += 1;
+    }
+    assert_eq!(pointed, 5);
+
+    // Under GitHub Actions the same findings are workflow commands, on stdout.
+    let out = output(
+        Command::new(BIN)
+            .args(["check", "k8s"])
+            .current_dir(dir)
+            .env("GITHUB_ACTIONS", "true"),
+    );
+    let commands = stdout(&out);
+    assert_eq!(commands.lines().count(), 6, "{commands}");
+    assert!(
+        commands.contains("::error file=k8s/broken.yaml,line=6,col=15,title=harden-sa-token::not valid YAML: unclosed bracket '['; file left as it was\n"),
+        "{commands}"
+    );
+    assert!(
+        commands.lines().all(|l| l.starts_with("::error file=k8s/")),
+        "{commands}"
+    );
+}
