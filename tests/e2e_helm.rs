@@ -480,7 +480,7 @@ fn a_bad_config_fails_the_render_with_the_function_message() {
     let message = stderr(&direct);
     let want_start = format!(
         "harden-sa-token: config file {}: functionConfig field `spec.expirySeconds` (line 6, \
-         column 18): unknown field `expirySeconds`, expected one of `expirationSeconds`, ",
+         column 3): unknown field `expirySeconds` (did you mean `expirationSeconds`?); allowed: ",
         bad.display()
     );
     assert!(message.starts_with(&want_start), "{message}");

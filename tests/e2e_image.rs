@@ -110,6 +110,19 @@ fn the_image_is_a_static_binary_on_scratch_run_as_nobody() {
     let size: u64 = inspect("{{.Size}}").parse().expect("a size");
     eprintln!("image {image}: {size} bytes");
     assert!(size < 8_000_000, "the image grew to {size} bytes");
+    // The README's figure is kept true: within 10% of the image built.
+    let readme = common::repo_file("README.md");
+    let stated = readme
+        .split("The image is about **")
+        .nth(1)
+        .and_then(|rest| rest.split(" MB**").next())
+        .and_then(|mb| mb.parse::<f64>().ok())
+        .expect("the README states the image size as `about **N MB**`");
+    let actual = size as f64 / 1e6;
+    assert!(
+        (actual - stated).abs() <= stated * 0.1,
+        "the README says the image is about {stated} MB; it is {actual:.2} MB: update the README"
+    );
     // Nothing but the binary and /etc/passwd: no shell to run.
     let out = output(podman(&conf).args(["run", "--rm", "--entrypoint", "/bin/sh", &image]));
     assert!(!out.status.success(), "the image has a shell");
