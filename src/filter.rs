@@ -64,7 +64,7 @@ impl<'s> Filter<'s> {
     pub fn object(&self, doc: &Document<'_>, root: &Node<'_>, object: &Node<'_>) -> Outcome {
         let mut editor = doc.editor(root, object);
         let mut results = Vec::new();
-        if !is_local_config(object) {
+        if !policy::is_local_config(object) {
             let found = workloads::pod_templates(object, &self.settings.pod_spec_paths);
             let done = self
                 .decide(object, &found, &mut results)
@@ -248,14 +248,4 @@ impl<'s> Filter<'s> {
 
 fn is_service_account(object: &Node<'_>) -> bool {
     object.get_str("apiVersion") == Some("v1") && object.get_str("kind") == Some("ServiceAccount")
-}
-
-/// `config.kubernetes.io/local-config: "true"` objects configure the pipeline and are
-/// never deployed, so they are not hardened (the kpt convention).
-fn is_local_config(object: &Node<'_>) -> bool {
-    object
-        .get("metadata")
-        .and_then(|m| m.get("annotations"))
-        .and_then(|a| a.get_str("config.kubernetes.io/local-config"))
-        == Some("true")
 }

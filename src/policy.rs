@@ -46,6 +46,17 @@ fn pairs<'n>(map: Option<&'n Node<'_>>) -> Vec<(&'n str, &'n str)> {
         .collect()
 }
 
+/// Whether `object` is marked `config.kubernetes.io/local-config: "true"`: it configures
+/// the pipeline and is never deployed (the kpt convention), so it is not hardened, and
+/// the RBAC it holds grants nothing.
+pub fn is_local_config(object: &Node<'_>) -> bool {
+    object
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get_str("config.kubernetes.io/local-config"))
+        == Some("true")
+}
+
 /// Whether the config works on this object: targeted (or no targets) and not excluded.
 pub fn selected(settings: &Settings, object: &ObjectFacts<'_>) -> bool {
     (settings.targets.is_empty() || settings.targets.iter().any(|s| s.matches(object)))
