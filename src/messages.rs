@@ -414,3 +414,47 @@ pub fn not_hardened_without_grant(
         stated_by(by)
     )
 }
+
+#[cfg(test)]
+mod rbac_tests {
+    use super::*;
+    use crate::decide::{ContainerFilter, TokenVolume};
+
+    fn wanted(expiration_seconds: i64, audience: Option<&str>) -> Wanted {
+        let token = TokenVolume {
+            expiration_seconds,
+            audience: audience.map(str::to_owned),
+            ca_config_map: "kube-root-ca.crt".into(),
+            default_mode: 420,
+            namespace_file: true,
+        };
+        let filter = ContainerFilter {
+            include: vec!["*".into()],
+            exclude: vec![],
+            init_containers: true,
+        };
+        Wanted::new("kube-api-access", "/var/run/secrets", &token, filter)
+    }
+
+    #[test]
+    fn only_3607_for_the_api_servers_own_audience_is_extended() {
+        assert!(token_lifetime(&wanted(3607, None)).contains("extends to a year"));
+        assert!(token_lifetime(&wanted(3607, Some(""))).contains("extends to a year"));
+        // isKubeAudiences: a token for another audience keeps its lifetime.
+        let vault = token_lifetime(&wanted(3607, Some("vault")));
+        assert!(vault.contains("really expires"), "{vault}");
+        let short = token_lifetime(&wanted(3600, None));
+        assert_eq!(
+            short,
+            "token lifetime 3600 s, after which it really expires: clients must reload it"
+        );
+    }
+
+    #[test]
+    fn a_rules_entry_matches_exactly_the_names_it_was_made_for() {
+        assert_eq!(pattern("web"), "web");
+        assert_eq!(pattern("api.v2-web"), "api\\.v2-web");
+        let selector = crate::select::Pattern::new(&pattern("api.v2-web")).unwrap();
+        assert!(selector.matches("api.v2-web") && !selector.matches("apixv2-web"));
+    }
+}

@@ -216,7 +216,7 @@ fn token_holders(spec: &Node<'_>) -> usize {
         .count()
 }
 
-/// The items of a ResourceList text's output.
+/// The function's output text and results for a ResourceList text.
 fn run_items(input: &str) -> (String, Vec<harden_sa_token::FnResult>) {
     let out = harden_sa_token::run(input.as_bytes(), harden_sa_token::Call::Plain).unwrap();
     (out.text, out.results)
