@@ -3,11 +3,18 @@
 //! each needs ([`decide`]), and enacts the decision: enforce mode edits, audit mode
 //! reports. The mode is looked at in one place, [`Filter::enact`]. An object whose
 //! templates cannot be hardened is left whole and reported, while the rest go through.
+//!
+//! Unless `rbac` is `off`, each Pod template's ServiceAccount is looked up in the
+//! inventory of the whole input's RBAC objects ([`evidence`]); the evidence becomes at
+//! most one more statement ([`policy::evidence_statement`]) before the decision, which
+//! stays pure, and words in the results.
 
-use crate::config::{Mode, Settings};
-use crate::decide::{self, Automount, Plan, PodTemplate, Statement, Wanted};
+use crate::config::{Mode, Rbac, Settings};
+use crate::decide::{self, Automount, Plan, PodTemplate, StatedBy, Statement, Wanted};
+use crate::evidence;
 use crate::messages;
 use crate::policy;
+use crate::rbac::{Evidence, Inventory, Verdict};
 use crate::results::{FnResult, Severity, Tally};
 use crate::template::{self, NewValues, TemplateNodes};
 use crate::workloads::{self, Found};
@@ -24,10 +31,12 @@ pub struct Outcome {
     pub tally: Tally,
 }
 
-/// The filter for one run: the settings, and what they want, made once.
+/// The filter for one run: the settings, the RBAC objects of the whole input, and what
+/// the settings want, made once.
 #[derive(Debug)]
 pub struct Filter<'s> {
     settings: &'s Settings,
+    inventory: &'s Inventory,
     wanted: Wanted,
     new: NewValues,
     /// How results speak of what is found: as done, or as what enforce mode would do.
@@ -37,13 +46,15 @@ pub struct Filter<'s> {
 /// What was decided about one Pod template or ServiceAccount, to be enacted.
 // A few of these live for the time it takes to enact them, so their size does not matter.
 #[allow(clippy::large_enum_variant)]
-enum Change<'n, 'a> {
+enum Change<'n, 'a, 's> {
     Template {
         found: &'n Found<'n, 'a>,
         pod: PodTemplate,
         nodes: TemplateNodes<'n, 'a>,
         plan: Plan,
         statement: Option<Statement>,
+        /// What the input's RBAC says about its ServiceAccount (`None` with `rbac: off`).
+        evidence: Option<Evidence<'s>>,
     },
     Account {
         object: &'n Node<'a>,
@@ -52,8 +63,9 @@ enum Change<'n, 'a> {
 }
 
 impl<'s> Filter<'s> {
-    /// The filter for `settings`.
-    pub fn new(settings: &'s Settings) -> Self {
+    /// The filter for `settings`, with `inventory` the RBAC objects of the whole input
+    /// ([`evidence::inventory`]; empty, and never asked, with `rbac: off`).
+    pub fn new(settings: &'s Settings, inventory: &'s Inventory) -> Self {
         let wanted = settings.wanted();
         let new = NewValues::new(&wanted);
         let tense = match settings.mode {
@@ -62,6 +74,7 @@ impl<'s> Filter<'s> {
         };
         Filter {
             settings,
+            inventory,
             wanted,
             new,
             tense,
@@ -74,10 +87,10 @@ impl<'s> Filter<'s> {
         let mut editor = doc.editor(root, object);
         let mut results = Vec::new();
         let mut tally = Tally::default();
-        if !is_local_config(object) {
+        if !policy::is_local_config(object) {
             let found = workloads::pod_templates(object, &self.settings.pod_spec_paths);
             let done = self
-                .decide(object, &found, &mut results, &mut tally)
+                .decide(doc, object, &found, &mut results, &mut tally)
                 .and_then(|changes| {
                     self.enact(object, changes, &mut editor, &mut results, &mut tally)
                 });
@@ -104,11 +117,12 @@ impl<'s> Filter<'s> {
     /// `found`.
     fn decide<'n, 'a>(
         &self,
+        doc: &Document<'_>,
         object: &'n Node<'a>,
         found: &'n [Found<'n, 'a>],
         results: &mut Vec<FnResult>,
         tally: &mut Tally,
-    ) -> Result<Vec<Change<'n, 'a>>, Box<FnResult>> {
+    ) -> Result<Vec<Change<'n, 'a, 's>>, Box<FnResult>> {
         let mut changes = Vec::new();
         if self.settings.service_accounts
             && is_service_account(object)
@@ -143,21 +157,49 @@ impl<'s> Filter<'s> {
                         .at(f.spec),
                     )
                 };
-                let statement = policy::statement(self.settings, &workload, f.metadata)
+                let stated = policy::statement(self.settings, &workload, f.metadata)
                     .map_err(|bad| error(messages::bad_annotation(&bad)))?;
+                let evidence = self.evidence(doc, f);
+                // An explicit statement wins over the evidence.
+                let statement = stated.clone().or_else(|| {
+                    let evidence = evidence.as_ref()?;
+                    policy::evidence_statement(self.settings.rbac, evidence)
+                });
                 let (pod, nodes) = template::read(f.spec);
                 let plan = decide::decide(&pod, &self.wanted, statement.as_ref())
                     .map_err(|c| error(messages::conflict(&c)))?;
-                results.extend(plan.warnings.iter().map(|w| {
-                    FnResult::about(
-                        Severity::Warning,
-                        messages::warning(w, &pod, &self.wanted, self.tense),
-                        f.object,
-                        object,
-                        Some(&f.path),
-                    )
-                    .at(f.spec)
-                }));
+                let warning = |message| {
+                    FnResult::about(Severity::Warning, message, f.object, object, Some(&f.path))
+                        .at(f.spec)
+                };
+                results.extend(
+                    plan.warnings
+                        .iter()
+                        .map(|w| warning(messages::warning(w, &pod, &self.wanted, self.tense))),
+                );
+                // What the evidence says about a token that stays, unless a statement
+                // already says who needs it.
+                if let Some(evidence) = &evidence
+                    && stated.is_none()
+                    && !plan.granted.is_empty()
+                {
+                    match (self.settings.rbac, evidence.verdict()) {
+                        (Rbac::Advise, Verdict::Nothing) => {
+                            results.push(warning(messages::token_without_grant(
+                                evidence,
+                                &plan,
+                                &pod,
+                                &workload,
+                                resource.len() == 1,
+                                self.inventory.is_empty(),
+                            )));
+                        }
+                        (Rbac::Apply, Verdict::Incomplete) => {
+                            results.push(warning(messages::incomplete_evidence(evidence)));
+                        }
+                        _ => {}
+                    }
+                }
                 if plan.is_empty() {
                     tally.not_hardened -= 1;
                     tally.already += 1;
@@ -168,6 +210,7 @@ impl<'s> Filter<'s> {
                         nodes,
                         plan,
                         statement,
+                        evidence,
                     });
                 }
             }
@@ -175,11 +218,21 @@ impl<'s> Filter<'s> {
         Ok(changes)
     }
 
+    /// What the input's RBAC says about the ServiceAccount the Pod template `found` runs
+    /// as; nothing with `rbac: off`.
+    fn evidence(&self, doc: &Document<'_>, found: &Found<'_, '_>) -> Option<Evidence<'s>> {
+        if self.settings.rbac == Rbac::Off {
+            return None;
+        }
+        let inventory: &'s Inventory = self.inventory;
+        Some(inventory.evidence(&evidence::service_account(doc, found)))
+    }
+
     /// Makes the changes (enforce mode) or reports them (audit mode).
     fn enact(
         &self,
         object: &Node<'_>,
-        changes: Vec<Change<'_, '_>>,
+        changes: Vec<Change<'_, '_, '_>>,
         editor: &mut Editor<'_>,
         results: &mut Vec<FnResult>,
         tally: &mut Tally,
@@ -192,14 +245,33 @@ impl<'s> Filter<'s> {
                 for change in changes {
                     results.push(match change {
                         Change::Template {
-                            found, pod, plan, ..
-                        } => about(
-                            Severity::Error,
-                            messages::not_hardened(&plan, &pod, &self.wanted),
-                            found.object,
-                            Some(&found.path),
-                            found.spec,
-                        ),
+                            found,
+                            pod,
+                            plan,
+                            statement,
+                            ..
+                        } => {
+                            // Under `rbac: apply`, a token nothing grants anything is an
+                            // error too, and says why.
+                            let message = match statement.map(|s| s.by) {
+                                Some(by @ StatedBy::NoRbacGrant { .. }) => {
+                                    messages::not_hardened_without_grant(
+                                        &plan,
+                                        &pod,
+                                        &self.wanted,
+                                        &by,
+                                    )
+                                }
+                                _ => messages::not_hardened(&plan, &pod, &self.wanted),
+                            };
+                            about(
+                                Severity::Error,
+                                message,
+                                found.object,
+                                Some(&found.path),
+                                found.spec,
+                            )
+                        }
                         Change::Account { object, now } => about(
                             Severity::Error,
                             messages::account_not_hardened(now),
@@ -221,6 +293,7 @@ impl<'s> Filter<'s> {
                             nodes,
                             plan,
                             statement,
+                            evidence,
                         } => {
                             template::apply(plan, nodes, &self.new, editor).map_err(|e| {
                                 Box::new(about(
@@ -234,7 +307,13 @@ impl<'s> Filter<'s> {
                             tally.not_hardened -= 1;
                             tally.hardened += 1;
                             let by = statement.as_ref().map(|s| &s.by);
-                            let message = messages::hardened(plan, pod, &self.wanted, by);
+                            let message = messages::hardened_with_evidence(
+                                plan,
+                                pod,
+                                &self.wanted,
+                                by,
+                                evidence.as_ref(),
+                            );
                             done.push((found.object, found.spec, &found.path, message));
                         }
                         Change::Account { object, .. } => {
@@ -295,14 +374,4 @@ fn account_field<'n>(object: &'n Node<'_>) -> &'n Node<'n> {
 
 fn is_service_account(object: &Node<'_>) -> bool {
     object.get_str("apiVersion") == Some("v1") && object.get_str("kind") == Some("ServiceAccount")
-}
-
-/// `config.kubernetes.io/local-config: "true"` objects configure the pipeline and are
-/// never deployed, so they are not hardened (the kpt convention).
-fn is_local_config(object: &Node<'_>) -> bool {
-    object
-        .get("metadata")
-        .and_then(|m| m.get("annotations"))
-        .and_then(|a| a.get_str("config.kubernetes.io/local-config"))
-        == Some("true")
 }

@@ -11,7 +11,8 @@
 //!   [`policy`] (with [`select`]ors) what the config says about each, [`decide`]s, and
 //!   enacts the decision through [`template`];
 //! - [`decide`]: the pure hardening decision; [`rbac`]: the pure model of the RBAC
-//!   objects in the input, and what each ServiceAccount may do;
+//!   objects in the input, and what each ServiceAccount may do; [`evidence`]: those
+//!   objects read from the input, and the ServiceAccount each Pod template runs as;
 //! - [`messages`]: the words of every result; [`results`]: KRM results and exit codes;
 //!   [`report`]: the lines of `fix` and `check` and the `--report` files;
 //! - [`yaml`]: lossless editing, with the check of its own output;
@@ -22,6 +23,7 @@
 
 pub mod config;
 pub mod decide;
+pub mod evidence;
 pub mod files;
 pub mod filter;
 pub mod input;

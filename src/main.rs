@@ -72,6 +72,12 @@ Examples:
   # The functionConfig's JSON Schema
   harden-sa-token --schema
 
+Token lifetime: expirationSeconds defaults to 3607, the kubelet's own value, which the
+API server extends to a year for legacy clients (--service-account-extend-token-expiration,
+on by default) when the audience is its own: the drop-in equivalent of automount. Any
+other value, or an audience, gives tokens that really expire, which clients must reload
+(client-go does).
+
 Exit status: 0 when every resource was handled; 1 when a result has severity error or
 the input or config could not be read (then stdout is empty); 2 for usage errors."
 );

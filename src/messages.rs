@@ -7,7 +7,9 @@ use crate::decide::{
     Warning, Why,
 };
 use crate::policy::{API_ACCESS_ANNOTATION, BadAnnotation};
+use crate::rbac::{Evidence, Grant, UNSET_NAMESPACE_NOTE, Verdict};
 use crate::results::Tally;
+use crate::select::ObjectFacts;
 
 /// How results speak of what the function finds: as done (enforce mode), or as what
 /// enforce mode would do (audit mode, which changes nothing).
@@ -352,4 +354,225 @@ pub fn no_objects(first: &str) -> String {
     format!(
         "stdin holds no Kubernetes object: {first}; expected a YAML stream of Kubernetes objects or a ResourceList (is the step before this one failing?)"
     )
+}
+// What the input's RBAC says (`rbac`), and the token lifetime in force.
+
+/// The lifetime the API server extends to a year for tokens of its own audience, so that
+/// legacy clients that never reload their token keep working
+/// (`WarnOnlyBoundTokenExpirationSeconds` in kubernetes' `pkg/serviceaccount/claims.go`;
+/// the extension is `--service-account-extend-token-expiration`, on by default).
+const EXTENDED_EXPIRATION_SECONDS: i64 = 3607;
+
+/// How many bindings a result names before it counts the rest.
+const GRANTS_SHOWN: usize = 3;
+
+/// The lifetime of the token `wanted` mounts, as it really is in a cluster.
+pub fn token_lifetime(wanted: &Wanted) -> String {
+    let token = wanted
+        .projected
+        .sources
+        .iter()
+        .flatten()
+        .find_map(|s| s.service_account_token.as_ref());
+    let seconds = token.and_then(|t| t.expiration_seconds);
+    let own_audience = token.is_none_or(|t| t.audience.as_deref().is_none_or(str::is_empty));
+    match seconds {
+        Some(EXTENDED_EXPIRATION_SECONDS) if own_audience => format!(
+            "token lifetime {EXTENDED_EXPIRATION_SECONDS} s, which the API server extends to a year for legacy clients"
+        ),
+        Some(seconds) => {
+            format!(
+                "token lifetime {seconds} s, after which it really expires: clients must reload it"
+            )
+        }
+        None => "token lifetime as the API server defaults it".to_owned(),
+    }
+}
+
+/// Bindings and what each grants, short, at most [`GRANTS_SHOWN`] of them.
+fn grants(grants: &[&Grant<'_>]) -> String {
+    let mut text = grants
+        .iter()
+        .take(GRANTS_SHOWN)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; and ");
+    match grants.len().saturating_sub(GRANTS_SHOWN) {
+        0 => {}
+        1 => text.push_str("; and 1 more binding"),
+        more => text.push_str(&format!("; and {more} more bindings")),
+    }
+    text
+}
+
+/// Which ServiceAccount a Pod template runs as, and what the input's RBAC grants it.
+pub fn runs_as(evidence: &Evidence<'_>) -> String {
+    let mut text = format!("runs as {}", evidence.account);
+    match evidence.verdict() {
+        Verdict::Granted => {
+            let useful: Vec<&Grant<'_>> = evidence.useful().collect();
+            text.push_str(&format!(", granted rights by {}", grants(&useful)));
+        }
+        Verdict::Nothing => {
+            text.push_str(", which no binding in the input grants any right");
+            let idle: Vec<&Grant<'_>> = evidence.grants.iter().collect();
+            if !idle.is_empty() {
+                text.push_str(&format!(" ({})", grants(&idle)));
+            }
+        }
+        Verdict::Incomplete => {
+            let gaps: Vec<String> = evidence.gaps().iter().map(ToString::to_string).collect();
+            text.push_str(&format!(
+                ", which no binding in the input grants any right, but the input may not be the whole story: {}",
+                gaps.join("; and ")
+            ));
+        }
+    }
+    if evidence.unset_namespace {
+        text.push_str(&format!(" ({UNSET_NAMESPACE_NOTE})"));
+    }
+    text
+}
+
+/// What enforce mode did to one Pod template ([`hardened`]), with the token lifetime in
+/// force when a container mounts the token, and what the input's RBAC says of its
+/// ServiceAccount unless that is already the reason given.
+pub fn hardened_with_evidence(
+    plan: &Plan,
+    pod: &PodTemplate,
+    wanted: &Wanted,
+    by: Option<&StatedBy>,
+    evidence: Option<&Evidence<'_>>,
+) -> String {
+    let mut message = hardened(plan, pod, wanted, by);
+    if !plan.granted.is_empty() {
+        message.push_str(&format!("; {}", token_lifetime(wanted)));
+    }
+    if let Some(evidence) = evidence
+        && !matches!(by, Some(StatedBy::NoRbacGrant { .. }))
+    {
+        message.push_str(&format!("; {}", runs_as(evidence)));
+    }
+    message
+}
+
+/// A selector pattern that matches exactly `name`, a Kubernetes name: only its `.` means
+/// something else in a regular expression.
+fn pattern(name: &str) -> String {
+    name.replace('.', "\\.")
+}
+
+/// `rbac: advise`: a token that nothing in the input makes useful, and the exact
+/// annotation, or `rules:` entry when the workload has this one Pod template, that would
+/// remove it.
+pub fn token_without_grant(
+    evidence: &Evidence<'_>,
+    plan: &Plan,
+    pod: &PodTemplate,
+    workload: &ObjectFacts<'_>,
+    one_template: bool,
+    no_rbac_in_input: bool,
+) -> String {
+    let holders = match plan.granted.as_slice() {
+        [one] => format!("container {:?} holds", pod.label(*one)),
+        many => {
+            let names: Vec<String> = many.iter().map(|&i| pod.label(i)).collect();
+            format!("containers {} hold", names.join(", "))
+        }
+    };
+    let mut message = format!(
+        "{holders} a token of {}, which no binding in the input grants any right",
+        evidence.account
+    );
+    if no_rbac_in_input {
+        message.push_str(" (the input holds no RBAC objects at all)");
+    }
+    message.push_str(&format!(
+        "; if they never call the Kubernetes API, remove the token with the annotation `{API_ACCESS_ANNOTATION}: none` on the Pod template"
+    ));
+    if one_template {
+        let mut target = vec![format!("kind: {}", workload.kind)];
+        if !workload.name.is_empty() {
+            target.push(format!("name: {}", pattern(workload.name)));
+        }
+        if !workload.namespace.is_empty() {
+            target.push(format!("namespace: {}", pattern(workload.namespace)));
+        }
+        message.push_str(&format!(
+            ", or the `rules:` entry `- {{target: {{{}}}, apiAccess: none}}`",
+            target.join(", ")
+        ));
+    }
+    message.push_str(" (rbac: apply does so for every such Pod template)");
+    message
+}
+
+/// `rbac: apply` on a ServiceAccount the input cannot tell all about: left to the other
+/// settings.
+pub fn incomplete_evidence(evidence: &Evidence<'_>) -> String {
+    let gaps: Vec<String> = evidence.gaps().iter().map(ToString::to_string).collect();
+    format!(
+        "rbac: apply left this Pod template's token to the other settings, since no binding in the input grants {} any right but the evidence is incomplete: {}",
+        evidence.account,
+        gaps.join("; and ")
+    )
+}
+
+/// Audit mode under `rbac: apply`: what enforce mode would change ([`not_hardened`]),
+/// and that no container should hold a token nothing grants anything.
+pub fn not_hardened_without_grant(
+    plan: &Plan,
+    pod: &PodTemplate,
+    wanted: &Wanted,
+    by: &StatedBy,
+) -> String {
+    format!(
+        "{}; no container should hold the token, as {} states",
+        not_hardened(plan, pod, wanted),
+        stated_by(by)
+    )
+}
+
+#[cfg(test)]
+mod rbac_tests {
+    use super::*;
+    use crate::decide::{ContainerFilter, TokenVolume};
+
+    fn wanted(expiration_seconds: i64, audience: Option<&str>) -> Wanted {
+        let token = TokenVolume {
+            expiration_seconds,
+            audience: audience.map(str::to_owned),
+            ca_config_map: "kube-root-ca.crt".into(),
+            default_mode: 420,
+            namespace_file: true,
+        };
+        let filter = ContainerFilter {
+            include: vec!["*".into()],
+            exclude: vec![],
+            init_containers: true,
+        };
+        Wanted::new("kube-api-access", "/var/run/secrets", &token, filter)
+    }
+
+    #[test]
+    fn only_3607_for_the_api_servers_own_audience_is_extended() {
+        assert!(token_lifetime(&wanted(3607, None)).contains("extends to a year"));
+        assert!(token_lifetime(&wanted(3607, Some(""))).contains("extends to a year"));
+        // isKubeAudiences: a token for another audience keeps its lifetime.
+        let vault = token_lifetime(&wanted(3607, Some("vault")));
+        assert!(vault.contains("really expires"), "{vault}");
+        let short = token_lifetime(&wanted(3600, None));
+        assert_eq!(
+            short,
+            "token lifetime 3600 s, after which it really expires: clients must reload it"
+        );
+    }
+
+    #[test]
+    fn a_rules_entry_matches_exactly_the_names_it_was_made_for() {
+        assert_eq!(pattern("web"), "web");
+        assert_eq!(pattern("api.v2-web"), "api\\.v2-web");
+        let selector = crate::select::Pattern::new(&pattern("api.v2-web")).unwrap();
+        assert!(selector.matches("api.v2-web") && !selector.matches("apixv2-web"));
+    }
 }

@@ -1,10 +1,13 @@
 //! What the config says about one object (`docs/design.md`, "Who gets the token"):
 //! `targets` and `exclude` decide whether it is worked on at all; the annotation
 //! `harden-sa-token.dev/api-access` (on the Pod template, else on the workload), else
-//! the last matching rule, is the statement that sets a workload's access exactly.
+//! the last matching rule, is the statement that sets a workload's access exactly. Under
+//! `rbac: apply`, the RBAC evidence makes one more, weaker statement
+//! ([`evidence_statement`]).
 
-use crate::config::Settings;
+use crate::config::{Rbac, Settings};
 use crate::decide::{ApiAccess, StatedBy, Statement};
+use crate::rbac::{Evidence, Verdict};
 use crate::select::ObjectFacts;
 use crate::workloads;
 use crate::yaml::Node;
@@ -44,6 +47,17 @@ fn pairs<'n>(map: Option<&'n Node<'_>>) -> Vec<(&'n str, &'n str)> {
         .iter()
         .filter_map(|(k, v)| Some((k.as_str()?, v.as_str()?)))
         .collect()
+}
+
+/// Whether `object` is marked `config.kubernetes.io/local-config: "true"`: it configures
+/// the pipeline and is never deployed (the kpt convention), so it is not hardened, and
+/// the RBAC it holds grants nothing.
+pub fn is_local_config(object: &Node<'_>) -> bool {
+    object
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get_str("config.kubernetes.io/local-config"))
+        == Some("true")
 }
 
 /// Whether the config works on this object: targeted (or no targets) and not excluded.
@@ -86,6 +100,26 @@ pub fn statement(
             access: r.access.clone(),
             by: StatedBy::Rule(i),
         }))
+}
+
+/// The statement the RBAC evidence makes about a Pod template, for when no annotation or
+/// rule makes one (those always win): under `rbac: apply`, `none` when nothing in the
+/// input grants its ServiceAccount anything and the input is the whole story
+/// ([`Verdict::Nothing`]); no statement otherwise, which leaves the Pod template to the
+/// container filter, as without RBAC.
+pub fn evidence_statement(rbac: Rbac, evidence: &Evidence<'_>) -> Option<Statement> {
+    if rbac != Rbac::Apply || evidence.verdict() != Verdict::Nothing {
+        return None;
+    }
+    let sa = &evidence.account;
+    let account = match sa.namespace.as_str() {
+        Some(ns) => format!("{ns}/{}", sa.name),
+        None => sa.name.clone(),
+    };
+    Some(Statement {
+        access: ApiAccess::None,
+        by: StatedBy::NoRbacGrant { account },
+    })
 }
 
 #[cfg(test)]
@@ -165,6 +199,57 @@ mod tests {
         let st = statement(&s, &f, None).unwrap().unwrap();
         assert_eq!(st.by, StatedBy::Rule(2));
         assert_eq!(st.access, ApiAccess::Containers(vec!["app".into()]));
+    }
+
+    #[test]
+    fn evidence_states_none_only_under_apply_and_only_when_complete() {
+        use crate::rbac::{
+            Binding, BindingKind, Inventory, RoleRef, RoleRefKind, ServiceAccount, Subject,
+            SubjectKind,
+        };
+        let mut inventory = Inventory::new();
+        inventory.push(ServiceAccount::new("idle", "shop"));
+        inventory.push(ServiceAccount::new("busy", "shop"));
+        inventory.push(Binding {
+            kind: BindingKind::RoleBinding,
+            name: "busy".into(),
+            namespace: "shop".into(),
+            role_ref: RoleRef {
+                kind: RoleRefKind::ClusterRole,
+                name: "view".into(),
+            },
+            subjects: vec![Subject {
+                kind: SubjectKind::ServiceAccount,
+                name: "busy".into(),
+                namespace: "shop".into(),
+                api_group: String::new(),
+            }],
+        });
+        let statement = |rbac, name: &str, ns: &str| {
+            let evidence = inventory.evidence(&ServiceAccount::new(name, ns));
+            evidence_statement(rbac, &evidence)
+        };
+        assert_eq!(
+            statement(Rbac::Apply, "idle", "shop"),
+            Some(Statement {
+                access: ApiAccess::None,
+                by: StatedBy::NoRbacGrant {
+                    account: "shop/idle".into()
+                }
+            })
+        );
+        // `default` is in every namespace, here without one.
+        assert_eq!(
+            statement(Rbac::Apply, "default", "").map(|s| s.by),
+            Some(StatedBy::NoRbacGrant {
+                account: "default".into()
+            })
+        );
+        assert_eq!(statement(Rbac::Apply, "busy", "shop"), None);
+        // Defined nowhere in the input: someone else may bind it.
+        assert_eq!(statement(Rbac::Apply, "ghost", "shop"), None);
+        assert_eq!(statement(Rbac::Advise, "idle", "shop"), None);
+        assert_eq!(statement(Rbac::Off, "idle", "shop"), None);
     }
 
     #[test]

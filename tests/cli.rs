@@ -124,3 +124,16 @@ fn metadata_yaml_is_catalog_style_and_agrees_with_the_build() {
         );
     }
 }
+
+#[test]
+fn help_says_what_the_default_token_lifetime_means() {
+    let help = stdout(&harden(&["--help"], b""));
+    for needle in [
+        "expirationSeconds defaults to 3607",
+        "extends to a year for legacy clients",
+        "--service-account-extend-token-expiration",
+        "really expire",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
+    }
+}

@@ -7,8 +7,9 @@ mod common;
 
 use common::{identity, scalars};
 use harden_sa_token::decide::{self, Automount};
+use harden_sa_token::rbac::Verdict;
 use harden_sa_token::yaml::{Document, Node};
-use harden_sa_token::{Settings, Severity, template, workloads};
+use harden_sa_token::{Settings, Severity, evidence, policy, template, workloads};
 
 #[test]
 fn whole_corpus() {
@@ -197,5 +198,261 @@ fn whole_corpus() {
             .unwrap_or(0);
         eprintln!("corpus: {n} Pod templates in {group} {kind}");
         assert!(n > 0, "no Pod template found in {group} {kind}");
+    }
+}
+
+/// The containers of a PodSpec that mount the function's token volume.
+fn token_holders(spec: &Node<'_>) -> usize {
+    ["containers", "initContainers"]
+        .iter()
+        .flat_map(|key| spec.get(key).and_then(Node::items).unwrap_or_default())
+        .filter(|c| {
+            c.get("volumeMounts")
+                .and_then(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .any(|m| m.get_str("name") == Some("kube-api-access"))
+        })
+        .count()
+}
+
+/// The function's output text and results for a ResourceList text.
+fn run_items(input: &str) -> (String, Vec<harden_sa_token::FnResult>) {
+    let out = harden_sa_token::run(input.as_bytes(), harden_sa_token::Call::Plain).unwrap();
+    (out.text, out.results)
+}
+
+/// What one Pod template of the corpus is, for the figures of `rbac`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    NoToken,
+    Granted,
+    Nothing,
+    Incomplete,
+    Stated,
+}
+
+/// Issue 13's figures: every file of `../shared/corpus/` (and `seed-linkerd/`) as one
+/// input, its Pod templates counted by what the RBAC in that same file says of the
+/// ServiceAccount they run as, under `rbac: advise` (the default) and `rbac: apply`.
+/// `cargo test --test corpus rbac -- --nocapture` prints the table. Asserted: `advise`
+/// decides exactly as `off`; `apply` takes the token from exactly the Pod templates that
+/// hold one and whose ServiceAccount nothing in the file grants anything, and from no
+/// other; each of those gets a warning under `advise`, each incomplete case one under
+/// `apply`; a second `apply` run changes nothing.
+#[test]
+fn rbac_outcomes() {
+    let Some(shared) = common::shared_dir() else {
+        common::skip(
+            "corpus rbac",
+            "../shared/corpus is not beside the repository",
+        );
+        return;
+    };
+    let config = |rbac: &str| format!("apiVersion: v1\nkind: ConfigMap\ndata: {{rbac: {rbac}}}\n");
+    let settings = Settings::default();
+    let wanted = settings.wanted();
+    // (directory, outcome, runs as `default`, in a kind Kubernetes serves itself) -> Pod
+    // templates
+    let mut counts = std::collections::BTreeMap::<(&str, Outcome, bool, bool), usize>::new();
+    let mut failures = Vec::new();
+    let mut files = 0;
+    for dir in ["corpus", "corpus/seed-linkerd"] {
+        let mut paths: Vec<_> = std::fs::read_dir(shared.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            files += 1;
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let (input, _) = common::wrap_stream(&std::fs::read_to_string(&path).unwrap());
+            let with = |rbac: &str| {
+                let mut text = input.clone();
+                common::push_function_config(&mut text, &config(rbac));
+                run_items(&text)
+            };
+            let (advise, advise_results) = with("advise");
+            let (off, _) = with("off");
+            let (apply, apply_results) = with("apply");
+            let items = |text: &str| {
+                let docs = Document::parse(text).unwrap();
+                let span = docs.roots()[0].get("items").unwrap().span();
+                text[span].to_owned()
+            };
+            if items(&advise) != items(&off) {
+                failures.push(format!("{name}: rbac: advise decided otherwise than off"));
+            }
+            // The evidence, as the function reads it, for every Pod template in order.
+            let in_docs = Document::parse(&input).unwrap();
+            let in_items = in_docs.roots()[0]
+                .get("items")
+                .and_then(Node::items)
+                .unwrap();
+            let inventory = evidence::inventory(&in_docs, in_items);
+            let mut outcomes = Vec::new();
+            for item in in_items {
+                let workload = policy::facts(item);
+                for found in workloads::pod_templates(item, &[]) {
+                    let (pod, _) = template::read(found.spec);
+                    let holds = !decide::decide(&pod, &wanted, None)
+                        .unwrap()
+                        .granted
+                        .is_empty();
+                    let account = evidence::service_account(&in_docs, &found);
+                    let stated = policy::statement(&settings, &workload, found.metadata)
+                        .unwrap()
+                        .is_some();
+                    let outcome = match inventory.evidence(&account).verdict() {
+                        _ if !holds => Outcome::NoToken,
+                        _ if stated => Outcome::Stated,
+                        Verdict::Granted => Outcome::Granted,
+                        Verdict::Nothing => Outcome::Nothing,
+                        Verdict::Incomplete => Outcome::Incomplete,
+                    };
+                    let built_in = matches!(workload.group, "" | "apps" | "extensions" | "batch");
+                    *counts
+                        .entry((dir, outcome, account.is_default(), built_in))
+                        .or_insert(0) += 1;
+                    outcomes.push(outcome);
+                }
+            }
+            // Who holds the token after each run, template by template.
+            let holders = |text: &str| -> Vec<usize> {
+                let docs = Document::parse(text).unwrap();
+                docs.roots()[0]
+                    .get("items")
+                    .and_then(Node::items)
+                    .unwrap()
+                    .iter()
+                    .flat_map(|item| workloads::pod_templates(item, &[]))
+                    .map(|f| token_holders(f.spec))
+                    .collect()
+            };
+            let (by_advise, by_apply) = (holders(&advise), holders(&apply));
+            assert_eq!(by_advise.len(), outcomes.len(), "{name}");
+            for ((outcome, a), p) in outcomes.iter().zip(&by_advise).zip(&by_apply) {
+                let want = if *outcome == Outcome::Nothing { 0 } else { *a };
+                if *p != want {
+                    failures.push(format!(
+                        "{name}: a {outcome:?} Pod template holds {p} tokens under apply, {a} under advise"
+                    ));
+                }
+            }
+            let count = |results: &[harden_sa_token::FnResult], text: &str| {
+                results
+                    .iter()
+                    .filter(|r| r.severity == Severity::Warning && r.message.contains(text))
+                    .count()
+            };
+            let of = |o: Outcome| outcomes.iter().filter(|x| **x == o).count();
+            let advised = count(&advise_results, "remove the token with the annotation");
+            if advised != of(Outcome::Nothing) {
+                failures.push(format!(
+                    "{name}: {advised} advise warnings for {} tokens nothing grants",
+                    of(Outcome::Nothing)
+                ));
+            }
+            let incomplete = count(&apply_results, "the evidence is incomplete");
+            if incomplete != of(Outcome::Incomplete) {
+                failures.push(format!(
+                    "{name}: {incomplete} incomplete warnings for {} such tokens",
+                    of(Outcome::Incomplete)
+                ));
+            }
+            let (again, again_results) = run_items(&apply);
+            if items(&again) != items(&apply)
+                || again_results.iter().any(|r| r.severity == Severity::Info)
+            {
+                failures.push(format!(
+                    "{name}: a second rbac: apply run changed something"
+                ));
+            }
+        }
+    }
+    let rows = [
+        (
+            "no token to begin with",
+            Outcome::NoToken,
+            "no token",
+            "no token",
+        ),
+        (
+            "token, a binding grants rights",
+            Outcome::Granted,
+            "kept, says who grants what",
+            "kept",
+        ),
+        (
+            "token, nothing in the file grants anything",
+            Outcome::Nothing,
+            "kept, warning",
+            "removed",
+        ),
+        (
+            "token, evidence incomplete",
+            Outcome::Incomplete,
+            "kept, says why incomplete",
+            "kept, warning",
+        ),
+        (
+            "token, an annotation or rule states access",
+            Outcome::Stated,
+            "as stated",
+            "as stated",
+        ),
+    ];
+    // Pod templates in `dirs` with outcome `o` (all outcomes for `None`), of kinds
+    // Kubernetes serves itself or not (either for `None`), running as `default` or not.
+    let get = |dirs: &[&str], o: Option<Outcome>, built_in: Option<bool>, default: Option<bool>| {
+        counts
+            .iter()
+            .filter(|((d, x, is_default, is_built_in), _)| {
+                dirs.contains(d)
+                    && o.is_none_or(|o| o == *x)
+                    && built_in.is_none_or(|b| b == *is_built_in)
+                    && default.is_none_or(|want| want == *is_default)
+            })
+            .map(|(_, n)| n)
+            .sum::<usize>()
+    };
+    let all = ["corpus", "corpus/seed-linkerd"];
+    let cell = |dirs: &[&str], o: Option<Outcome>, built_in: Option<bool>| {
+        format!(
+            "{} ({} + {})",
+            get(dirs, o, built_in, None),
+            get(dirs, o, built_in, Some(false)),
+            get(dirs, o, built_in, Some(true))
+        )
+    };
+    eprintln!(
+        "rbac over {files} files, each one input; Pod templates, as total (own ServiceAccount + default):"
+    );
+    eprintln!(
+        "| Pod templates | corpus/, built-in kinds | corpus/, custom kinds | seed-linkerd/ | all | advise | apply |"
+    );
+    eprintln!("|---|---|---|---|---|---|---|");
+    let mut lines: Vec<(&str, Option<Outcome>, &str, &str)> = rows
+        .iter()
+        .map(|&(what, o, advise, apply)| (what, Some(o), advise, apply))
+        .collect();
+    lines.push(("total", None, "", ""));
+    for (what, o, advise, apply) in lines {
+        eprintln!(
+            "| {what} | {} | {} | {} | {} | {advise} | {apply} |",
+            cell(&["corpus"], o, Some(true)),
+            cell(&["corpus"], o, Some(false)),
+            cell(&["corpus/seed-linkerd"], o, None),
+            cell(&all, o, None),
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The corpus has every case: removed, kept for a binding, kept for lack of evidence.
+    for o in [Outcome::Granted, Outcome::Nothing, Outcome::Incomplete] {
+        assert!(
+            get(&all, Some(o), None, None) > 0,
+            "no {o:?} Pod template in the corpus"
+        );
     }
 }

@@ -70,16 +70,46 @@ fn fix_edits_in_place_keeps_permissions_and_leaves_bad_files_alone() {
     // broken.yaml is not YAML: reported with its position, and the run fails.
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(out.stdout.is_empty(), "fix writes files, not stdout");
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
     assert_eq!(
-        stderr(&out),
-        "k8s/broken.yaml:6:15: error: not valid YAML: unclosed bracket '['; file left as it was\n\
-         harden-sa-token: 8 files (5 changed): 5 Pod templates hardened, 1 already hardened; 0 warnings, 1 error\n"
+        lines.first().copied(),
+        Some(
+            "k8s/broken.yaml:6:15: error: not valid YAML: unclosed bracket '['; file left as it was"
+        )
+    );
+    assert_eq!(
+        lines.last().copied(),
+        Some(
+            "harden-sa-token: 9 files (5 changed): 5 Pod templates hardened, 1 already hardened; 4 warnings, 1 error"
+        )
+    );
+    // `rbac: advise` warns where nothing grants the token anything: the four Pod templates
+    // of ServiceAccount `default`, not the web tier, whose binding is in another file.
+    let warned: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.contains(": warning: "))
+        .map(|l| l.split(':').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            "k8s/job.json",
+            "k8s/nested/cronjob.yml",
+            "k8s/nested/no-final-newline.yaml",
+            "k8s/windows.yaml"
+        ]
     );
 
     let expected_dir = repo_path("tests/fix/expected");
     if std::env::var("UPDATE_EXPECTED").is_ok_and(|v| v == "1") {
         let _ = fs::remove_dir_all(&expected_dir);
         copy_dir(dir, &expected_dir);
+        // The modes this test sets are its own, not the fixture's.
+        for p in ["k8s/web.yaml", "k8s/job.json"] {
+            fs::set_permissions(expected_dir.join(p), fs::Permissions::from_mode(0o644))
+                .expect("chmod");
+        }
     }
     let got = files(dir);
     let want = files(&expected_dir);
@@ -163,9 +193,10 @@ fn check_points_at_each_pod_spec_and_writes_nothing() {
     assert_eq!(
         lines.pop(),
         Some(
-            "harden-sa-token: 8 files: 5 Pod templates not hardened, 1 already hardened; 0 warnings, 6 errors"
+            "harden-sa-token: 9 files: 5 Pod templates not hardened, 1 already hardened; 4 warnings, 6 errors"
         )
     );
+    lines.retain(|l| !l.contains(": warning: "));
     // Each finding is `path:line:column: severity: message`, and points at the Pod spec
     // of the workload it names, in that file.
     let mut pointed = 0;
@@ -214,13 +245,64 @@ fn check_points_at_each_pod_spec_and_writes_nothing() {
             .env("GITHUB_ACTIONS", "true"),
     );
     let commands = stdout(&out);
-    assert_eq!(commands.lines().count(), 6, "{commands}");
+    assert_eq!(commands.lines().count(), 10, "{commands}");
     assert!(
         commands.contains("::error file=k8s/broken.yaml,line=6,col=15,title=harden-sa-token::not valid YAML: unclosed bracket '['; file left as it was\n"),
         "{commands}"
     );
     assert!(
-        commands.lines().all(|l| l.starts_with("::error file=k8s/")),
+        commands
+            .lines()
+            .all(|l| l.starts_with("::error file=k8s/") || l.starts_with("::warning file=k8s/")),
         "{commands}"
+    );
+}
+
+#[test]
+fn all_files_are_one_input_for_the_rbac_evidence() {
+    // Under `rbac: apply`, a Pod template keeps its token only when a binding in the
+    // input grants its ServiceAccount something: the web tier's binding is in another
+    // file (k8s/rbac.yaml) and counts; nothing grants `default` anything.
+    let tmp = tree("fix-rbac");
+    let dir = &tmp.0;
+    fs::write(
+        dir.join("apply.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  rbac: apply\n",
+    )
+    .expect("write config");
+    let out = harden_in(dir, &["fix", "--config", "apply.yaml", "k8s"]);
+    assert_eq!(out.status.code(), Some(1), "broken.yaml: {}", stderr(&out));
+    let read = |p: &str| fs::read_to_string(dir.join(p)).expect("read");
+    let web = read("k8s/web.yaml");
+    assert!(web.contains("name: kube-api-access"), "{web}");
+    for path in ["k8s/job.json", "k8s/nested/cronjob.yml", "k8s/windows.yaml"] {
+        let text = read(path);
+        assert!(!text.contains("kube-api-access"), "{path}: {text}");
+        assert!(
+            text.contains("automountServiceAccountToken: false")
+                || text.contains("\"automountServiceAccountToken\": false"),
+            "{path}: {text}"
+        );
+    }
+    // Without the RBAC file, the web tier's ServiceAccount is defined nowhere: the
+    // evidence is incomplete, and it keeps its token with a warning that says so.
+    let tmp = tree("fix-rbac-alone");
+    let dir = &tmp.0;
+    fs::write(
+        dir.join("apply.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  rbac: apply\n",
+    )
+    .expect("write config");
+    let out = harden_in(dir, &["fix", "--config", "apply.yaml", "k8s/web.yaml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("k8s/web.yaml:15:7: warning: "),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        fs::read_to_string(dir.join("k8s/web.yaml"))
+            .expect("read")
+            .contains("name: kube-api-access")
     );
 }

@@ -112,15 +112,28 @@ fn helm_post_renderer_hardens_the_rendered_release() {
         ),
         3
     );
+    // `rbac: advise` (the default): the chart binds its ServiceAccount to nothing, so
+    // each of the two Pod templates gets a warning saying how to drop the token.
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.trim().lines().collect();
     assert_eq!(
-        stderr(&out).trim(),
-        "harden-sa-token: 4 documents: 2 Pod templates hardened; 0 warnings, 0 errors"
+        lines.last().copied(),
+        Some("harden-sa-token: 4 documents: 2 Pod templates hardened; 2 warnings, 0 errors")
     );
+    assert_eq!(lines.len(), 3, "{err}");
+    for line in &lines[..2] {
+        assert!(
+            line.starts_with("[warning] ")
+                && line.contains("which no binding in the input grants any right")
+                && line.contains("harden-sa-token.dev/api-access: none"),
+            "{line}"
+        );
+    }
     // `helm upgrade` renders the same chart again: the function's output is a fixed point.
     let again = harden(&[], &out.stdout);
     assert!(again.status.success());
     assert_eq!(stdout(&again), text);
-    assert!(stderr(&again).contains("2 Pod templates already hardened; 0 warnings"));
+    assert!(stderr(&again).contains("2 Pod templates already hardened; 2 warnings"));
 }
 
 #[test]
@@ -194,8 +207,9 @@ fn helm_post_renderer_fails_the_release_on_errors() {
         err.contains("[error] batch/v1/Job/migrate spec.template.spec:"),
         "{err}"
     );
+    // The warning is `rbac: advise`'s about the Deployment's token.
     assert!(
-        err.contains("1 Pod template hardened, 1 not hardened; 0 warnings, 1 error"),
+        err.contains("1 Pod template hardened, 1 not hardened; 1 warning, 1 error"),
         "{err}"
     );
 }
@@ -347,7 +361,12 @@ fn a_resource_list_on_stdin_gets_a_resource_list_back() {
     let text = stdout(&out);
     assert!(text.starts_with("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"));
     assert_eq!(count(&text, "  severity: info"), 2, "{text}");
-    assert!(stderr(&out).is_empty(), "info results stay in the output");
+    // Info results stay in the output; stderr has the warnings only (`rbac: advise`).
+    let err = stderr(&out);
+    assert!(
+        err.lines().all(|l| l.starts_with("[warning] ")) && err.lines().count() == 2,
+        "{err}"
+    );
 }
 
 fn by_resource(results: &[FnResult]) -> Vec<String> {

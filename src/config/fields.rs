@@ -6,7 +6,7 @@
 use serde_json::{Value as Json, json};
 
 use super::read::{Problem, Value, expects, not_allowed};
-use super::{Mode, Rule, Settings};
+use super::{Mode, Rbac, Rule, Settings};
 use crate::decide::{ApiAccess, is_container_glob, is_dns_label, is_dns_subdomain};
 use crate::select::{LabelSelector, Pattern, Selector};
 use crate::workloads::PodSpecPath;
@@ -57,7 +57,7 @@ pub(super) const FIELDS: &[Field] = &[
         config_map: Some("expirationSeconds"),
         default: "3607",
         allowed: "600 to 4294967296 (2^32)",
-        doc: "Lifetime of the projected token, in seconds. 3607, kubelet's own value, is the drop-in equivalent of automount: the API server extends it to a year for legacy clients (`--service-account-extend-token-expiration`, on by default). Any other value gives tokens that really expire, which clients must reload (client-go does)",
+        doc: "Lifetime of the projected token, in seconds. Keep the default: 3607, kubelet's own value (and Linkerd's), is the drop-in equivalent of automount, since the API server extends a token of its own audience with exactly that lifetime to a year for legacy clients (`--service-account-extend-token-expiration`, on by default). Any other value, or an `audience`, gives tokens that really expire, which clients must reload (client-go does)",
         schema: || json!({"type": "integer", "minimum": 600, "maximum": 4_294_967_296i64}),
         read: |s, v, _| {
             let n = v.int("a number of seconds")?;
@@ -249,6 +249,31 @@ pub(super) const FIELDS: &[Field] = &[
         },
         read: |s, v, doc| {
             s.rules = rules(&v, doc)?;
+            Ok(())
+        },
+    },
+    Field {
+        path: "rbac",
+        config_map: Some("rbac"),
+        default: "advise",
+        allowed: "advise, apply or off",
+        doc: "What the RBAC objects in the input (ServiceAccounts, Roles, ClusterRoles and their bindings) do. `advise` changes no decision: results say which ServiceAccount each Pod template runs as and what grants it rights, and warn where nothing in the input makes its token useful. `apply` takes the input as the whole truth about RBAC: a Pod template whose ServiceAccount no binding in the input grants anything gets no token, as if a statement said `none` (annotations and rules still win; a ServiceAccount defined nowhere in the input is left alone, with a warning); in audit mode such a token is an error. `off` reads no RBAC",
+        schema: || json!({"type": "string", "enum": ["advise", "apply", "off"]}),
+        read: |s, v, _| {
+            let text = v.string()?;
+            s.rbac = match text {
+                "advise" => Rbac::Advise,
+                "apply" => Rbac::Apply,
+                "off" => Rbac::Off,
+                _ => {
+                    return Err(one_of(
+                        &v,
+                        text,
+                        &["advise", "apply", "off"],
+                        "advise, apply or off",
+                    ));
+                }
+            };
             Ok(())
         },
     },

@@ -36,6 +36,20 @@ pub enum Mode {
     Audit,
 }
 
+/// What the RBAC objects in the input do (`docs/design.md`, "Who needs the API").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Rbac {
+    /// Decide as without them; say in results what they grant, and warn where nothing
+    /// makes a token useful.
+    #[default]
+    Advise,
+    /// Take the input as the whole truth about RBAC: a ServiceAccount that nothing in it
+    /// grants anything gets no token.
+    Apply,
+    /// Do not read them.
+    Off,
+}
+
 /// A checked rule: a selector and what it says about the workloads it picks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
@@ -72,6 +86,8 @@ pub struct Settings {
     pub containers: ContainerFilter,
     /// Per-workload statements, in order (the last match wins).
     pub rules: Vec<Rule>,
+    /// What the RBAC objects in the input do.
+    pub rbac: Rbac,
     /// Whether ServiceAccount objects get `automountServiceAccountToken: false` too.
     pub service_accounts: bool,
     /// Extra places where Pod templates live.
@@ -114,6 +130,7 @@ impl Settings {
                 init_containers: false,
             },
             rules: Vec::new(),
+            rbac: Rbac::Off,
             service_accounts: false,
             pod_spec_paths: Vec::new(),
         }

@@ -194,6 +194,30 @@ fn every_default_reads_and_is_what_settings_default_holds() {
     );
     assert!(s.namespace_file && s.containers.init_containers && !s.service_accounts);
     assert_eq!(s.containers.include, ["*"]);
+    assert_eq!(s.rbac, Rbac::Advise);
+}
+
+#[test]
+fn rbac_is_read_in_both_forms_with_the_same_errors() {
+    assert_eq!(typed("  rbac: apply\n").unwrap().rbac, Rbac::Apply);
+    // Unquoted, `off` is a YAML 1.1 boolean to some readers; the text is what counts.
+    assert_eq!(typed("  rbac: off\n").unwrap().rbac, Rbac::Off);
+    let s = read("apiVersion: v1\nkind: ConfigMap\ndata:\n  rbac: apply\n").unwrap();
+    assert_eq!(s.rbac, Rbac::Apply);
+    let err = typed("  rbac: aply\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "functionConfig field `spec.rbac` (line 4, column 9): \"aply\" is not allowed; allowed: advise, apply or off (did you mean `apply`?)"
+    );
+    let err = read("apiVersion: v1\nkind: ConfigMap\ndata:\n  rbac: \"no\"\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("functionConfig field `data.rbac`")
+            && err.to_string().contains("allowed: advise, apply or off"),
+        "{err}"
+    );
+    let err = typed("  rbac: [apply]\n").unwrap_err();
+    assert!(err.to_string().contains("expects a string"), "{err}");
 }
 
 #[test]
@@ -202,7 +226,7 @@ fn positions_are_the_key_for_unknown_fields_and_none_in_a_resource_list() {
     let err = read(text).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "functionConfig field `spec.expirySeconds` (line 4, column 3): unknown field `expirySeconds` (did you mean `expirationSeconds`?); allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, targets, exclude, containers, rules, serviceAccounts, podSpecPaths"
+        "functionConfig field `spec.expirySeconds` (line 4, column 3): unknown field `expirySeconds` (did you mean `expirationSeconds`?); allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, targets, exclude, containers, rules, rbac, serviceAccounts, podSpecPaths"
     );
     let doc = Document::parse(text).unwrap();
     let err = from_node(&doc, doc.roots().first(), Origin::ResourceList).unwrap_err();

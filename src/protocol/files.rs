@@ -8,11 +8,14 @@
 use std::path::{Path, PathBuf};
 
 use super::{checked, stream};
-use crate::config::Settings;
+use crate::config::{Rbac, Settings};
+use crate::evidence;
 use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
+use crate::rbac::Inventory;
 use crate::results::{FnResult, Tally};
+use crate::yaml::Document;
 
 /// What became of one file.
 #[derive(Debug)]
@@ -66,26 +69,52 @@ pub struct TreeRun {
 }
 
 /// Walks `paths` and hardens (or, in audit mode, checks) every file found with
-/// `settings`. Nothing is written.
+/// `settings`. All the files are one input: the RBAC objects of every file are read
+/// before any file is hardened. Nothing is written.
 pub fn run(paths: &[PathBuf], settings: &Settings) -> TreeRun {
     let walk = files::walk(paths);
     let texts: Vec<Result<String, FileError>> = walk.files.iter().map(|p| read(p)).collect();
-    let filter = Filter::new(settings);
+    let docs: Vec<Result<Document<'_>, FileError>> = texts
+        .iter()
+        .map(|text| match text {
+            Ok(text) => input::parse(text).map_err(input_error),
+            Err(e) => Err(e.clone()),
+        })
+        .collect();
+    let inventory: Inventory = match settings.rbac {
+        Rbac::Off => Inventory::new(),
+        Rbac::Advise | Rbac::Apply => docs
+            .iter()
+            .flatten()
+            .flat_map(|doc| {
+                doc.roots()
+                    .iter()
+                    .flat_map(move |root| evidence::objects(doc, root))
+            })
+            .collect(),
+    };
+    let filter = Filter::new(settings, &inventory);
     let files = walk
         .files
         .iter()
-        .zip(texts)
-        .map(|(path, text)| match text {
-            Ok(text) => file(path, text, &filter),
-            Err(error) => FileRun {
-                path: path.clone(),
-                text: String::new(),
-                replacements: Vec::new(),
-                output: None,
-                results: Vec::new(),
-                tally: Tally::default(),
-                error: Some(error),
-            },
+        .zip(&docs)
+        .zip(&texts)
+        .map(|((path, doc), text)| {
+            let mut run = match doc {
+                Ok(doc) => file(doc, &filter),
+                Err(error) => FileRun {
+                    path: PathBuf::new(),
+                    text: String::new(),
+                    replacements: Vec::new(),
+                    output: None,
+                    results: Vec::new(),
+                    tally: Tally::default(),
+                    error: Some(error.clone()),
+                },
+            };
+            run.path = path.clone();
+            run.text = text.clone().unwrap_or_default();
+            run
         })
         .collect();
     TreeRun {
@@ -119,10 +148,10 @@ fn input_error(e: InputError) -> FileError {
 
 /// One file, hardened as a stream but for documents that are not Kubernetes objects,
 /// which a repository has plenty of (a chart's values, a tool's settings): they pass
-/// silently.
-fn file(path: &Path, text: String, filter: &Filter<'_>) -> FileRun {
+/// silently. Its path and text are the caller's to fill in.
+fn file(doc: &Document<'_>, filter: &Filter<'_>) -> FileRun {
     let mut run = FileRun {
-        path: path.to_owned(),
+        path: PathBuf::new(),
         text: String::new(),
         replacements: Vec::new(),
         output: None,
@@ -130,16 +159,8 @@ fn file(path: &Path, text: String, filter: &Filter<'_>) -> FileRun {
         tally: Tally::default(),
         error: None,
     };
-    let doc = match input::parse(&text) {
-        Ok(doc) => doc,
-        Err(e) => {
-            run.error = Some(input_error(e));
-            run.text = text;
-            return run;
-        }
-    };
-    let mut outcomes: Vec<Outcome> = stream::outcomes(&doc, filter, false);
-    match checked(&doc, &mut outcomes, |_| None) {
+    let mut outcomes: Vec<Outcome> = stream::outcomes(doc, filter, false);
+    match checked(doc, &mut outcomes, |_| None) {
         Ok(output) => {
             let mut replacements: Vec<Replacement> = outcomes
                 .iter()
@@ -147,7 +168,7 @@ fn file(path: &Path, text: String, filter: &Filter<'_>) -> FileRun {
                 .map(|(range, new)| Replacement::new(range, new))
                 .collect();
             replacements.sort_by_key(|r| (r.range.start, r.range.end));
-            if output != text {
+            if output != doc.text() {
                 run.output = Some(output);
                 run.replacements = replacements;
             }
@@ -161,8 +182,6 @@ fn file(path: &Path, text: String, filter: &Filter<'_>) -> FileRun {
     }
     run.results = super::results(&outcomes);
     run.tally = super::tally(&outcomes);
-    drop(doc);
-    run.text = text;
     run
 }
 

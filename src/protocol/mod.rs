@@ -17,12 +17,14 @@
 //! [`resource_list`] or [`stream`], writes the checked output, and returns what stderr
 //! should say about the run.
 
-use crate::config::Settings;
+use crate::config::{Rbac, Settings};
+use crate::evidence;
 use crate::filter::Outcome;
 use crate::input::{self, InputError};
 use crate::messages;
+use crate::rbac::Inventory;
 use crate::results::{FnResult, Severity, Tally};
-use crate::yaml::{Document, Edits, Rejected};
+use crate::yaml::{Document, Edits, Node, Rejected};
 
 pub mod files;
 pub mod resource_list;
@@ -261,6 +263,20 @@ fn tally(outcomes: &[Outcome]) -> Tally {
         .fold(Tally::default(), |sum, o| sum + o.tally)
 }
 
+/// The RBAC objects among `objects` (every object of the input), read once before any
+/// is hardened, since a binding may come after the workload it applies to; none with
+/// `rbac: off`, which reads no RBAC at all.
+fn inventory<'n, 'a: 'n>(
+    settings: &Settings,
+    doc: &'n Document<'a>,
+    objects: &'n [Node<'a>],
+) -> Inventory {
+    match settings.rbac {
+        Rbac::Off => Inventory::new(),
+        Rbac::Advise | Rbac::Apply => evidence::inventory(doc, objects),
+    }
+}
+
 /// The results of every object, in input order.
 fn results(outcomes: &[Outcome]) -> Vec<FnResult> {
     outcomes
@@ -357,18 +373,22 @@ mod tests {
         assert!(run.text.contains("expirationSeconds: 7200"));
         assert_eq!(
             run.report(Report::default()),
-            ["harden-sa-token: 1 document: 1 Pod template hardened; 0 warnings, 0 errors"]
+            [
+                // `rbac: advise`: nothing in the input grants the Pod's ServiceAccount
+                // anything.
+                run.results[0].to_string(),
+                "harden-sa-token: 1 document: 1 Pod template hardened; 1 warning, 0 errors"
+                    .to_owned()
+            ]
         );
         let verbose = run.report(Report {
             verbose: true,
             ..Report::default()
         });
-        assert_eq!(
-            verbose,
-            [
-                "[info] v1/Pod/p spec: automountServiceAccountToken: false; token volume \"kube-api-access\" mounted read-only in containers a",
-                "harden-sa-token: 1 document: 1 Pod template hardened; 0 warnings, 0 errors"
-            ]
+        assert_eq!(verbose.len(), 3, "{verbose:?}");
+        assert!(
+            verbose[1].starts_with("[info] v1/Pod/p spec: automountServiceAccountToken: false; token volume \"kube-api-access\" mounted read-only in containers a"),
+            "{verbose:?}"
         );
     }
 

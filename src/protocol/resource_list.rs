@@ -143,7 +143,8 @@ pub(super) fn run(doc: &Document<'_>) -> Result<Result<Output, Rejected>, Error>
         });
     }
     let settings = config::from_node(doc, root.get("functionConfig"), Origin::ResourceList)?;
-    let filter = Filter::new(&settings);
+    let inventory = super::inventory(&settings, doc, items);
+    let filter = Filter::new(&settings, &inventory);
     let mut outcomes: Vec<Outcome> = items
         .iter()
         .map(|item| filter.object(doc, root, item))

@@ -1,0 +1,506 @@
+//! The RBAC evidence of the input (SPEC §8, `docs/design.md` "Who needs the API"): reads
+//! the ServiceAccounts, Roles, ClusterRoles, RoleBindings and ClusterRoleBindings among the
+//! input's objects into an [`Inventory`], the pure model of [`crate::rbac`], and says which
+//! ServiceAccount a Pod template runs as. The model answers the rest
+//! ([`Inventory::evidence`]).
+//!
+//! The inventory is built once per run from every object of the input, before any is
+//! hardened, since a binding may come after the workload it applies to. [`objects`] reads
+//! one object at a time, so a caller with many files (`fix PATH...`) fills one inventory
+//! from all of them with [`Inventory::extend`].
+//!
+//! Reading follows what the API server stores, and leans the safe way where it cannot:
+//! - Kinds are matched by group and kind: `v1` ServiceAccount, and the four RBAC kinds of
+//!   `rbac.authorization.k8s.io` in any version (`v1beta1` and `v1alpha1` have the same
+//!   fields; a manifest that still carries them holds bindings someone meant, and counting
+//!   a grant that may not exist keeps a token, the safe mistake).
+//! - `v1 List` items, and the items of a `<Kind>List` (`RoleBindingList`), are read; an
+//!   item without `apiVersion` or `kind` takes the list's (the API server's own lists
+//!   leave them out). Lists nest one level at most, as in [`crate::workloads`].
+//! - Aliases are followed; merge keys (`<<`) are not (the editing library never expands
+//!   them either, and RBAC objects do not use them in practice).
+//! - Objects marked `config.kubernetes.io/local-config: "true"` are never deployed and
+//!   grant nothing, so they are left out ([`policy::is_local_config`]).
+//! - A field of the wrong shape reads as absent, as the API server would reject the
+//!   object: a binding without a usable `roleRef` grants nothing
+//!   ([`crate::rbac::NoRights::UnknownRoleKind`]), and a role whose `rules` are not a list
+//!   has none. A role the API server would reject is thus a role with no rules, which
+//!   only matters if a binding refers to it; a missing role counts as granting.
+
+use crate::policy;
+use crate::rbac::{
+    Binding, BindingKind, Inventory, Namespace, Object, PolicyRule, Role, RoleKind, RoleRef,
+    ServiceAccount, Subject,
+};
+use crate::workloads::{self, Found};
+use crate::yaml::{Document, Node};
+
+/// The API group of Roles, ClusterRoles and their bindings.
+pub const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+
+/// How deep lists may nest: a `List` inside a `List` is read, one more level is not.
+const MAX_LIST_DEPTH: usize = 2;
+
+/// The inventory of every RBAC object among `objects`, nodes of `doc` (ResourceList items
+/// or stream documents).
+pub fn inventory<'n, 'a: 'n>(
+    doc: &'n Document<'a>,
+    objects: impl IntoIterator<Item = &'n Node<'a>>,
+) -> Inventory {
+    objects
+        .into_iter()
+        .flat_map(|object| self::objects(doc, object))
+        .collect()
+}
+
+/// The RBAC objects `object`, a node of `doc`, is or holds (the items of a list), in
+/// order; none for any other object.
+pub fn objects(doc: &Document<'_>, object: &Node<'_>) -> Vec<Object> {
+    let mut found = Vec::new();
+    collect(doc, object, ("", ""), &mut found, 0);
+    found
+}
+
+/// `defaults`: the apiVersion and kind an item of a typed list takes when it has none.
+fn collect(
+    doc: &Document<'_>,
+    object: &Node<'_>,
+    defaults: (&str, &str),
+    found: &mut Vec<Object>,
+    depth: usize,
+) {
+    let object = deref(doc, object);
+    if object.entries().is_none() || policy::is_local_config(object) {
+        return;
+    }
+    let text = |key: &str| string(doc, object.get(key)).filter(|s| !s.is_empty());
+    let api_version = text("apiVersion").unwrap_or(defaults.0);
+    let kind = text("kind").unwrap_or(defaults.1);
+    if let Some(items) = list_items(doc, object, kind) {
+        if depth < MAX_LIST_DEPTH {
+            let item_kind = kind.strip_suffix("List").unwrap_or_default();
+            for item in items {
+                collect(doc, item, (api_version, item_kind), found, depth + 1);
+            }
+        }
+        return;
+    }
+    let group = workloads::group(api_version);
+    let metadata = object.get("metadata").map(|m| deref(doc, m));
+    let meta = |key: &str| string(doc, metadata.and_then(|m| m.get(key)));
+    let name = meta("name").unwrap_or_default().to_owned();
+    let namespace = Namespace::new(meta("namespace"));
+    let read = match (group, kind) {
+        // The core group has one version; anything else is not Kubernetes' object.
+        ("", "ServiceAccount") if api_version == "v1" => {
+            Object::ServiceAccount(ServiceAccount { name, namespace })
+        }
+        (RBAC_GROUP, "Role" | "ClusterRole") => Object::Role(Role {
+            kind: if kind == "Role" {
+                RoleKind::Role
+            } else {
+                RoleKind::ClusterRole
+            },
+            name,
+            namespace,
+            rules: items(doc, object.get("rules"))
+                .iter()
+                .map(|rule| policy_rule(doc, rule))
+                .collect(),
+            // Only a ClusterRole can be aggregated; the API server drops the field
+            // from anything else.
+            aggregated: kind == "ClusterRole"
+                && object
+                    .get("aggregationRule")
+                    .is_some_and(|a| !deref(doc, a).is_null()),
+        }),
+        (RBAC_GROUP, "RoleBinding" | "ClusterRoleBinding") => Object::Binding(Binding {
+            kind: if kind == "RoleBinding" {
+                BindingKind::RoleBinding
+            } else {
+                BindingKind::ClusterRoleBinding
+            },
+            name,
+            namespace,
+            role_ref: role_ref(doc, object.get("roleRef")),
+            subjects: items(doc, object.get("subjects"))
+                .iter()
+                .map(|subject| self::subject(doc, subject))
+                .collect(),
+        }),
+        _ => return,
+    };
+    found.push(read);
+}
+
+/// The items of `object` when it is a list: `v1 List` or any `<Kind>List` with `items`.
+fn list_items<'n, 'a>(
+    doc: &'n Document<'a>,
+    object: &'n Node<'a>,
+    kind: &str,
+) -> Option<&'n [Node<'a>]> {
+    if !kind.ends_with("List") {
+        return None;
+    }
+    deref(doc, object.get("items")?).items()
+}
+
+fn policy_rule(doc: &Document<'_>, rule: &Node<'_>) -> PolicyRule {
+    let rule = deref(doc, rule);
+    let strings = |key: &str| strings(doc, rule.get(key));
+    PolicyRule {
+        verbs: strings("verbs"),
+        api_groups: strings("apiGroups"),
+        resources: strings("resources"),
+        resource_names: strings("resourceNames"),
+        non_resource_urls: strings("nonResourceURLs"),
+    }
+}
+
+fn role_ref(doc: &Document<'_>, node: Option<&Node<'_>>) -> RoleRef {
+    let node = node.map(|n| deref(doc, n));
+    let text = |key: &str| string(doc, node.and_then(|n| n.get(key))).unwrap_or_default();
+    RoleRef {
+        kind: text("kind").into(),
+        name: text("name").to_owned(),
+    }
+}
+
+fn subject(doc: &Document<'_>, node: &Node<'_>) -> Subject {
+    let node = deref(doc, node);
+    let text = |key: &str| string(doc, node.get(key));
+    Subject {
+        kind: text("kind").unwrap_or_default().into(),
+        name: text("name").unwrap_or_default().to_owned(),
+        namespace: Namespace::new(text("namespace")),
+        api_group: text("apiGroup").unwrap_or_default().to_owned(),
+    }
+}
+
+/// The ServiceAccount the Pod template `found` (of the document `doc`) runs as:
+/// `serviceAccountName`, else `serviceAccount`, else `default`, in its workload's
+/// namespace.
+pub fn service_account(doc: &Document<'_>, found: &Found<'_, '_>) -> ServiceAccount {
+    let spec = deref(doc, found.spec);
+    let namespace = found
+        .object
+        .get("metadata")
+        .and_then(|m| deref(doc, m).get("namespace"));
+    ServiceAccount::of_pod_spec(
+        string(doc, spec.get("serviceAccountName")),
+        string(doc, spec.get("serviceAccount")),
+        string(doc, namespace),
+    )
+}
+
+/// The node an alias stands for, or the node itself.
+fn deref<'n, 'a>(doc: &'n Document<'a>, node: &'n Node<'a>) -> &'n Node<'a> {
+    doc.resolve(node).unwrap_or(node)
+}
+
+/// A scalar's text, following an alias; a null is absent, as Kubernetes reads it.
+fn string<'n, 'a>(doc: &'n Document<'a>, node: Option<&'n Node<'a>>) -> Option<&'n str> {
+    let node = deref(doc, node?);
+    if node.is_null() {
+        return None;
+    }
+    node.as_str()
+}
+
+/// The items of a list, following an alias; anything else has none.
+fn items<'n, 'a>(doc: &'n Document<'a>, node: Option<&'n Node<'a>>) -> &'n [Node<'a>] {
+    node.and_then(|n| deref(doc, n).items()).unwrap_or_default()
+}
+
+/// The strings of a list of scalars; items of another shape are left out.
+fn strings(doc: &Document<'_>, node: Option<&Node<'_>>) -> Vec<String> {
+    items(doc, node)
+        .iter()
+        .filter_map(|item| string(doc, Some(item)))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rbac::{RoleRefKind, SubjectKind, Verdict};
+
+    fn read(text: &str) -> Vec<Object> {
+        let doc = Document::parse(text).unwrap();
+        doc.roots().iter().flat_map(|r| objects(&doc, r)).collect()
+    }
+
+    fn inventory_of(text: &str) -> Inventory {
+        let doc = Document::parse(text).unwrap();
+        inventory(&doc, doc.roots())
+    }
+
+    const RBAC: &str = "\
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: app, namespace: shop}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: shop}
+rules:
+- apiGroups: ['']
+  resources: [configmaps]
+  resourceNames: [settings]
+  verbs: [get, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: app-reads, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects:
+- {kind: ServiceAccount, name: app}
+- {kind: Group, apiGroup: rbac.authorization.k8s.io, name: 'system:serviceaccounts:shop'}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: monitoring}
+aggregationRule:
+  clusterRoleSelectors: [{matchLabels: {rbac.example.com/aggregate-to-monitoring: 'true'}}]
+rules: []
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: metrics}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: monitoring}
+subjects:
+- {kind: User, name: 'system:serviceaccount:shop:app'}
+";
+
+    #[test]
+    fn the_five_kinds_are_read_as_written() {
+        let objects = read(RBAC);
+        assert_eq!(objects.len(), 5);
+        assert_eq!(
+            objects[0],
+            Object::ServiceAccount(ServiceAccount::new("app", "shop"))
+        );
+        let Object::Role(role) = &objects[1] else {
+            panic!("{:?}", objects[1]);
+        };
+        assert_eq!(
+            (
+                role.kind,
+                role.name.as_str(),
+                &role.namespace,
+                role.aggregated
+            ),
+            (RoleKind::Role, "reader", &Namespace::from("shop"), false)
+        );
+        assert_eq!(
+            role.rules,
+            [PolicyRule {
+                verbs: vec!["get".into(), "watch".into()],
+                api_groups: vec![String::new()],
+                resources: vec!["configmaps".into()],
+                resource_names: vec!["settings".into()],
+                non_resource_urls: vec![],
+            }]
+        );
+        let Object::Binding(binding) = &objects[2] else {
+            panic!("{:?}", objects[2]);
+        };
+        assert_eq!(binding.kind, BindingKind::RoleBinding);
+        assert_eq!(
+            binding.role_ref,
+            RoleRef {
+                kind: RoleRefKind::Role,
+                name: "reader".into()
+            }
+        );
+        assert_eq!(binding.subjects.len(), 2);
+        assert_eq!(binding.subjects[0].kind, SubjectKind::ServiceAccount);
+        // Unwritten, the subject's namespace stays unset: the model resolves it.
+        assert!(binding.subjects[0].namespace.is_unset());
+        assert_eq!(binding.subjects[1].api_group, RBAC_GROUP);
+        let Object::Role(cluster_role) = &objects[3] else {
+            panic!("{:?}", objects[3]);
+        };
+        assert!(cluster_role.aggregated && cluster_role.kind == RoleKind::ClusterRole);
+        let Object::Binding(cluster_binding) = &objects[4] else {
+            panic!("{:?}", objects[4]);
+        };
+        assert_eq!(cluster_binding.kind, BindingKind::ClusterRoleBinding);
+        assert_eq!(cluster_binding.subjects[0].kind, SubjectKind::User);
+    }
+
+    #[test]
+    fn the_inventory_answers_for_the_service_account() {
+        let inventory = inventory_of(RBAC);
+        let evidence = inventory.evidence(&ServiceAccount::new("app", "shop"));
+        assert_eq!(evidence.verdict(), Verdict::Granted);
+        // The RoleBinding (its ServiceAccount subject and its group) and the
+        // ClusterRoleBinding (the user name) all apply.
+        assert_eq!(evidence.grants.len(), 2);
+        let other = inventory.evidence(&ServiceAccount::new("default", "web"));
+        assert_eq!(other.verdict(), Verdict::Nothing);
+        let undefined = inventory.evidence(&ServiceAccount::new("ghost", "web"));
+        assert_eq!(undefined.verdict(), Verdict::Incomplete);
+    }
+
+    #[test]
+    fn other_kinds_and_groups_are_not_rbac() {
+        let text = "\
+apiVersion: example.com/v1
+kind: Role
+metadata: {name: r}
+rules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]
+---
+apiVersion: v2
+kind: ServiceAccount
+metadata: {name: a}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBindingSpec
+metadata: {name: b}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+---
+- not an object
+";
+        assert_eq!(read(text), []);
+        assert!(inventory_of(text).is_empty());
+    }
+
+    #[test]
+    fn older_rbac_versions_are_read_too() {
+        let objects = read(
+            "apiVersion: rbac.authorization.k8s.io/v1beta1\nkind: ClusterRoleBinding\nmetadata: {name: old}\nroleRef: {kind: ClusterRole, name: view}\nsubjects: [{kind: ServiceAccount, name: a, namespace: n}]\n",
+        );
+        assert!(
+            matches!(&objects[..], [Object::Binding(b)] if b.kind == BindingKind::ClusterRoleBinding)
+        );
+    }
+
+    #[test]
+    fn list_items_are_read_with_the_list_kind_when_they_have_none() {
+        let text = "\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ServiceAccount
+  metadata: {name: a, namespace: n}
+- apiVersion: v1
+  kind: List
+  items:
+  - {apiVersion: v1, kind: ServiceAccount, metadata: {name: nested}}
+  - apiVersion: v1
+    kind: List
+    items: [{apiVersion: v1, kind: ServiceAccount, metadata: {name: too-deep}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBindingList
+items:
+- metadata: {name: b, namespace: n}
+  roleRef: {kind: ClusterRole, name: view}
+  subjects: [{kind: ServiceAccount, name: a}]
+---
+apiVersion: v1
+kind: ServiceAccountList
+items:
+- metadata: {name: c, namespace: n}
+- kind: ServiceAccount
+  metadata: {name: d, namespace: n}
+";
+        let names: Vec<String> = read(text)
+            .into_iter()
+            .map(|o| match o {
+                Object::ServiceAccount(sa) => format!("sa {}", sa.name),
+                Object::Binding(b) => format!("binding {:?} {}", b.kind, b.name),
+                Object::Role(r) => format!("role {}", r.name),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            ["sa a", "sa nested", "binding RoleBinding b", "sa c", "sa d"]
+        );
+    }
+
+    #[test]
+    fn aliases_are_followed_and_bad_shapes_read_as_absent() {
+        let text = "\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: r}
+rules:
+- apiGroups: &core ['']
+  resources: [pods]
+  verbs: &read [get, list]
+- apiGroups: *core
+  resources: [services]
+  verbs: *read
+- verbs: get
+  apiGroups: ['']
+  resources: [nodes, {odd: 1}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: b, namespace: ~}
+roleRef: [ClusterRole, r]
+subjects: {kind: ServiceAccount, name: a}
+";
+        let objects = read(text);
+        let Object::Role(role) = &objects[0] else {
+            panic!("{objects:?}");
+        };
+        assert_eq!(role.rules[1].verbs, ["get", "list"]);
+        assert_eq!(role.rules[1].api_groups, [""]);
+        // `verbs: get` is not a list: no verb, so the rule allows nothing.
+        assert!(role.rules[2].verbs.is_empty());
+        assert_eq!(role.rules[2].resources, ["nodes"]);
+        let Object::Binding(binding) = &objects[1] else {
+            panic!("{objects:?}");
+        };
+        assert!(binding.namespace.is_unset());
+        assert_eq!(binding.role_ref.kind, RoleRefKind::Other(String::new()));
+        assert!(binding.subjects.is_empty());
+    }
+
+    #[test]
+    fn local_config_objects_are_never_deployed() {
+        let text = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: b\n  annotations: {config.kubernetes.io/local-config: 'true'}\nroleRef: {kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: Group, name: 'system:serviceaccounts'}]\n";
+        assert_eq!(read(text), []);
+    }
+
+    #[test]
+    fn a_pod_template_runs_as_its_service_account_in_its_workload_namespace() {
+        let account = |text: &str| {
+            let doc = Document::parse(text).unwrap();
+            let found = workloads::pod_templates(&doc.roots()[0], &[]);
+            found
+                .iter()
+                .map(|f| service_account(&doc, f))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            account(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w, namespace: shop}\nspec:\n  template:\n    spec: {serviceAccountName: app, serviceAccount: old}\n"
+            ),
+            [ServiceAccount::new("app", "shop")]
+        );
+        assert_eq!(
+            account(
+                "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec: {serviceAccountName: '', serviceAccount: old}\n"
+            ),
+            [ServiceAccount::new("old", Namespace::Unset)]
+        );
+        assert_eq!(
+            account(
+                "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p, namespace: &ns jobs}\n  spec: {}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: q, namespace: *ns}\n  spec: {serviceAccountName: ~}\n"
+            ),
+            [
+                ServiceAccount::new("default", "jobs"),
+                ServiceAccount::new("default", "jobs")
+            ]
+        );
+    }
+}
