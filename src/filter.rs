@@ -3,6 +3,9 @@
 //! each needs ([`decide`]), and enacts the decision: enforce mode edits, audit mode
 //! reports. The mode is looked at in one place, [`Filter::enact`]. An object whose
 //! templates cannot be hardened is left whole and reported, while the rest go through.
+//! Besides results and edits, each object yields a row of the auditors' inventory per
+//! Pod template, and, when a report asks for it in audit mode, the edits enforce mode
+//! would make (to be checked by the protocol before they become a report's fixes).
 //!
 //! Unless `rbac` is `off`, each Pod template's ServiceAccount is looked up in the
 //! inventory of the whole input's RBAC objects ([`evidence`]); the evidence becomes at
@@ -15,7 +18,7 @@ use crate::evidence;
 use crate::messages;
 use crate::policy;
 use crate::rbac::{Evidence, Inventory, Verdict};
-use crate::results::{FnResult, Severity, Tally};
+use crate::results::{FnResult, ResourceRef, Row, RowChange, Rule, Severity, Tally};
 use crate::template::{self, NewValues, TemplateNodes};
 use crate::workloads::{self, Found};
 use crate::yaml::{Document, Editor, Edits, Node};
@@ -25,10 +28,14 @@ use crate::yaml::{Document, Editor, Edits, Node};
 pub struct Outcome {
     /// Edits to the object's text (empty when it is left as it is).
     pub edits: Edits,
+    /// In audit mode, when asked for: the edits enforce mode would make.
+    pub proposed: Edits,
     /// Results about it.
     pub results: Vec<FnResult>,
     /// Its Pod templates (and ServiceAccount) by what became of them.
     pub tally: Tally,
+    /// Its Pod templates, for the auditors' inventory.
+    pub rows: Vec<Row>,
 }
 
 /// The filter for one run: the settings, the RBAC objects of the whole input, and what
@@ -41,6 +48,8 @@ pub struct Filter<'s> {
     new: NewValues,
     /// How results speak of what is found: as done, or as what enforce mode would do.
     tense: messages::Tense,
+    /// Whether audit mode also makes the edits enforce mode would make, for a report.
+    proposals: bool,
 }
 
 /// What was decided about one Pod template or ServiceAccount, to be enacted.
@@ -55,11 +64,22 @@ enum Change<'n, 'a, 's> {
         statement: Option<Statement>,
         /// What the input's RBAC says about its ServiceAccount (`None` with `rbac: off`).
         evidence: Option<Evidence<'s>>,
+        /// Its row in the outcome's inventory.
+        row: usize,
     },
     Account {
         object: &'n Node<'a>,
         now: Automount,
     },
+}
+
+/// What one object is made of while the filter works on it.
+struct Work<'d> {
+    editor: Editor<'d>,
+    proposed: Editor<'d>,
+    results: Vec<FnResult>,
+    tally: Tally,
+    rows: Vec<Row>,
 }
 
 impl<'s> Filter<'s> {
@@ -78,50 +98,66 @@ impl<'s> Filter<'s> {
             wanted,
             new,
             tense,
+            proposals: false,
         }
+    }
+
+    /// The same filter, making in audit mode the edits enforce mode would make, when
+    /// `proposals` (a report's fixes need them).
+    pub fn with_proposals(mut self, proposals: bool) -> Self {
+        self.proposals = proposals;
+        self
     }
 
     /// Hardens every selected Pod template of `object` (and, with `serviceAccounts`, the
     /// object itself when it is a ServiceAccount), a node of the document `root` of `doc`.
     pub fn object(&self, doc: &Document<'_>, root: &Node<'_>, object: &Node<'_>) -> Outcome {
-        let mut editor = doc.editor(root, object);
-        let mut results = Vec::new();
-        let mut tally = Tally::default();
+        let mut work = Work {
+            editor: doc.editor(root, object),
+            proposed: doc.editor(root, object),
+            results: Vec::new(),
+            tally: Tally::default(),
+            rows: Vec::new(),
+        };
         if !policy::is_local_config(object) {
             let found = workloads::pod_templates(object, &self.settings.pod_spec_paths);
             let done = self
-                .decide(doc, object, &found, &mut results, &mut tally)
-                .and_then(|changes| {
-                    self.enact(object, changes, &mut editor, &mut results, &mut tally)
-                });
+                .decide(doc, object, &found, &mut work)
+                .and_then(|changes| self.enact(object, changes, &mut work));
             if let Err(error) = done {
                 // Nothing of this object changes, so nothing of it is reported as done.
-                results.retain(|r| r.severity != Severity::Info);
-                results.push(*error);
+                work.results.retain(|r| r.severity != Severity::Info);
+                work.results.push(*error);
+                for row in &mut work.rows {
+                    row.change = RowChange::LeftUnchanged;
+                }
                 return Outcome {
                     edits: doc.editor(root, object).finish(),
-                    results,
-                    tally: tally.left_unchanged(),
+                    proposed: doc.editor(root, object).finish(),
+                    results: work.results,
+                    tally: work.tally.left_unchanged(),
+                    rows: work.rows,
                 };
             }
         }
         Outcome {
-            edits: editor.finish(),
-            results,
-            tally,
+            edits: work.editor.finish(),
+            proposed: work.proposed.finish(),
+            results: work.results,
+            tally: work.tally,
+            rows: work.rows,
         }
     }
 
-    /// Decides what each selected Pod template of `object` needs (warnings go to
-    /// `results` as they are found); the templates of one resource are consecutive in
+    /// Decides what each selected Pod template of `object` needs (warnings go to the
+    /// results as they are found); the templates of one resource are consecutive in
     /// `found`.
     fn decide<'n, 'a>(
         &self,
         doc: &Document<'_>,
         object: &'n Node<'a>,
         found: &'n [Found<'n, 'a>],
-        results: &mut Vec<FnResult>,
-        tally: &mut Tally,
+        work: &mut Work<'_>,
     ) -> Result<Vec<Change<'n, 'a, 's>>, Box<FnResult>> {
         let mut changes = Vec::new();
         if self.settings.service_accounts
@@ -130,7 +166,7 @@ impl<'s> Filter<'s> {
         {
             let now = template::automount(object);
             if now != Automount::Off {
-                tally.accounts_not_hardened += 1;
+                work.tally.accounts_not_hardened += 1;
                 changes.push(Change::Account { object, now });
             }
         }
@@ -144,17 +180,14 @@ impl<'s> Filter<'s> {
             }
             for f in resource {
                 // Counted as not hardened until the change is made, or if it fails.
-                tally.not_hardened += 1;
+                work.tally.not_hardened += 1;
+                let about = |severity, message| {
+                    FnResult::about(severity, message, f.object, object, Some(&f.path)).at(f.spec)
+                };
                 let error = |message: String| {
                     Box::new(
-                        FnResult::about(
-                            Severity::Error,
-                            messages::left_unchanged(&message),
-                            f.object,
-                            object,
-                            Some(&f.path),
-                        )
-                        .at(f.spec),
+                        about(Severity::Error, messages::left_unchanged(&message))
+                            .rule(Rule::LeftUnchanged),
                     )
                 };
                 let stated = policy::statement(self.settings, &workload, f.metadata)
@@ -168,15 +201,13 @@ impl<'s> Filter<'s> {
                 let (pod, nodes) = template::read(f.spec);
                 let plan = decide::decide(&pod, &self.wanted, statement.as_ref())
                     .map_err(|c| error(messages::conflict(&c)))?;
-                let warning = |message| {
-                    FnResult::about(Severity::Warning, message, f.object, object, Some(&f.path))
-                        .at(f.spec)
-                };
-                results.extend(
-                    plan.warnings
-                        .iter()
-                        .map(|w| warning(messages::warning(w, &pod, &self.wanted, self.tense))),
-                );
+                work.results.extend(plan.warnings.iter().map(|w| {
+                    about(
+                        Severity::Warning,
+                        messages::warning(w, &pod, &self.wanted, self.tense),
+                    )
+                    .rule(warning_rule(w))
+                }));
                 // What the evidence says about a token that stays, unless a statement
                 // already says who needs it.
                 if let Some(evidence) = &evidence
@@ -185,24 +216,39 @@ impl<'s> Filter<'s> {
                 {
                     match (self.settings.rbac, evidence.verdict()) {
                         (Rbac::Advise, Verdict::Nothing) => {
-                            results.push(warning(messages::token_without_grant(
+                            let message = messages::token_without_grant(
                                 evidence,
                                 &plan,
                                 &pod,
                                 &workload,
                                 resource.len() == 1,
                                 self.inventory.is_empty(),
-                            )));
+                            );
+                            work.results.push(
+                                about(Severity::Warning, message).rule(Rule::TokenWithoutGrant),
+                            );
                         }
                         (Rbac::Apply, Verdict::Incomplete) => {
-                            results.push(warning(messages::incomplete_evidence(evidence)));
+                            let message = messages::incomplete_evidence(evidence);
+                            work.results.push(
+                                about(Severity::Warning, message).rule(Rule::IncompleteEvidence),
+                            );
                         }
                         _ => {}
                     }
                 }
+                work.rows.push(Row {
+                    resource: ResourceRef::of(f.object),
+                    path: f.path.clone(),
+                    at: Some((f.spec.line(), f.spec.column())),
+                    account: messages::account_name(&evidence::service_account(doc, f)),
+                    containers: plan.granted.iter().map(|&i| pod.label(i)).collect(),
+                    change: RowChange::Already,
+                    may_do: evidence.as_ref().map(messages::may_do),
+                });
                 if plan.is_empty() {
-                    tally.not_hardened -= 1;
-                    tally.already += 1;
+                    work.tally.not_hardened -= 1;
+                    work.tally.already += 1;
                 } else {
                     changes.push(Change::Template {
                         found: f,
@@ -211,6 +257,7 @@ impl<'s> Filter<'s> {
                         plan,
                         statement,
                         evidence,
+                        row: work.rows.len() - 1,
                     });
                 }
             }
@@ -233,9 +280,7 @@ impl<'s> Filter<'s> {
         &self,
         object: &Node<'_>,
         changes: Vec<Change<'_, '_, '_>>,
-        editor: &mut Editor<'_>,
-        results: &mut Vec<FnResult>,
-        tally: &mut Tally,
+        work: &mut Work<'_>,
     ) -> Result<(), Box<FnResult>> {
         let about = |severity, message, of: &Node<'_>, path: Option<&str>, at: &Node<'_>| {
             FnResult::about(severity, message, of, object, path).at(at)
@@ -243,18 +288,37 @@ impl<'s> Filter<'s> {
         match self.settings.mode {
             Mode::Audit => {
                 for change in changes {
-                    results.push(match change {
+                    // The edits enforce mode would make, when a report wants them as fixes;
+                    // one that cannot be made is simply not offered.
+                    let before = work.proposed.mark();
+                    let proposed = self.proposals
+                        && match &change {
+                            Change::Template { plan, nodes, .. } => {
+                                template::apply(plan, nodes, &self.new, &mut work.proposed).is_ok()
+                            }
+                            Change::Account { object, .. } => {
+                                template::disable_automount(&mut work.proposed, object).is_ok()
+                            }
+                        };
+                    let mut result = match change {
                         Change::Template {
                             found,
                             pod,
                             plan,
                             statement,
+                            row,
                             ..
                         } => {
+                            if let Some(row) = work.rows.get_mut(row) {
+                                row.change = RowChange::WouldHarden;
+                            }
+                            let mut parts = messages::not_hardened_parts(&plan, &pod, &self.wanted);
                             // Under `rbac: apply`, a token nothing grants anything is an
                             // error too, and says why.
                             let message = match statement.map(|s| s.by) {
                                 Some(by @ StatedBy::NoRbacGrant { .. }) => {
+                                    parts
+                                        .push((Rule::TokenGrantsNothing, messages::stated_by(&by)));
                                     messages::not_hardened_without_grant(
                                         &plan,
                                         &pod,
@@ -264,13 +328,16 @@ impl<'s> Filter<'s> {
                                 }
                                 _ => messages::not_hardened(&plan, &pod, &self.wanted),
                             };
-                            about(
+                            let mut result = about(
                                 Severity::Error,
                                 message,
                                 found.object,
                                 Some(&found.path),
                                 found.spec,
-                            )
+                            );
+                            result.detail.rule = parts.first().map(|(rule, _)| *rule);
+                            result.detail.parts = parts;
+                            result
                         }
                         Change::Account { object, now } => about(
                             Severity::Error,
@@ -278,14 +345,22 @@ impl<'s> Filter<'s> {
                             object,
                             Some(messages::ACCOUNT_FIELD),
                             account_field(object),
-                        ),
-                    });
+                        )
+                        .rule(Rule::ServiceAccountAutomount),
+                    };
+                    if proposed {
+                        result.detail.splices = Some(before..work.proposed.mark());
+                    }
+                    work.results.push(result);
                 }
             }
             Mode::Enforce => {
-                // One info result per resource, naming each of its templates.
-                let mut done: Vec<(&Node<'_>, &Node<'_>, &str, String)> = Vec::new();
+                // One info result per resource, naming each of its templates, with the
+                // edits made for them.
+                let mut done: Vec<(&Node<'_>, &Node<'_>, &str, String, std::ops::Range<usize>)> =
+                    Vec::new();
                 for change in &changes {
+                    let before = work.editor.mark();
                     match change {
                         Change::Template {
                             found,
@@ -294,18 +369,27 @@ impl<'s> Filter<'s> {
                             plan,
                             statement,
                             evidence,
+                            row,
                         } => {
-                            template::apply(plan, nodes, &self.new, editor).map_err(|e| {
-                                Box::new(about(
-                                    Severity::Error,
-                                    messages::left_unchanged(&e),
-                                    found.object,
-                                    Some(&found.path),
-                                    found.spec,
-                                ))
-                            })?;
-                            tally.not_hardened -= 1;
-                            tally.hardened += 1;
+                            template::apply(plan, nodes, &self.new, &mut work.editor).map_err(
+                                |e| {
+                                    Box::new(
+                                        about(
+                                            Severity::Error,
+                                            messages::left_unchanged(&e),
+                                            found.object,
+                                            Some(&found.path),
+                                            found.spec,
+                                        )
+                                        .rule(Rule::LeftUnchanged),
+                                    )
+                                },
+                            )?;
+                            work.tally.not_hardened -= 1;
+                            work.tally.hardened += 1;
+                            if let Some(row) = work.rows.get_mut(*row) {
+                                row.change = RowChange::Hardened;
+                            }
                             let by = statement.as_ref().map(|s| &s.by);
                             let message = messages::hardened_with_evidence(
                                 plan,
@@ -314,41 +398,47 @@ impl<'s> Filter<'s> {
                                 by,
                                 evidence.as_ref(),
                             );
-                            done.push((found.object, found.spec, &found.path, message));
+                            let made = before..work.editor.mark();
+                            done.push((found.object, found.spec, &found.path, message, made));
                         }
                         Change::Account { object, .. } => {
-                            template::disable_automount(editor, object).map_err(|e| {
-                                Box::new(about(
-                                    Severity::Error,
-                                    messages::left_unchanged(&e),
-                                    object,
-                                    Some(messages::ACCOUNT_FIELD),
-                                    account_field(object),
-                                ))
+                            template::disable_automount(&mut work.editor, object).map_err(|e| {
+                                Box::new(
+                                    about(
+                                        Severity::Error,
+                                        messages::left_unchanged(&e),
+                                        object,
+                                        Some(messages::ACCOUNT_FIELD),
+                                        account_field(object),
+                                    )
+                                    .rule(Rule::LeftUnchanged),
+                                )
                             })?;
-                            tally.accounts_not_hardened -= 1;
-                            tally.accounts_hardened += 1;
-                            results.push(about(
+                            work.tally.accounts_not_hardened -= 1;
+                            work.tally.accounts_hardened += 1;
+                            let mut result = about(
                                 Severity::Info,
                                 messages::account_hardened(),
                                 object,
                                 Some(messages::ACCOUNT_FIELD),
                                 account_field(object),
-                            ));
+                            )
+                            .rule(Rule::Hardened);
+                            result.detail.splices = Some(before..work.editor.mark());
+                            work.results.push(result);
                         }
                     }
                 }
                 for resource in done.chunk_by(|a, b| std::ptr::eq(a.0, b.0)) {
-                    let result = match resource {
-                        [(of, spec, path, message)] => {
-                            about(Severity::Info, message.clone(), of, Some(path), spec)
-                        }
+                    let (Some(first), Some(last)) = (resource.first(), resource.last()) else {
+                        continue;
+                    };
+                    let (of, spec, path, message, made) = first;
+                    let mut result = match resource {
+                        [_] => about(Severity::Info, message.clone(), of, Some(path), spec),
                         many => {
-                            let Some((of, spec, _, _)) = many.first() else {
-                                continue;
-                            };
                             let parts: Vec<(&str, String)> =
-                                many.iter().map(|(_, _, p, m)| (*p, m.clone())).collect();
+                                many.iter().map(|(_, _, p, m, _)| (*p, m.clone())).collect();
                             about(
                                 Severity::Info,
                                 messages::per_template(&parts),
@@ -357,12 +447,25 @@ impl<'s> Filter<'s> {
                                 spec,
                             )
                         }
-                    };
-                    results.push(result);
+                    }
+                    .rule(Rule::Hardened);
+                    // A resource's templates are edited one after the other.
+                    result.detail.splices = Some(made.start..last.4.end);
+                    work.results.push(result);
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// The kind of finding a warning of the decision is.
+fn warning_rule(warning: &decide::Warning) -> Rule {
+    match warning {
+        decide::Warning::UnknownContainer { .. } => Rule::UnknownContainer,
+        decide::Warning::ForeignMount { .. } => Rule::ForeignMount,
+        decide::Warning::KeepsAccess { .. } => Rule::UnmanagedToken,
+        decide::Warning::LosesAccess { .. } => Rule::AccessLost,
     }
 }
 

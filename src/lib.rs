@@ -39,5 +39,5 @@ pub mod workloads;
 pub mod yaml;
 
 pub use config::Settings;
-pub use protocol::{Call, ConfigFile, Error, Protocol, Report, Run, run};
+pub use protocol::{Call, ConfigFile, Error, Protocol, Report, Run, run, run_with};
 pub use results::{FnResult, Severity, exit_code};

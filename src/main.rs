@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use harden_sa_token::config::Mode;
 use harden_sa_token::protocol::{self, files::TreeRun};
-use harden_sa_token::{Call, ConfigFile, Severity};
+use harden_sa_token::{Call, ConfigFile, Severity, messages, report};
 
 const AFTER_HELP: &str = concat!(
     "\
@@ -150,6 +150,51 @@ struct Cli {
     /// change) and what changed.
     #[arg(long, short = 'v')]
     verbose: bool,
+
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// Also write a report: SARIF (`.sarif`), the KRM results as JSON (`.json`), or an
+    /// inventory for auditors in Markdown (`.md`), by the file's extension.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+
+    /// The report's format, whatever the file's extension: sarif, json or md.
+    #[arg(long, value_name = "FORMAT", requires = "report", value_parser = clap::builder::PossibleValuesParser::new(report::Format::NAMES))]
+    report_format: Option<String>,
+}
+
+impl ReportArgs {
+    /// The report file and its format, when one is asked for.
+    fn wanted(&self) -> anyhow::Result<Option<(&Path, report::Format)>> {
+        let Some(path) = self.report.as_deref() else {
+            return Ok(None);
+        };
+        let format = match &self.report_format {
+            Some(name) => report::Format::named(name),
+            None => report::Format::of(path),
+        };
+        let format = format.with_context(|| {
+            format!(
+                "--report {}: cannot tell the format from the extension; name it .sarif, .json or .md, or give --report-format",
+                path.display()
+            )
+        })?;
+        Ok(Some((path, format)))
+    }
+}
+
+/// Writes `report` to `path`.
+fn write_report(
+    path: &Path,
+    format: report::Format,
+    report: &report::Report<'_>,
+) -> anyhow::Result<()> {
+    std::fs::write(path, report::render(format, report))
+        .with_context(|| format!("cannot write the report {}", path.display()))
 }
 
 #[derive(Subcommand, Debug)]
@@ -187,6 +232,9 @@ struct FileArgs {
     /// Also list each file and resource changed (or that would change).
     #[arg(long, short = 'v')]
     verbose: bool,
+
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 fn main() -> ExitCode {
@@ -243,11 +291,32 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         (None, None) => Call::Plain,
     };
 
+    let wanted_report = cli.report.wanted()?;
     let mut input = Vec::new();
     std::io::stdin()
         .read_to_end(&mut input)
         .context("cannot read stdin")?;
-    let run = harden_sa_token::run(&input, call)?;
+    let run = harden_sa_token::run_with(&input, call, wanted_report.is_some())?;
+    if let Some((path, format)) = wanted_report {
+        let settings =
+            protocol::settings(plugin_config.as_ref().or(config.as_ref()).map(config_file))?;
+        let text = String::from_utf8_lossy(&input);
+        let report = report::Report {
+            command: "(stream)",
+            mode: settings.mode,
+            lifetime: messages::token_lifetime(&settings.wanted()),
+            lifetime_short: messages::lifetime_short(&settings.wanted()),
+            audience: settings.audience.clone(),
+            artifacts: vec![report::Artifact {
+                uri: "stdin".into(),
+                text: &text,
+                results: &run.results,
+                rows: &run.rows,
+                error: None,
+            }],
+        };
+        write_report(path, format, &report)?;
+    }
     let report = harden_sa_token::Report {
         verbose: cli.verbose,
         kpt_environment: std::env::var("KUSTOMIZE_ENABLE_ALPHA_COMMANDS")
@@ -265,7 +334,39 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
     let config = args.config.as_deref().map(read_config).transpose()?;
     let mut settings = protocol::settings(config.as_ref().map(config_file))?;
     settings.mode = mode;
-    let run = protocol::files::run(&args.paths, &settings);
+    let wanted_report = args.report.wanted()?;
+    let run = protocol::files::run(&args.paths, &settings, wanted_report.is_some());
+    if let Some((path, format)) = wanted_report {
+        let here = std::env::current_dir().ok();
+        let report = report::Report {
+            command: if mode == Mode::Enforce {
+                "fix"
+            } else {
+                "check"
+            },
+            mode,
+            lifetime: messages::token_lifetime(&settings.wanted()),
+            lifetime_short: messages::lifetime_short(&settings.wanted()),
+            audience: settings.audience.clone(),
+            artifacts: run
+                .files
+                .iter()
+                .map(|f| report::Artifact {
+                    uri: here
+                        .as_deref()
+                        .and_then(|here| f.path.strip_prefix(here).ok())
+                        .unwrap_or(&f.path)
+                        .display()
+                        .to_string(),
+                    text: &f.text,
+                    results: &f.results,
+                    rows: &f.rows,
+                    error: f.error.as_ref().map(|e| (e.at, e.message.clone())),
+                })
+                .collect(),
+        };
+        write_report(path, format, &report)?;
+    }
     // Workflow commands go to stdout, where `fix --diff` writes its patch: `check` only.
     let github = mode == Mode::Audit && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let mut errors = print_findings(&run, args.verbose, github);

@@ -8,7 +8,7 @@ use crate::decide::{
 };
 use crate::policy::{API_ACCESS_ANNOTATION, BadAnnotation};
 use crate::rbac::{Evidence, Grant, UNSET_NAMESPACE_NOTE, Verdict};
-use crate::results::Tally;
+use crate::results::{Rule, Tally};
 use crate::select::ObjectFacts;
 
 /// How results speak of what the function finds: as done (enforce mode), or as what
@@ -166,20 +166,42 @@ pub fn hardened(plan: &Plan, pod: &PodTemplate, wanted: &Wanted, by: Option<&Sta
 
 /// What enforce mode would change in one Pod template, for audit mode.
 pub fn not_hardened(plan: &Plan, pod: &PodTemplate, wanted: &Wanted) -> String {
+    let parts: Vec<String> = not_hardened_parts(plan, pod, wanted)
+        .into_iter()
+        .map(|(_, part)| part)
+        .collect();
+    format!(
+        "not hardened: {} (enforce mode would fix this)",
+        parts.join("; ")
+    )
+}
+
+/// Each thing enforce mode would change in one Pod template, with its kind.
+pub fn not_hardened_parts(plan: &Plan, pod: &PodTemplate, wanted: &Wanted) -> Vec<(Rule, String)> {
     let volume = &wanted.volume_name;
     let mut found = Vec::new();
     if plan.disable_automount {
-        found.push(match pod.automount {
-            Automount::On => "automountServiceAccountToken is true".to_owned(),
-            _ => "automountServiceAccountToken is not set".to_owned(),
-        });
+        found.push((
+            Rule::AutomountNotDisabled,
+            match pod.automount {
+                Automount::On => "automountServiceAccountToken is true".to_owned(),
+                _ => "automountServiceAccountToken is not set".to_owned(),
+            },
+        ));
     }
     match plan.volume {
         VolumeChange::Keep => {}
-        VolumeChange::Add => found.push(format!("volume {volume:?} is missing")),
-        VolumeChange::Update(_) => found.push(format!("volume {volume:?} differs from the config")),
-        VolumeChange::Remove(_) => found.push(format!(
-            "volume {volume:?} is there but no container should mount it"
+        VolumeChange::Add => found.push((
+            Rule::TokenVolumeMissing,
+            format!("volume {volume:?} is missing"),
+        )),
+        VolumeChange::Update(_) => found.push((
+            Rule::TokenVolumeDiffers,
+            format!("volume {volume:?} differs from the config"),
+        )),
+        VolumeChange::Remove(_) => found.push((
+            Rule::TokenVolumeUnused,
+            format!("volume {volume:?} is there but no container should mount it"),
         )),
     }
     let (mut gain, mut lose) = (Vec::new(), Vec::new());
@@ -194,22 +216,22 @@ pub fn not_hardened(plan: &Plan, pod: &PodTemplate, wanted: &Wanted) -> String {
         }
     }
     if !gain.is_empty() {
-        found.push(format!(
-            "containers {} should mount it read-only at {} but do not",
-            gain.join(", "),
-            wanted.mount_path
+        found.push((
+            Rule::TokenMountMissing,
+            format!(
+                "containers {} should mount it read-only at {} but do not",
+                gain.join(", "),
+                wanted.mount_path
+            ),
         ));
     }
     if !lose.is_empty() {
-        found.push(format!(
-            "containers {} mount it but should not",
-            lose.join(", ")
+        found.push((
+            Rule::TokenMountUnwanted,
+            format!("containers {} mount it but should not", lose.join(", ")),
         ));
     }
-    format!(
-        "not hardened: {} (enforce mode would fix this)",
-        found.join("; ")
-    )
+    found
 }
 
 /// The field a ServiceAccount's hardening is about.
@@ -574,5 +596,179 @@ mod rbac_tests {
         assert_eq!(pattern("api.v2-web"), "api\\.v2-web");
         let selector = crate::select::Pattern::new(&pattern("api.v2-web")).unwrap();
         assert!(selector.matches("api.v2-web") && !selector.matches("apixv2-web"));
+    }
+}
+
+/// What a rule is about, for reports: its name, a one-line description, a full one, and
+/// what to do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleText {
+    /// A short name, in the manner of SARIF's `name` (PascalCase).
+    pub name: &'static str,
+    /// One line.
+    pub short: &'static str,
+    /// What the finding means.
+    pub full: &'static str,
+    /// What to do.
+    pub help: &'static str,
+}
+
+/// The words of each rule.
+pub fn rule_text(rule: Rule) -> RuleText {
+    let (name, short, full, help) = match rule {
+        Rule::AutomountNotDisabled => (
+            "AutomountNotDisabled",
+            "A Pod template's automountServiceAccountToken is not false.",
+            "With automountServiceAccountToken unset or true, Kubernetes mounts the service-account token into every container and init container of the Pod, whether it needs the API or not.",
+            "Set automountServiceAccountToken: false and mount the token explicitly where it is needed (`harden-sa-token fix`).",
+        ),
+        Rule::TokenVolumeMissing => (
+            "TokenVolumeMissing",
+            "A container needs the API but the Pod template has no explicit token volume.",
+            "Once automount is off, the containers that need the API read their token from an explicit projected volume (token, cluster CA, namespace).",
+            "Add the projected token volume the config describes (`harden-sa-token fix`).",
+        ),
+        Rule::TokenVolumeDiffers => (
+            "TokenVolumeDiffers",
+            "The token volume differs from the config.",
+            "The projected token volume's lifetime, audience, CA ConfigMap, mode or sources are not those the config asks for.",
+            "Bring the volume to the configured settings (`harden-sa-token fix` changes only what differs).",
+        ),
+        Rule::TokenVolumeUnused => (
+            "TokenVolumeUnused",
+            "A token volume no container should mount.",
+            "No container of the Pod template needs the Kubernetes API, yet the token volume is there.",
+            "Remove the volume and its mounts (`harden-sa-token fix`).",
+        ),
+        Rule::TokenMountMissing => (
+            "TokenMountMissing",
+            "A container that needs the API does not mount the token read-only at the mount path.",
+            "The container can reach the Kubernetes API today (or a statement says it needs it), so it must mount the token volume read-only where client libraries look for it.",
+            "Mount the token volume read-only at the mount path (`harden-sa-token fix`).",
+        ),
+        Rule::TokenMountUnwanted => (
+            "TokenMountUnwanted",
+            "A container mounts the token where it would not be.",
+            "The config, a rule, an annotation or the RBAC evidence says this container does not need the Kubernetes API, yet it mounts the token.",
+            "Remove the mount (`harden-sa-token fix`), or state that the container needs the API.",
+        ),
+        Rule::ServiceAccountAutomount => (
+            "ServiceAccountAutomount",
+            "A ServiceAccount's automountServiceAccountToken is not false.",
+            "With serviceAccounts: true, the selected ServiceAccounts are to turn automount off for every Pod that runs as them.",
+            "Set automountServiceAccountToken: false on the ServiceAccount (`harden-sa-token fix`).",
+        ),
+        Rule::TokenGrantsNothing => (
+            "TokenGrantsNothing",
+            "A Pod template holds a token that nothing in the input grants any right.",
+            "Under rbac: apply the input is the whole truth about RBAC: no RoleBinding or ClusterRoleBinding in it grants the Pod template's ServiceAccount anything, so its token is only a credential to steal.",
+            "Remove the token (`harden-sa-token fix`), or bind the ServiceAccount, or state that the workload needs the API.",
+        ),
+        Rule::LeftUnchanged => (
+            "LeftUnchanged",
+            "A resource the function cannot harden safely was left unchanged.",
+            "A volume of the token volume's name that is not a token volume, a malformed api-access annotation, a Pod template Kubernetes would reject, or a layout the editor will not change without touching other bytes.",
+            "Read the message: rename the volume, fix the annotation or the manifest, then run again.",
+        ),
+        Rule::AccessLost => (
+            "AccessLost",
+            "A container loses the API access it had.",
+            "The container could reach the Kubernetes API before, and the config, a statement or the RBAC evidence takes that away.",
+            "Check that the container does not call the API; if it does, state it with the annotation harden-sa-token.dev/api-access or a rule.",
+        ),
+        Rule::ForeignMount => (
+            "ForeignMount",
+            "A container mounts another volume at the token's mount path.",
+            "Kubernetes rejects two mounts at one path, so the container keeps its own mount and gets no second one.",
+            "Leave it, or remove the container's own mount to let the function manage its token.",
+        ),
+        Rule::UnmanagedToken => (
+            "UnmanagedToken",
+            "A container keeps API access through a token volume this function does not manage.",
+            "The container mounts a projected token volume of another name at the mount path; it keeps access whatever the config says.",
+            "Remove that volume and mount, or rename it to the configured volume name.",
+        ),
+        Rule::UnknownContainer => (
+            "UnknownContainer",
+            "A statement names a container the Pod template does not have.",
+            "The annotation harden-sa-token.dev/api-access or a rule lists a container name that is not among the Pod template's containers and init containers.",
+            "Correct the name.",
+        ),
+        Rule::TokenWithoutGrant => (
+            "TokenWithoutGrant",
+            "A Pod template keeps a token that nothing in the input grants any right.",
+            "No RoleBinding or ClusterRoleBinding in the input grants the Pod template's ServiceAccount anything (rbac: advise).",
+            "If the workload never calls the API, annotate it with harden-sa-token.dev/api-access: none, or use rbac: apply.",
+        ),
+        Rule::IncompleteEvidence => (
+            "IncompleteEvidence",
+            "The input does not show enough RBAC to decide who needs the token.",
+            "The ServiceAccount is defined nowhere in the input, or bindings would apply once namespaces are set; the decision is left to the other settings.",
+            "Run over the whole rendered set, with its ServiceAccounts and bindings, or state the workload's need.",
+        ),
+        Rule::Hardened => (
+            "Hardened",
+            "A Pod template was hardened.",
+            "automountServiceAccountToken: false, and the token volume mounted read-only in exactly the containers that need the API.",
+            "Review the change.",
+        ),
+        Rule::NotAnObject => (
+            "NotAnObject",
+            "A document of the stream is not a Kubernetes object.",
+            "A document whose root is a scalar or a list is passed through unchanged.",
+            "Check what produced the stream.",
+        ),
+    };
+    RuleText {
+        name,
+        short,
+        full,
+        help,
+    }
+}
+
+/// What a ServiceAccount may do, as far as the RBAC objects of the input tell: every
+/// binding that grants it something, in full, for the auditors' inventory.
+pub fn may_do(evidence: &Evidence<'_>) -> String {
+    let mut text = match evidence.verdict() {
+        Verdict::Granted => evidence
+            .useful()
+            .map(|grant| format!("{grant:#}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Verdict::Nothing => "nothing: no binding in the input grants it any right".to_owned(),
+        Verdict::Incomplete => {
+            let gaps: Vec<String> = evidence.gaps().iter().map(ToString::to_string).collect();
+            format!("unknown: {}", gaps.join("; and "))
+        }
+    };
+    if evidence.unset_namespace {
+        text.push_str(&format!(" ({UNSET_NAMESPACE_NOTE})"));
+    }
+    text
+}
+
+/// A ServiceAccount as the inventory names it: `namespace/name`.
+pub fn account_name(account: &crate::rbac::ServiceAccount) -> String {
+    match account.namespace.as_str() {
+        Some(ns) => format!("{ns}/{}", account.name),
+        None => format!("{} (no namespace)", account.name),
+    }
+}
+
+/// The token's lifetime in a table cell: `3607 s (a year for legacy clients)`.
+pub fn lifetime_short(wanted: &Wanted) -> String {
+    let text = token_lifetime(wanted);
+    let seconds = wanted
+        .projected
+        .sources
+        .iter()
+        .flatten()
+        .find_map(|s| s.service_account_token.as_ref()?.expiration_seconds)
+        .unwrap_or_default();
+    if text.contains("extends to a year") {
+        format!("{seconds} s (a year for legacy clients)")
+    } else {
+        format!("{seconds} s")
     }
 }

@@ -1,6 +1,8 @@
 //! Results as the KRM Functions Specification defines them: findings are data, and the
 //! exit code is 1 exactly when one of them is an error.
 
+use std::ops::Range;
+
 use serde::Serialize;
 
 use crate::yaml::Node;
@@ -30,6 +32,20 @@ pub struct ResourceRef {
     /// metadata.namespace, when set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+}
+
+impl ResourceRef {
+    /// The reference of `object`.
+    pub fn of(object: &Node<'_>) -> Self {
+        let metadata = object.get("metadata");
+        let meta = |key: &str| metadata.and_then(|m| m.get_str(key)).map(str::to_owned);
+        ResourceRef {
+            api_version: object.get_str("apiVersion").unwrap_or_default().to_owned(),
+            kind: object.get_str("kind").unwrap_or_default().to_owned(),
+            name: meta("name").unwrap_or_default(),
+            namespace: meta("namespace"),
+        }
+    }
 }
 
 /// The field a result is about.
@@ -66,11 +82,151 @@ pub struct FnResult {
     /// The file the object came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<File>,
-    /// 1-based line and column, in the text that was read, of the node the result is
-    /// about (a Pod spec, a field): where `check` and reports point. Not part of the KRM
-    /// result, whose text is the caller's, not the user's.
+    /// What reports need beyond the KRM fields; not part of the KRM result.
     #[serde(skip)]
+    pub detail: Detail,
+}
+
+/// What `check`, `fix` and the report files need to know about a result beyond what a
+/// KRM result says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Detail {
+    /// 1-based line and column, in the text that was read, of the node the result is
+    /// about (a Pod spec, a field): where lines and reports point. A ResourceList's
+    /// results carry none in the ResourceList, whose text is the caller's.
     pub at: Option<(usize, usize)>,
+    /// What kind of finding it is.
+    pub rule: Option<Rule>,
+    /// The findings of a result that says several things at once (audit mode's "not
+    /// hardened: automount is on; the volume is missing; ..."), each of its own kind.
+    pub parts: Vec<(Rule, String)>,
+    /// Which of its object's edits make the change the result is about, by the order
+    /// they were made in, until the protocol turns them into `fix`.
+    pub splices: Option<Range<usize>>,
+    /// The exact change the result is about: byte ranges of the input and their new
+    /// text, checked like any output (what `fix` writes, or would write).
+    pub fix: Vec<(Range<usize>, String)>,
+}
+
+/// One Pod template as the auditors' inventory lists it: who it runs as, which of its
+/// containers hold a token, what that token may do, and what the run did to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The workload that holds it.
+    pub resource: ResourceRef,
+    /// Path of the PodSpec in the workload.
+    pub path: String,
+    /// 1-based line and column of the PodSpec, in the text that was read.
+    pub at: Option<(usize, usize)>,
+    /// Its ServiceAccount, as `namespace/name` (or `name` without a namespace).
+    pub account: String,
+    /// The containers and init containers that hold a token once hardened as the config
+    /// asks (or still, when the template was left unchanged).
+    pub containers: Vec<String>,
+    /// What the run did to it.
+    pub change: RowChange,
+    /// What the ServiceAccount may do, as far as the RBAC objects of the input tell;
+    /// `None` with `rbac: off`.
+    pub may_do: Option<String>,
+}
+
+/// What a run did to one Pod template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowChange {
+    /// Hardened now.
+    Hardened,
+    /// Not hardened; enforce mode would harden it.
+    WouldHarden,
+    /// Already as the config asks.
+    Already,
+    /// Left unchanged because of an error.
+    LeftUnchanged,
+}
+
+/// What kind of finding a result is: the rules of a SARIF report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    /// A Pod template whose `automountServiceAccountToken` is not `false`.
+    AutomountNotDisabled,
+    /// A token volume is needed and missing.
+    TokenVolumeMissing,
+    /// The token volume differs from the config.
+    TokenVolumeDiffers,
+    /// A token volume no container should mount.
+    TokenVolumeUnused,
+    /// A container that should mount the token (read-only, at the mount path) does not.
+    TokenMountMissing,
+    /// A container mounts the token where it would not be.
+    TokenMountUnwanted,
+    /// A ServiceAccount whose `automountServiceAccountToken` is not `false`.
+    ServiceAccountAutomount,
+    /// Under `rbac: apply`, a token nothing in the input grants any right.
+    TokenGrantsNothing,
+    /// A resource the function left unchanged: a conflict, a malformed annotation, an
+    /// edit that did not check out.
+    LeftUnchanged,
+    /// A container loses (or would lose) the API access it had.
+    AccessLost,
+    /// A container mounts another volume at the token's mount path.
+    ForeignMount,
+    /// A container keeps API access through a token volume this function does not manage.
+    UnmanagedToken,
+    /// A statement names a container the Pod template does not have.
+    UnknownContainer,
+    /// Under `rbac: advise`, a token nothing in the input makes useful.
+    TokenWithoutGrant,
+    /// Under `rbac: apply`, evidence too incomplete to decide.
+    IncompleteEvidence,
+    /// What was hardened.
+    Hardened,
+    /// A stream document that is not an object.
+    NotAnObject,
+}
+
+impl Rule {
+    /// Every rule, in the order reports list them.
+    pub const ALL: &'static [Rule] = &[
+        Rule::AutomountNotDisabled,
+        Rule::TokenVolumeMissing,
+        Rule::TokenVolumeDiffers,
+        Rule::TokenVolumeUnused,
+        Rule::TokenMountMissing,
+        Rule::TokenMountUnwanted,
+        Rule::ServiceAccountAutomount,
+        Rule::TokenGrantsNothing,
+        Rule::LeftUnchanged,
+        Rule::AccessLost,
+        Rule::ForeignMount,
+        Rule::UnmanagedToken,
+        Rule::UnknownContainer,
+        Rule::TokenWithoutGrant,
+        Rule::IncompleteEvidence,
+        Rule::Hardened,
+        Rule::NotAnObject,
+    ];
+
+    /// The rule's id: stable across versions, as reports and dashboards key on it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::AutomountNotDisabled => "HST001",
+            Rule::TokenVolumeMissing => "HST002",
+            Rule::TokenVolumeDiffers => "HST003",
+            Rule::TokenVolumeUnused => "HST004",
+            Rule::TokenMountMissing => "HST005",
+            Rule::TokenMountUnwanted => "HST006",
+            Rule::ServiceAccountAutomount => "HST007",
+            Rule::TokenGrantsNothing => "HST008",
+            Rule::LeftUnchanged => "HST010",
+            Rule::AccessLost => "HST020",
+            Rule::ForeignMount => "HST021",
+            Rule::UnmanagedToken => "HST022",
+            Rule::UnknownContainer => "HST023",
+            Rule::TokenWithoutGrant => "HST024",
+            Rule::IncompleteEvidence => "HST025",
+            Rule::Hardened => "HST100",
+            Rule::NotAnObject => "HST101",
+        }
+    }
 }
 
 impl FnResult {
@@ -83,26 +239,25 @@ impl FnResult {
         holder: &Node<'_>,
         path: Option<&str>,
     ) -> Self {
-        let metadata = object.get("metadata");
-        let meta = |key: &str| metadata.and_then(|m| m.get_str(key)).map(str::to_owned);
         FnResult {
             message,
             severity,
-            resource_ref: Some(ResourceRef {
-                api_version: object.get_str("apiVersion").unwrap_or_default().to_owned(),
-                kind: object.get_str("kind").unwrap_or_default().to_owned(),
-                name: meta("name").unwrap_or_default(),
-                namespace: meta("namespace"),
-            }),
+            resource_ref: Some(ResourceRef::of(object)),
             field: path.map(|p| Field { path: p.to_owned() }),
             file: file_of(holder),
-            at: None,
+            detail: Detail::default(),
         }
     }
 
     /// The same result, pointing at `node`.
     pub fn at(mut self, node: &Node<'_>) -> Self {
-        self.at = Some((node.line(), node.column()));
+        self.detail.at = Some((node.line(), node.column()));
+        self
+    }
+
+    /// The same result, of the kind `rule`.
+    pub fn rule(mut self, rule: Rule) -> Self {
+        self.detail.rule = Some(rule);
         self
     }
 
@@ -114,7 +269,7 @@ impl FnResult {
             resource_ref: None,
             field: None,
             file: None,
-            at: None,
+            detail: Detail::default(),
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
 use crate::rbac::Inventory;
-use crate::results::{FnResult, Tally};
+use crate::results::{File, FnResult, Row, Tally};
 use crate::yaml::Document;
 
 /// What became of one file.
@@ -30,6 +30,8 @@ pub struct FileRun {
     pub output: Option<String>,
     /// What the function found in it, positions in `text`.
     pub results: Vec<FnResult>,
+    /// Its Pod templates, for the auditors' inventory.
+    pub rows: Vec<Row>,
     /// Its Pod templates by what became of them.
     pub tally: Tally,
     /// Why the file was left as it was, when it could not be read or its output did not
@@ -70,8 +72,9 @@ pub struct TreeRun {
 
 /// Walks `paths` and hardens (or, in audit mode, checks) every file found with
 /// `settings`. All the files are one input: the RBAC objects of every file are read
-/// before any file is hardened. Nothing is written.
-pub fn run(paths: &[PathBuf], settings: &Settings) -> TreeRun {
+/// before any file is hardened. Nothing is written. With `fixes`, each result carries
+/// the exact change it is about (made, or that enforce mode would make), for a report.
+pub fn run(paths: &[PathBuf], settings: &Settings, fixes: bool) -> TreeRun {
     let walk = files::walk(paths);
     let texts: Vec<Result<String, FileError>> = walk.files.iter().map(|p| read(p)).collect();
     let docs: Vec<Result<Document<'_>, FileError>> = texts
@@ -93,7 +96,7 @@ pub fn run(paths: &[PathBuf], settings: &Settings) -> TreeRun {
             })
             .collect(),
     };
-    let filter = Filter::new(settings, &inventory);
+    let filter = Filter::new(settings, &inventory).with_proposals(fixes);
     let files = walk
         .files
         .iter()
@@ -101,13 +104,14 @@ pub fn run(paths: &[PathBuf], settings: &Settings) -> TreeRun {
         .zip(&texts)
         .map(|((path, doc), text)| {
             let mut run = match doc {
-                Ok(doc) => file(doc, &filter),
+                Ok(doc) => file(doc, &filter, path, fixes),
                 Err(error) => FileRun {
                     path: PathBuf::new(),
                     text: String::new(),
                     replacements: Vec::new(),
                     output: None,
                     results: Vec::new(),
+                    rows: Vec::new(),
                     tally: Tally::default(),
                     error: Some(error.clone()),
                 },
@@ -149,18 +153,32 @@ fn input_error(e: InputError) -> FileError {
 /// One file, hardened as a stream but for documents that are not Kubernetes objects,
 /// which a repository has plenty of (a chart's values, a tool's settings): they pass
 /// silently. Its path and text are the caller's to fill in.
-fn file(doc: &Document<'_>, filter: &Filter<'_>) -> FileRun {
+fn file(doc: &Document<'_>, filter: &Filter<'_>, path: &Path, fixes: bool) -> FileRun {
     let mut run = FileRun {
         path: PathBuf::new(),
         text: String::new(),
         replacements: Vec::new(),
         output: None,
         results: Vec::new(),
+        rows: Vec::new(),
         tally: Tally::default(),
         error: None,
     };
     let mut outcomes: Vec<Outcome> = stream::outcomes(doc, filter, false);
-    match checked(doc, &mut outcomes, |_| None) {
+    // Results say which file and document they are about, as kpt's annotations would.
+    for (index, outcome) in outcomes.iter_mut().enumerate() {
+        for result in &mut outcome.results {
+            result.file.get_or_insert_with(|| File {
+                path: path.display().to_string(),
+                index: u64::try_from(index).ok(),
+            });
+        }
+    }
+    let checked = checked(doc, &mut outcomes, |_| None);
+    if fixes {
+        super::attach_fixes(doc, &mut outcomes);
+    }
+    match checked {
         Ok(output) => {
             let mut replacements: Vec<Replacement> = outcomes
                 .iter()
@@ -182,6 +200,7 @@ fn file(doc: &Document<'_>, filter: &Filter<'_>) -> FileRun {
     }
     run.results = super::results(&outcomes);
     run.tally = super::tally(&outcomes);
+    run.rows = outcomes.into_iter().flat_map(|o| o.rows).collect();
     run
 }
 

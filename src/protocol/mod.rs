@@ -23,7 +23,7 @@ use crate::filter::Outcome;
 use crate::input::{self, InputError};
 use crate::messages;
 use crate::rbac::Inventory;
-use crate::results::{FnResult, Severity, Tally};
+use crate::results::{FnResult, Row, Severity, Tally};
 use crate::yaml::{Document, Edits, Node, Rejected};
 
 pub mod files;
@@ -136,6 +136,9 @@ pub struct Run {
     pub documents: usize,
     /// Who sent a ResourceList (`Unknown` for a stream).
     pub sender: Sender,
+    /// The Pod templates of a stream, for the auditors' inventory (a ResourceList's
+    /// caller has its own).
+    pub rows: Vec<Row>,
 }
 
 /// What the caller tells about how the run is reported.
@@ -185,6 +188,12 @@ impl Run {
 
 /// Runs the function on `input` as `call` says.
 pub fn run(input: &[u8], call: Call<'_>) -> Result<Run, Error> {
+    run_with(input, call, false)
+}
+
+/// [`run`], and with `fixes` each result of a stream carries the exact change it is
+/// about, for a report.
+pub fn run_with(input: &[u8], call: Call<'_>, fixes: bool) -> Result<Run, Error> {
     let (config, protocol) = match call {
         Call::Plain => (None, Protocol::Stream),
         Call::WithConfig(file) => (Some(file), Protocol::Stream),
@@ -210,6 +219,7 @@ pub fn run(input: &[u8], call: Call<'_>) -> Result<Run, Error> {
             tally: output.tally,
             documents,
             sender: output.sender,
+            rows: Vec::new(),
         });
     }
     if protocol == Protocol::Stream && text.trim().is_empty() {
@@ -228,7 +238,7 @@ pub fn run(input: &[u8], call: Call<'_>) -> Result<Run, Error> {
             first.items().is_some(),
         )));
     }
-    let (text, results, tally) = stream::run(&doc, &settings)?;
+    let (text, results, tally, rows) = stream::run(&doc, &settings, fixes)?;
     Ok(Run {
         protocol,
         text,
@@ -236,6 +246,7 @@ pub fn run(input: &[u8], call: Call<'_>) -> Result<Run, Error> {
         tally,
         documents,
         sender: Sender::Unknown,
+        rows,
     })
 }
 
@@ -254,6 +265,43 @@ pub fn settings(config: Option<ConfigFile<'_>>) -> Result<Settings, Error> {
             problem,
         },
     })
+}
+
+/// Turns each result's marks of its object's edits into the exact change (`fix`): the
+/// edits made (enforce mode), or those enforce mode would make (audit mode), which are
+/// checked here as any output is, one pass for all; an object whose proposed edits do
+/// not check out offers no fix.
+fn attach_fixes(doc: &Document<'_>, outcomes: &mut [Outcome]) {
+    let proposed: Vec<&Edits> = outcomes.iter().map(|o| &o.proposed).collect();
+    let mut failed: Vec<usize> = Vec::new();
+    if proposed.iter().any(|e| !e.is_empty())
+        && let Err(rejected) = doc.apply(&proposed)
+    {
+        failed = match rejected.unattributed {
+            Some(_) => (0..outcomes.len()).collect(),
+            None => rejected.sets.iter().map(|(set, _)| *set).collect(),
+        };
+    }
+    for (index, outcome) in outcomes.iter_mut().enumerate() {
+        let Outcome {
+            edits,
+            proposed,
+            results,
+            ..
+        } = outcome;
+        let made = if edits.is_empty() {
+            &*proposed
+        } else {
+            &*edits
+        };
+        for result in results {
+            if let Some(splices) = result.detail.splices.take()
+                && !failed.contains(&index)
+            {
+                result.detail.fix = made.replacements_between(splices);
+            }
+        }
+    }
 }
 
 /// What became of the Pod templates of every object.

@@ -13,7 +13,7 @@ use crate::config::{self, ConfigError, Origin, Settings};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
 use crate::messages;
-use crate::results::{FnResult, Severity, Tally};
+use crate::results::{FnResult, Row, Severity, Tally};
 use crate::yaml::{Document, ParseError, Rejected};
 
 /// A config file (`--config FILE`, or a kustomize plugin's config) that cannot be used.
@@ -84,12 +84,18 @@ fn is_manifest(root: &crate::yaml::Node<'_>) -> bool {
 pub(super) fn run(
     doc: &Document<'_>,
     settings: &Settings,
-) -> Result<(String, Vec<FnResult>, Tally), Rejected> {
+    fixes: bool,
+) -> Result<(String, Vec<FnResult>, Tally, Vec<Row>), Rejected> {
     let inventory = super::inventory(settings, doc, doc.roots());
-    let filter = Filter::new(settings, &inventory);
+    let filter = Filter::new(settings, &inventory).with_proposals(fixes);
     let mut outcomes = outcomes(doc, &filter, true);
     let text = checked(doc, &mut outcomes, |_| None)?;
-    Ok((text, super::results(&outcomes), super::tally(&outcomes)))
+    if fixes {
+        super::attach_fixes(doc, &mut outcomes);
+    }
+    let (results, tally) = (super::results(&outcomes), super::tally(&outcomes));
+    let rows = outcomes.into_iter().flat_map(|o| o.rows).collect();
+    Ok((text, results, tally, rows))
 }
 
 /// Each document of `doc` through `filter`; with `warn`, a document that is not an
@@ -133,7 +139,7 @@ mod tests {
 
     fn harden(text: &str) -> Output {
         let doc = Document::parse(text).unwrap();
-        let (text, results, _) = run(&doc, &Settings::default()).unwrap();
+        let (text, results, _, _) = run(&doc, &Settings::default(), false).unwrap();
         Output { text, results }
     }
 

@@ -50,12 +50,12 @@ pub fn finding(path: &Path, at: Option<(usize, usize)>, s: Severity, message: &s
 impl FnResult {
     /// The result as a line about `path`.
     pub fn line(&self, path: &Path) -> String {
-        finding(path, self.at, self.severity, &subject(self))
+        finding(path, self.detail.at, self.severity, &subject(self))
     }
 
     /// The result as a GitHub workflow command, when it is a warning or an error.
     pub fn github(&self, path: &Path) -> Option<String> {
-        github_command(path, self.at, self.severity, &subject(self))
+        github_command(path, self.detail.at, self.severity, &subject(self))
     }
 }
 

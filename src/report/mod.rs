@@ -1,6 +1,98 @@
 //! What a run tells people and tools, beyond the protocol's own output: the lines of
-//! `check` and `fix` (with GitHub's workflow commands), and the `--report` files.
+//! `check` and `fix` (with GitHub's workflow commands), and the `--report` files:
+//! SARIF for dashboards ([`sarif`]), the KRM results as JSON for scripts, and a Markdown
+//! inventory for auditors ([`markdown`]).
 
 mod lines;
+mod markdown;
+mod sarif;
+
+use std::path::Path;
 
 pub use lines::{finding, github_command, summary};
+
+use crate::config::Mode;
+use crate::results::{FnResult, Row};
+
+/// A report file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// SARIF 2.1.0.
+    Sarif,
+    /// The KRM results list.
+    Json,
+    /// The auditors' inventory.
+    Markdown,
+}
+
+impl Format {
+    /// The names `--report-format` takes.
+    pub const NAMES: &'static [&'static str] = &["sarif", "json", "md"];
+
+    /// The format a name (`sarif`, `json`, `md`) or a file's extension says.
+    pub fn named(name: &str) -> Option<Format> {
+        match name.to_ascii_lowercase().as_str() {
+            "sarif" => Some(Format::Sarif),
+            "json" => Some(Format::Json),
+            "md" | "markdown" => Some(Format::Markdown),
+            _ => None,
+        }
+    }
+
+    /// The format of a report file, from its extension.
+    pub fn of(path: &Path) -> Option<Format> {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .and_then(Format::named)
+    }
+}
+
+/// One input a report is about: a file, or the stream.
+#[derive(Debug)]
+pub struct Artifact<'a> {
+    /// How reports name it: a path relative to where the run was, or `stdin`.
+    pub uri: String,
+    /// Its text as read, which the positions of its results are in.
+    pub text: &'a str,
+    /// What the function found in it.
+    pub results: &'a [FnResult],
+    /// Its Pod templates.
+    pub rows: &'a [Row],
+    /// Why it was left as it was, when it could not be read: where and what.
+    pub error: Option<(Option<(usize, usize)>, String)>,
+}
+
+/// Everything a report says.
+#[derive(Debug)]
+pub struct Report<'a> {
+    /// What the run was: `fix`, `check`, or the stream.
+    pub command: &'a str,
+    /// Enforce (changes made) or audit (changes that would be).
+    pub mode: Mode,
+    /// The token's lifetime in force, in words.
+    pub lifetime: String,
+    /// The same, in a few words for a table.
+    pub lifetime_short: String,
+    /// The token's audience, when one is set.
+    pub audience: Option<String>,
+    /// The inputs.
+    pub artifacts: Vec<Artifact<'a>>,
+}
+
+/// The report in `format`.
+pub fn render(format: Format, report: &Report<'_>) -> String {
+    match format {
+        Format::Sarif => sarif::render(report),
+        Format::Json => {
+            let results: Vec<&FnResult> = report
+                .artifacts
+                .iter()
+                .flat_map(|a| a.results.iter())
+                .collect();
+            let mut text = serde_json::to_string_pretty(&results).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+        Format::Markdown => markdown::render(report),
+    }
+}

@@ -105,6 +105,16 @@ impl Edits {
         Combined::new(&[self])?.apply(text)
     }
 
+    /// The replacements made between two marks of the [`Editor`] ([`Editor::mark`]), in
+    /// order of position: the exact change one part of an object's edits makes.
+    pub fn replacements_between(&self, marks: Range<usize>) -> Vec<(Range<usize>, String)> {
+        let mut made: Vec<&Splice> = self.splices.get(marks).unwrap_or_default().iter().collect();
+        made.sort_by_key(|s| (s.at.start, s.at.end));
+        made.into_iter()
+            .map(|s| (s.at.clone(), s.text.clone()))
+            .collect()
+    }
+
     /// The byte ranges of the original and what replaces each, in order of position:
     /// the exact change, for a diff or a report's fix.
     pub fn replacements(&self) -> impl Iterator<Item = (Range<usize>, &str)> {
@@ -237,6 +247,12 @@ impl<'t> Editor<'t> {
     /// The edits collected so far.
     pub fn finish(self) -> Edits {
         self.edits
+    }
+
+    /// A mark of how far the edits have got, to name the ones made between two marks
+    /// ([`Edits::replacements_between`]).
+    pub fn mark(&self) -> usize {
+        self.edits.splices.len()
     }
 
     fn push(&mut self, node: &Node<'_>, at: Range<usize>, mut text: String, op: Op) {
