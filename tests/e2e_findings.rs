@@ -122,3 +122,61 @@ fn kubectl_kustomize_shows_each_finding_once() {
         "kubectl kustomize (plugin, failing)",
     );
 }
+
+#[test]
+fn config_errors_are_shown_once_and_placed_only_in_the_users_file() {
+    const TEST: &str = "e2e_findings::config_errors";
+    if !works("kpt", &["version"]) || !works("kubectl", &["version", "--client"]) {
+        return common::skip(TEST, "kpt or kubectl does not run");
+    }
+    let tmp = TempDir::new("findings-config");
+    let config = "apiVersion: fn.harden-sa-token.dev/v1alpha1\nkind: HardenServiceAccountToken\nmetadata:\n  name: harden\nspec:\n  expirySeconds: 3600\n";
+    let message = "functionConfig field `spec.expirySeconds`";
+
+    // kpt puts the file into a ResourceList it generates: its lines are not the user's,
+    // so the error names the field alone.
+    let eval = tmp.join("eval");
+    package(&eval);
+    fs::write(tmp.join("harden.yaml"), config).expect("write config");
+    let out = output(
+        Command::new("kpt")
+            .args(["fn", "eval"])
+            .arg(&eval)
+            .args(["--exec", BIN, "--fn-config"])
+            .arg(tmp.join("harden.yaml")),
+    );
+    assert!(!out.status.success());
+    let shown = format!("{}{}", stdout(&out), stderr(&out));
+    once(&shown, message, "kpt fn eval --fn-config");
+    assert!(
+        shown.contains("functionConfig field `spec.expirySeconds`: unknown field `expirySeconds` (did you mean `expirationSeconds`?)"),
+        "{shown}"
+    );
+
+    // kubectl kustomize hands the plugin the user's own file: the error says where in it.
+    let home = tmp.join("plugins");
+    common::install_kustomize_plugin(&home);
+    let app = tmp.join("app");
+    package(&app);
+    fs::write(app.join("harden.yaml"), config).expect("write config");
+    fs::write(
+        app.join("kustomization.yaml"),
+        "resources:\n- deployment.yaml\ntransformers:\n- harden.yaml\n",
+    )
+    .expect("write kustomization");
+    let out = output(
+        Command::new("kubectl")
+            .args(["kustomize", "--enable-alpha-plugins"])
+            .arg(&app)
+            .env("KUSTOMIZE_PLUGIN_HOME", &home),
+    );
+    assert!(!out.status.success());
+    once(&stderr(&out), message, "kubectl kustomize (plugin)");
+    assert!(
+        stderr(&out).contains(
+            "functionConfig field `spec.expirySeconds` (line 6, column 3): unknown field"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

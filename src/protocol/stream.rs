@@ -44,18 +44,31 @@ pub enum ConfigFileError {
 pub fn read_config(bytes: &[u8]) -> Result<Settings, ConfigFileError> {
     let text = input::utf8(bytes).map_err(ConfigFileError::NotUtf8)?;
     let doc = Document::parse(text).map_err(ConfigFileError::Yaml)?;
-    let objects: Vec<String> = doc
+    // Manifests rather than a config: a Pod template somewhere, or several objects that
+    // are not configs. A single object of an unknown kind is more likely a config with
+    // a typo, and is told so.
+    let others: Vec<&crate::yaml::Node<'_>> = doc
         .roots()
         .iter()
         .filter(|root| is_manifest(root))
-        .map(|root| {
-            let kind = root.get_str("kind").unwrap_or_default();
-            match root.get("metadata").and_then(|m| m.get_str("name")) {
-                Some(name) => format!("{kind} {name}"),
-                None => kind.to_owned(),
-            }
-        })
         .collect();
+    let workloads = others
+        .iter()
+        .any(|root| !crate::workloads::pod_templates(root, &[]).is_empty());
+    let objects: Vec<String> = if workloads || others.len() > 1 {
+        others
+            .iter()
+            .map(|root| {
+                let kind = root.get_str("kind").unwrap_or_default();
+                match root.get("metadata").and_then(|m| m.get_str("name")) {
+                    Some(name) => format!("{kind} {name}"),
+                    None => kind.to_owned(),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     if !objects.is_empty() {
         return Err(ConfigFileError::Manifests(objects));
     }
@@ -212,6 +225,17 @@ mod tests {
             read_config(b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\napiVersion: v1\nkind: Service\n"),
             Err(ConfigFileError::Manifests(vec!["Deployment web".into(), "Service".into()]))
         );
+        assert_eq!(
+            read_config(b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n"),
+            Err(ConfigFileError::Manifests(vec!["Pod p".into()]))
+        );
+        // One object of another kind is a config with a typo, more likely.
+        assert!(matches!(
+            read_config(
+                b"apiVersion: fn.harden-sa-token.dev/v1\nkind: HardenServiceAccountToken\n"
+            ),
+            Err(ConfigFileError::Config(ConfigError::UnknownKind { .. }))
+        ));
         assert!(matches!(
             read_config(b"a: [\n"),
             Err(ConfigFileError::Yaml(_))
