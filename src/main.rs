@@ -390,7 +390,7 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
         .count();
     eprintln!(
         "{}",
-        harden_sa_token::report::summary(run.files.len(), changed, &run.tally(), warnings, errors)
+        messages::files_summary(run.files.len(), changed, &run.tally(), warnings, errors)
     );
     Ok(u8::from(errors > 0))
 }

@@ -253,12 +253,7 @@ fn kubectl_kustomize_runs_the_image_as_a_container_transformer() {
     }
     let tmp = TempDir::new(TEST);
     // kubectl runs `docker run ...`; the shim hands that to podman.
-    let path = common::shim(
-        &tmp.join("shim"),
-        "docker",
-        "#!/bin/sh\nexec podman \"$@\"\n",
-        &std::env::var_os("PATH").unwrap_or_default(),
-    );
+    let path = common::docker_shim(&tmp.join("shim"));
 
     let app = tmp.join("kustomize-container");
     copy_dir(
@@ -334,12 +329,7 @@ fn each_finding_is_shown_once_through_the_image() {
     );
 
     // kubectl kustomize shows a container function's stderr and never its results.
-    let path = common::shim(
-        &tmp.join("shim"),
-        "docker",
-        "#!/bin/sh\nexec podman \"$@\"\n",
-        &std::env::var_os("PATH").unwrap_or_default(),
-    );
+    let path = common::docker_shim(&tmp.join("shim"));
     let app = tmp.join("app");
     fs::create_dir_all(&app).expect("create app");
     fs::write(app.join("deployment.yaml"), DEPLOYMENT).expect("write deployment");

@@ -12,7 +12,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{BIN, TempDir, copy_dir, output, repo_path, stderr, stdout, works};
+use common::{BIN, copy_dir, fixture_tree, harden_in, output, repo_path, stderr, stdout, works};
 use harden_sa_token::workloads;
 use harden_sa_token::yaml::Document;
 
@@ -34,20 +34,9 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-/// A fresh copy of the fixture tree in a temporary directory.
-fn tree(test: &str) -> TempDir {
-    let tmp = TempDir::new(test);
-    copy_dir(&repo_path("tests/fix/tree"), &tmp.0);
-    tmp
-}
-
-fn harden_in(dir: &Path, args: &[&str]) -> std::process::Output {
-    output(Command::new(BIN).args(args).current_dir(dir))
-}
-
 #[test]
 fn fix_edits_in_place_keeps_permissions_and_leaves_bad_files_alone() {
-    let tmp = tree("fix-tree");
+    let tmp = fixture_tree("fix-tree");
     let dir = &tmp.0;
     let before = files(dir);
     let mode = |p: &str| {
@@ -154,7 +143,7 @@ fn fix_edits_in_place_keeps_permissions_and_leaves_bad_files_alone() {
 
 #[test]
 fn fix_diff_writes_nothing_and_git_applies_it() {
-    let tmp = tree("fix-diff");
+    let tmp = fixture_tree("fix-diff");
     let dir = &tmp.0;
     let before = files(dir);
     let out = harden_in(dir, &["fix", "--diff", "k8s"]);
@@ -181,7 +170,7 @@ fn fix_diff_writes_nothing_and_git_applies_it() {
 
 #[test]
 fn check_points_at_each_pod_spec_and_writes_nothing() {
-    let tmp = tree("check-tree");
+    let tmp = fixture_tree("check-tree");
     let dir = &tmp.0;
     let before = files(dir);
     let out = harden_in(dir, &["check", "k8s"]);
@@ -263,7 +252,7 @@ fn all_files_are_one_input_for_the_rbac_evidence() {
     // Under `rbac: apply`, a Pod template keeps its token only when a binding in the
     // input grants its ServiceAccount something: the web tier's binding is in another
     // file (k8s/rbac.yaml) and counts; nothing grants `default` anything.
-    let tmp = tree("fix-rbac");
+    let tmp = fixture_tree("fix-rbac");
     let dir = &tmp.0;
     fs::write(
         dir.join("apply.yaml"),
@@ -286,7 +275,7 @@ fn all_files_are_one_input_for_the_rbac_evidence() {
     }
     // Without the RBAC file, the web tier's ServiceAccount is defined nowhere: the
     // evidence is incomplete, and it keeps its token with a warning that says so.
-    let tmp = tree("fix-rbac-alone");
+    let tmp = fixture_tree("fix-rbac-alone");
     let dir = &tmp.0;
     fs::write(
         dir.join("apply.yaml"),

@@ -14,19 +14,8 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{BIN, TempDir, copy_dir, output, repo_path, stderr, stdout};
+use common::{BIN, TempDir, fixture_tree, harden_in, output, repo_path, stderr, stdout};
 use serde_json::Value;
-
-/// A fresh copy of the `fix` fixture tree.
-fn tree(test: &str) -> TempDir {
-    let tmp = TempDir::new(test);
-    copy_dir(&repo_path("tests/fix/tree"), &tmp.0);
-    tmp
-}
-
-fn harden_in(dir: &Path, args: &[&str]) -> std::process::Output {
-    output(Command::new(BIN).args(args).current_dir(dir))
-}
 
 fn json(path: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(path).expect("read report")).expect("JSON")
@@ -112,7 +101,7 @@ fn sarif_validates_against_the_oasis_schema() {
             "`.venv/bin/check-jsonschema` does not run (`make test` installs it from PyPI)",
         );
     }
-    let tmp = tree("sarif-schema");
+    let tmp = fixture_tree("sarif-schema");
     let dir = &tmp.0;
     // check (with fixes), fix, and the stream: each report validates.
     let reports = [
@@ -148,7 +137,7 @@ fn sarif_validates_against_the_oasis_schema() {
 
 #[test]
 fn sarif_has_rules_locations_fingerprints_and_fixes_that_reproduce_fix() {
-    let tmp = tree("sarif-fixes");
+    let tmp = fixture_tree("sarif-fixes");
     let dir = &tmp.0;
     let out = harden_in(dir, &["check", "--report", "../check.sarif", "k8s"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -229,7 +218,7 @@ fn fingerprints_stay_across_runs_and_unrelated_edits() {
             .map(|r| r["partialFingerprints"]["harden-sa-token/v1"].to_string())
             .collect()
     };
-    let tmp = tree("fingerprints");
+    let tmp = fixture_tree("fingerprints");
     let dir = &tmp.0;
     let first = fingerprints(dir);
     assert_eq!(fingerprints(dir), first, "the same on a second run");
@@ -250,7 +239,7 @@ fn fingerprints_stay_across_runs_and_unrelated_edits() {
 
 #[test]
 fn json_report_is_the_krm_results_list() {
-    let tmp = tree("json-report");
+    let tmp = fixture_tree("json-report");
     let dir = &tmp.0;
     let out = harden_in(dir, &["check", "--report", "results.json", "k8s"]);
     assert_eq!(out.status.code(), Some(1));

@@ -18,7 +18,7 @@ use crate::results::{File, FnResult, Row, Tally};
 use crate::yaml::Document;
 
 /// What became of one file.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct FileRun {
     /// The file, named as the walk found it.
     pub path: PathBuf,
@@ -106,14 +106,8 @@ pub fn run(paths: &[PathBuf], settings: &Settings, fixes: bool) -> TreeRun {
             let mut run = match doc {
                 Ok(doc) => file(doc, &filter, path, fixes),
                 Err(error) => FileRun {
-                    path: PathBuf::new(),
-                    text: String::new(),
-                    replacements: Vec::new(),
-                    output: None,
-                    results: Vec::new(),
-                    rows: Vec::new(),
-                    tally: Tally::default(),
                     error: Some(error.clone()),
+                    ..FileRun::default()
                 },
             };
             run.path = path.clone();
@@ -154,16 +148,7 @@ fn input_error(e: InputError) -> FileError {
 /// which a repository has plenty of (a chart's values, a tool's settings): they pass
 /// silently. Its path and text are the caller's to fill in.
 fn file(doc: &Document<'_>, filter: &Filter<'_>, path: &Path, fixes: bool) -> FileRun {
-    let mut run = FileRun {
-        path: PathBuf::new(),
-        text: String::new(),
-        replacements: Vec::new(),
-        output: None,
-        results: Vec::new(),
-        rows: Vec::new(),
-        tally: Tally::default(),
-        error: None,
-    };
+    let mut run = FileRun::default();
     let mut outcomes: Vec<Outcome> = stream::outcomes(doc, filter, false);
     // Results say which file and document they are about, as kpt's annotations would.
     for (index, outcome) in outcomes.iter_mut().enumerate() {

@@ -5,8 +5,7 @@
 
 use std::path::Path;
 
-use crate::messages;
-use crate::results::{FnResult, Severity, Tally};
+use crate::results::{FnResult, Severity};
 
 fn severity(s: Severity) -> &'static str {
     match s {
@@ -89,17 +88,6 @@ pub fn github_command(
     }
     properties.push_str(",title=harden-sa-token");
     Some(format!("::{command} {properties}::{data}"))
-}
-
-/// The last line of `fix` and `check`.
-pub fn summary(
-    files: usize,
-    changed: Option<usize>,
-    tally: &Tally,
-    warnings: usize,
-    errors: usize,
-) -> String {
-    messages::files_summary(files, changed, tally, warnings, errors)
 }
 
 #[cfg(test)]

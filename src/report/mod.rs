@@ -9,7 +9,7 @@ mod sarif;
 
 use std::path::Path;
 
-pub use lines::{finding, github_command, summary};
+pub use lines::{finding, github_command};
 
 use crate::config::Mode;
 use crate::results::{FnResult, Row};

@@ -355,3 +355,27 @@ pub fn once(shown: &str, needle: &str, who: &str) {
         "{who}: {needle:?} shown {count} times in:\n{shown}"
     );
 }
+
+/// A fresh copy of the `fix`/`check` fixture tree (`tests/fix/tree/`) in a temporary
+/// directory.
+pub fn fixture_tree(test: &str) -> TempDir {
+    let tmp = TempDir::new(test);
+    copy_dir(&repo_path("tests/fix/tree"), &tmp.0);
+    tmp
+}
+
+/// Runs the function binary with `args` in `dir`.
+pub fn harden_in(dir: &Path, args: &[&str]) -> Output {
+    output(Command::new(BIN).args(args).current_dir(dir))
+}
+
+/// A `docker` that execs podman, first on `PATH`, for the clients that call docker:
+/// returns that `PATH`.
+pub fn docker_shim(dir: &Path) -> std::ffi::OsString {
+    shim(
+        dir,
+        "docker",
+        "#!/bin/sh\nexec podman \"$@\"\n",
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )
+}
