@@ -495,11 +495,17 @@ pub fn token_without_grant(
     one_template: bool,
     no_rbac_in_input: bool,
 ) -> String {
-    let holders = match plan.granted.as_slice() {
-        [one] => format!("container {:?} holds", pod.label(*one)),
+    let (holders, they) = match plan.granted.as_slice() {
+        [one] => (
+            format!("container {:?} holds", pod.label(*one)),
+            "it never calls",
+        ),
         many => {
             let names: Vec<String> = many.iter().map(|&i| pod.label(i)).collect();
-            format!("containers {} hold", names.join(", "))
+            (
+                format!("containers {} hold", names.join(", ")),
+                "they never call",
+            )
         }
     };
     let mut message = format!(
@@ -510,7 +516,7 @@ pub fn token_without_grant(
         message.push_str(" (the input holds no RBAC objects at all)");
     }
     message.push_str(&format!(
-        "; if they never call the Kubernetes API, remove the token with the annotation `{API_ACCESS_ANNOTATION}: none` on the Pod template"
+        "; if {they} the Kubernetes API, remove the token with the annotation `{API_ACCESS_ANNOTATION}: none` on the Pod template"
     ));
     if one_template {
         let mut target = vec![format!("kind: {}", workload.kind)];
