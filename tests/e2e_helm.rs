@@ -41,7 +41,7 @@ use common::{
     BIN, TempDir, harden, lines_kept_in_order, output, path_with_bin, repo_file, repo_path, run,
     stderr, stdout,
 };
-use harden_sa_token::yaml::tree::{Node, parse};
+use harden_sa_token::yaml::{Document, Node};
 
 const TEST: &str = "e2e_helm";
 /// Names the helm to run, overriding the search.
@@ -285,8 +285,8 @@ fn token_expiration<'a>(spec: &'a Node<'a>) -> Option<&'a str> {
 /// Asserts that the Pod spec of `doc` is hardened: automount off, the token volume with
 /// `expiration`, and the token mounted in exactly the containers `mounts` says.
 fn assert_hardened(doc: &str, mounts: &[(&str, bool)], expiration: &str) {
-    let docs = parse(doc).unwrap_or_else(|e| panic!("{e:?}:\n{doc}"));
-    let object = Object::new(&docs.first().expect("one document").root);
+    let docs = Document::parse(doc).unwrap_or_else(|e| panic!("{e:?}:\n{doc}"));
+    let object = Object::new(docs.roots().first().expect("one document"));
     let spec = object
         .pod_spec
         .unwrap_or_else(|| panic!("no Pod spec in\n{doc}"));
@@ -305,8 +305,8 @@ fn assert_hardened(doc: &str, mounts: &[(&str, bool)], expiration: &str) {
 /// Asserts that `doc` is a hook whose Pod spec the post-renderer never saw: no automount
 /// setting, no token volume, no mount.
 fn assert_untouched_hook(doc: &str, containers: &[&str]) {
-    let docs = parse(doc).unwrap_or_else(|e| panic!("{e:?}:\n{doc}"));
-    let object = Object::new(&docs.first().expect("one document").root);
+    let docs = Document::parse(doc).unwrap_or_else(|e| panic!("{e:?}:\n{doc}"));
+    let object = Object::new(docs.roots().first().expect("one document"));
     assert!(object.hook, "not a hook:\n{doc}");
     let spec = object
         .pod_spec
@@ -359,8 +359,8 @@ fn helm_create_chart_is_hardened_and_nothing_else_changes() {
     assert_eq!(sources(&docs), sources(&plain_docs));
     let mut changed = Vec::new();
     for (doc, plain_doc) in docs.iter().zip(&plain_docs) {
-        let parsed = parse(plain_doc).unwrap_or_else(|e| panic!("{e:?}:\n{plain_doc}"));
-        let object = Object::new(&parsed.first().expect("one document").root);
+        let parsed = Document::parse(plain_doc).unwrap_or_else(|e| panic!("{e:?}:\n{plain_doc}"));
+        let object = Object::new(parsed.roots().first().expect("one document"));
         if object.pod_spec.is_some() && !object.hook {
             changed.push(format!("{}/{}", object.kind, object.name));
             lines_kept_in_order(plain_doc, doc, &[]).unwrap();
