@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::render::{self, Layout};
-use super::tree::{Kind, Node, NodeId};
+use super::tree::{Kind, Node, NodeId, ScalarStyle};
 
 /// A layout this editor does not know how to change without touching other bytes, or
 /// sets of edits that cannot be combined.
@@ -197,7 +197,16 @@ impl<'e> Combined<'e> {
         let extra: usize = order.iter().map(|s| s.text.len()).sum();
         let mut out = String::with_capacity(text.len() + extra);
         let mut pos = 0;
+        let mut last: Option<&Splice> = None;
         for splice in order {
+            // Two sets may both end a block scalar's header with the same strip indicator
+            // (each inserts after it at the very end of the text): they agree, and the
+            // bytes are replaced once.
+            if last.is_some_and(|l| !l.at.is_empty() && l.at == splice.at && l.text == splice.text)
+            {
+                continue;
+            }
+            last = Some(splice);
             let (Some(before), true) =
                 (text.get(pos..splice.at.start), splice.at.end <= text.len())
             else {
@@ -245,6 +254,12 @@ impl<'t> Editor<'t> {
         text.shrink_to_fit();
         self.edits.splices.push(Splice { at, text });
         self.edits.ops.push((node.id(), op));
+    }
+
+    /// A change of bytes that no op describes: the check compares what it leaves (the
+    /// value of a block scalar whose header it changes) like any untouched node.
+    fn push_splice(&mut self, at: Range<usize>, text: String) {
+        self.edits.splices.push(Splice { at, text });
     }
 
     /// Replaces a scalar's text.
@@ -309,11 +324,11 @@ impl<'t> Editor<'t> {
         self.check_block_start(first_key)?;
         let col = first_key.col as usize;
         let at = self.line_after(map.end);
-        let mut text = self.break_before(at);
+        let mut text = String::new();
         text.extend(std::iter::repeat_n(' ', col));
         text.push_str(&render::scalar_str(key, false));
         text.push_str(&render::block_after_key(&value, col, &self.layout));
-        text.push_str(self.layout.newline);
+        let text = self.new_lines(map, at, text);
         self.push(map, at..at, text, Op::InsertEntry(key.to_owned(), value));
         Ok(())
     }
@@ -336,7 +351,7 @@ impl<'t> Editor<'t> {
         let dash_col = (last.col as usize).saturating_sub(last.start - dash);
         let content_col = last.col as usize;
         let at = self.line_after(seq.end);
-        let mut text = self.break_before(at);
+        let mut text = String::new();
         text.extend(std::iter::repeat_n(' ', dash_col));
         text.push('-');
         text.extend(std::iter::repeat_n(
@@ -348,7 +363,7 @@ impl<'t> Editor<'t> {
             content_col.max(dash_col + 2),
             &self.layout,
         ));
-        text.push_str(self.layout.newline);
+        let text = self.new_lines(seq, at, text);
         self.push(seq, at..at, text, Op::AppendItem(value));
         Ok(())
     }
@@ -365,7 +380,14 @@ impl<'t> Editor<'t> {
             self.flow_remove(items.iter().map(|n| (n.start, n.end)).collect(), index)
         } else {
             let dash = self.dash_before(item)?;
-            self.block_remove(item, dash, item.end, items.get(index + 1).map(|n| n.start))?
+            let previous = index.checked_sub(1).and_then(|i| items.get(i));
+            self.block_remove(
+                item,
+                dash,
+                item.end,
+                items.get(index + 1).map(|n| n.start),
+                previous,
+            )?
         };
         self.push(seq, range, String::new(), Op::RemoveItem(index));
         Ok(())
@@ -389,7 +411,11 @@ impl<'t> Editor<'t> {
             )
         } else {
             let next = entries.get(index + 1).map(|(k, _)| k.start);
-            self.block_remove(key, key.start, value.end.max(key.end), next)?
+            let previous = index
+                .checked_sub(1)
+                .and_then(|i| entries.get(i))
+                .map(|(_, v)| v);
+            self.block_remove(key, key.start, value.end.max(key.end), next, previous)?
         };
         self.push(map, range, String::new(), Op::RemoveEntry(index));
         Ok(())
@@ -434,18 +460,35 @@ impl<'t> Editor<'t> {
 
     /// The byte range to delete to remove a block item or entry that starts at `lead`
     /// (its `-` or key) and ends at `end`: its whole lines when it starts a line, else up
-    /// to the next sibling, which then takes its place on the line.
+    /// to the next sibling, which then takes its place on the line. `previous` is the
+    /// sibling before it, if any.
     fn block_remove(
         &self,
         node: &Node<'_>,
         lead: usize,
         end: usize,
         next: Option<usize>,
+        previous: Option<&Node<'_>>,
     ) -> Result<Range<usize>, EditError> {
         let line_start = self.line_start(lead);
         let prefix = self.text.get(line_start..lead).unwrap_or_default();
         if prefix.bytes().all(|b| b == b' ') {
-            return Ok(line_start..self.line_after(end));
+            let end = self.line_after(end);
+            // The last lines of a text without a final line break: the break before them
+            // goes too, so that the output lacks one as well; but not the break that ends
+            // a block scalar, which is part of its value.
+            if end == self.text.len()
+                && !self.text.ends_with('\n')
+                && previous.is_none_or(|p| !ends_with_block_scalar(p))
+            {
+                let before = self.text.get(..line_start).unwrap_or_default();
+                let start = before
+                    .strip_suffix('\n')
+                    .map(|b| b.strip_suffix('\r').unwrap_or(b))
+                    .map_or(line_start, str::len);
+                return Ok(start..end);
+            }
+            return Ok(line_start..end);
         }
         match next {
             Some(next) => Ok(lead..next),
@@ -504,14 +547,112 @@ impl<'t> Editor<'t> {
             .map_or(self.text.len(), |i| pos + i + 1)
     }
 
-    /// A line break to write first when inserting at the very end of a text that does not
-    /// end with one.
-    fn break_before(&self, at: usize) -> String {
+    /// New block lines `lines` (without their last line break) to insert at `at`, after
+    /// the last line of `parent`: they end with a line break, but at the very end of a
+    /// text that has none they start with one instead, so that the output has no final
+    /// line break either.
+    fn new_lines(&mut self, parent: &Node<'_>, at: usize, mut lines: String) -> String {
         if at == self.text.len() && !self.text.is_empty() && !self.text.ends_with('\n') {
-            self.layout.newline.to_owned()
+            self.strip_last_block_scalar(parent);
+            let mut text = String::from(self.layout.newline);
+            text.push_str(&lines);
+            text
         } else {
-            String::new()
+            lines.push_str(self.layout.newline);
+            lines
         }
+    }
+
+    /// Keeps the value of a block scalar that ends `parent` and the text without a line
+    /// break (`|` then `echo hi` and the end of the input: the value is "echo hi", as
+    /// Kubernetes reads it), when new lines are to follow it: the line break they need
+    /// would join its value under clip (`|`) or keep (`|+`) chomping, so its header gets
+    /// the strip indicator (`|-`), which leaves the value as it was.
+    fn strip_last_block_scalar(&mut self, parent: &Node<'_>) {
+        let Some((leaf, lead)) = self.last_leaf(parent) else {
+            return;
+        };
+        if leaf.end != self.text.len()
+            || !matches!(
+                leaf.style(),
+                Some(ScalarStyle::Literal | ScalarStyle::Folded)
+            )
+        {
+            return;
+        }
+        let Some(header) = self.block_header(lead, leaf.start) else {
+            return;
+        };
+        let indicators = self.text.get(header.clone()).unwrap_or_default();
+        if indicators.contains('-') {
+            return;
+        }
+        let stripped = if indicators.contains('+') {
+            indicators.replace('+', "-")
+        } else {
+            format!("{indicators}-")
+        };
+        self.push_splice(header, stripped);
+    }
+
+    /// The last node of `node`'s text (its last descendant in a block collection) and
+    /// where the text that introduces it starts (its key's end, or the end of the item
+    /// or key before it).
+    fn last_leaf<'n, 'b>(&self, node: &'n Node<'b>) -> Option<(&'n Node<'b>, usize)> {
+        let (mut here, mut lead) = (node, None);
+        for _ in 0..=super::tree::MAX_DEPTH {
+            match &here.kind {
+                Kind::Map {
+                    flow: false,
+                    entries,
+                    ..
+                } => {
+                    let (k, v) = entries.last()?;
+                    lead = Some(k.end);
+                    here = v;
+                }
+                Kind::Seq {
+                    flow: false, items, ..
+                } => {
+                    // A block scalar item starts on the line after its `-`: its header
+                    // is found from the end of the item before, or of the key above.
+                    let item = items.last()?;
+                    let before = items.len().checked_sub(2).and_then(|i| items.get(i));
+                    lead = Some(before.map_or(lead.unwrap_or(here.start), |b| b.end));
+                    here = item;
+                }
+                _ => break,
+            }
+        }
+        Some((here, lead?))
+    }
+
+    /// The bytes of a block scalar's header from its `|` or `>` through its indicators,
+    /// found between `lead` (where the text before it ends) and `start` (its content),
+    /// past the `:` or `-`, a tag, an anchor, comments, spaces and line breaks.
+    fn block_header(&self, lead: usize, start: usize) -> Option<Range<usize>> {
+        let gap = self.text.get(lead..start)?;
+        let mut chars = gap.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                ':' | '-' | ' ' | '\t' | '\r' | '\n' => {}
+                // A tag or an anchor runs to the next space.
+                '!' | '&' => while chars.next_if(|(_, c)| !c.is_whitespace()).is_some() {},
+                // Only a comment starts with `#` between two nodes.
+                '#' => while chars.next_if(|(_, c)| *c != '\n').is_some() {},
+                '|' | '>' => {
+                    let rest = gap.get(i + 1..)?;
+                    let len = rest
+                        .bytes()
+                        .take(2)
+                        .take_while(|b| matches!(b, b'1'..=b'9' | b'+' | b'-'))
+                        .count();
+                    return Some(lead + i..lead + i + 1 + len);
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// `end` moved back over trailing line breaks and spaces (which a block scalar's span
@@ -522,11 +663,239 @@ impl<'t> Editor<'t> {
     }
 }
 
+/// Whether the last bytes of `node` are a block scalar's (whose last line break is part
+/// of its value).
+fn ends_with_block_scalar(node: &Node<'_>) -> bool {
+    let mut here = node;
+    for _ in 0..=super::tree::MAX_DEPTH {
+        match &here.kind {
+            Kind::Map {
+                flow: false,
+                entries,
+                ..
+            } => match entries.last() {
+                Some((_, v)) => here = v,
+                None => return false,
+            },
+            Kind::Seq {
+                flow: false, items, ..
+            } => match items.last() {
+                Some(item) => here = item,
+                None => return false,
+            },
+            _ => break,
+        }
+    }
+    matches!(
+        here.style(),
+        Some(ScalarStyle::Literal | ScalarStyle::Folded)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::yaml::Document;
     use serde_json::json;
+
+    /// The text of `text` with `key: false` inserted at the end of the mapping at `path`
+    /// (keys from the root; empty for the root), checked.
+    fn inserted(text: &str, path: &[&str]) -> String {
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let map = path.iter().fold(root, |n, k| n.get(k).unwrap());
+        let mut editor = doc.editor(root, root);
+        editor
+            .insert_entry(map, "new", Arc::new(json!(false)))
+            .unwrap();
+        doc.apply(&[&editor.finish()]).unwrap()
+    }
+
+    #[test]
+    fn text_inserted_at_the_end_keeps_the_final_line_break_or_its_absence() {
+        assert_eq!(
+            inserted(
+                "a:
+  b: 1
+",
+                &["a"]
+            ),
+            "a:
+  b: 1
+  new: false
+"
+        );
+        assert_eq!(
+            inserted(
+                "a:
+  b: 1",
+                &["a"]
+            ),
+            "a:
+  b: 1
+  new: false"
+        );
+        assert_eq!(
+            inserted(
+                "a:
+  b: 1",
+                &["a"]
+            ),
+            "a:
+  b: 1
+  new: false"
+        );
+        // Two insertions at the end: no blank line between them.
+        let text = "a:
+  b: [1]";
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let mut editor = doc.editor(root, root);
+        let a = root.get("a").unwrap();
+        editor.insert_entry(a, "c", Arc::new(json!(2))).unwrap();
+        editor.insert_entry(root, "d", Arc::new(json!(3))).unwrap();
+        assert_eq!(
+            doc.apply(&[&editor.finish()]).unwrap(),
+            "a:
+  b: [1]
+  c: 2
+d: 3"
+        );
+    }
+
+    #[test]
+    fn a_block_scalar_that_ends_the_text_without_a_break_keeps_its_value() {
+        // Its value has no final line feed; the break new lines need gets the header the
+        // strip indicator, which keeps it so. Strip chomping needs nothing.
+        for (header, stripped) in [
+            ("|", "|-"),
+            ("|+", "|-"),
+            ("|-", "|-"),
+            (">", ">-"),
+            ("|2", "|2-"),
+            ("|2+", "|2-"),
+            ("|+2", "|-2"),
+            (">-1", ">-1"),
+        ] {
+            let text = format!(
+                "a:
+  b: !!str {header} # note |
+    echo hi"
+            );
+            let out = inserted(&text, &["a"]);
+            assert_eq!(
+                out,
+                format!(
+                    "a:
+  b: !!str {stripped} # note |
+    echo hi
+  new: false"
+                ),
+                "{header}"
+            );
+            let value = |t: &str| {
+                let doc = Document::parse(t).unwrap();
+                let b = doc.roots()[0].get("a").unwrap().get("b").unwrap();
+                b.as_str().unwrap().to_owned()
+            };
+            // `>-1` counts its indentation from column 3: one space is content.
+            let want = if header.contains('1') {
+                " echo hi"
+            } else {
+                "echo hi"
+            };
+            assert_eq!(value(&text), want, "{header}");
+            assert_eq!(value(&out), want, "{header}");
+        }
+        // The last item of a list, with the list's own `-`.
+        let out = inserted(
+            "a:
+  b:
+  - x # c
+  - |
+    echo hi",
+            &["a"],
+        );
+        assert_eq!(
+            out,
+            "a:
+  b:
+  - x # c
+  - |-
+    echo hi
+  new: false"
+        );
+        // With a final line break, the header stays.
+        let out = inserted(
+            "a:
+  b: |
+    echo hi
+",
+            &["a"],
+        );
+        assert_eq!(
+            out,
+            "a:
+  b: |
+    echo hi
+  new: false
+"
+        );
+    }
+
+    #[test]
+    fn removing_the_last_lines_keeps_the_absence_of_a_final_line_break() {
+        let remove = |text: &str| {
+            let doc = Document::parse(text).unwrap();
+            let root = &doc.roots()[0];
+            let a = root.get("a").unwrap();
+            let mut editor = doc.editor(root, root);
+            editor.remove_item(a, a.items().unwrap().len() - 1).unwrap();
+            doc.apply(&[&editor.finish()]).unwrap()
+        };
+        assert_eq!(
+            remove(
+                "a:
+- x
+- y"
+            ),
+            "a:
+- x"
+        );
+        assert_eq!(
+            remove(
+                "a:
+- x
+- y"
+            ),
+            "a:
+- x"
+        );
+        assert_eq!(
+            remove(
+                "a:
+- x
+- y
+"
+            ),
+            "a:
+- x
+"
+        );
+        // The break that ends a block scalar is part of its value: it stays.
+        assert_eq!(
+            remove(
+                "a:
+- |
+  x
+- y"
+            ),
+            "a:
+- |
+  x
+"
+        );
+    }
 
     #[test]
     fn sets_of_edits_combine_in_order_and_may_not_share_a_node() {

@@ -386,6 +386,11 @@ impl<'a> Reader<'a> {
         options.set_emit_comments(false);
         options.flow_nesting_limit = MAX_DEPTH;
         options.block_nesting_limit = MAX_DEPTH;
+        // Kubernetes reads YAML with go-yaml, a port of libyaml: a block scalar whose last
+        // line ends the input without a line break has no final line feed (`a: |\n  x` is
+        // "x"), where the YAML test suite (L24T) wants one. Values here are what the
+        // cluster will see.
+        options.block_scalar_eof_without_line_feed = true;
         Reader {
             parser: Parser::new_from_str_with_options(text, options),
             text,
@@ -818,6 +823,21 @@ mod tests {
             let a = doc.get("a").unwrap();
             let scalar = a.items().map_or(a, |i| &i[0]);
             assert_eq!(&text[scalar.span()], want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_block_scalar_at_the_end_without_a_break_has_no_final_line_feed() {
+        // As go-yaml (libyaml) reads it, and so Kubernetes; the YAML test suite's L24T
+        // wants a line feed there.
+        for (text, want) in [
+            ("a: |\n  x", "x"),
+            ("a: |+\n  x", "x"),
+            ("a: >\n  x\n  y", "x y"),
+            ("a: |\n  x\n", "x\n"),
+            ("a: |+\n  x\n\n", "x\n\n"),
+        ] {
+            assert_eq!(root(text).get_str("a"), Some(want), "{text:?}");
         }
     }
 

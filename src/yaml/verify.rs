@@ -441,7 +441,8 @@ impl<'x> Checker<'x> {
     /// Whether an untouched scalar reads as it did. Its text must be the same, but for a
     /// block scalar (`|`, `>`), whose text runs to the line break after its last line:
     /// text inserted after one at the very end of an input without a final line break
-    /// gives it that break, which leaves its value as it was.
+    /// gives it that break (and its header the strip indicator, so that its value stays
+    /// as it was: that the values are equal is checked here).
     fn same_scalar_text(
         &self,
         old: &Node<'_>,
