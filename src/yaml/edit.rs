@@ -179,6 +179,12 @@ impl<'e> Combined<'e> {
         rest.get(..here).unwrap_or_default()
     }
 
+    /// Whether an op changes a node whose id is in `first..=last` (a subtree).
+    pub(super) fn changes_any(&self, first: NodeId, last: NodeId) -> bool {
+        let at = self.ops.partition_point(|(id, _)| *id < first);
+        self.ops.get(at).is_some_and(|(id, _)| *id <= last)
+    }
+
     /// The index of the set whose scope is `node`, for the same walk.
     pub(super) fn scope(&self, cursor: &mut Cursor, node: NodeId) -> Option<usize> {
         let rest = self.scopes.get(cursor.scope..).unwrap_or_default();
@@ -291,6 +297,92 @@ impl<'t> Editor<'t> {
         let end = self.trim_end(node.start, node.end);
         self.push(node, node.start..end, text, Op::Replace(value));
         Ok(())
+    }
+
+    /// Makes `node` read as `want`, changing only what differs: a scalar whose value
+    /// differs gets new text, a mapping's missing keys are added after its last entry and
+    /// its extra keys removed, a list's items are made to read as the wanted ones in
+    /// place, and extra items removed or missing ones appended. An entry whose value is
+    /// of another kind (or tagged, an alias, or empty) is removed and added again with
+    /// the wanted value, at the end of its mapping. Nothing changes when `node` already
+    /// reads as `want` ([`to_json`](super::to_json)). When some part cannot be edited,
+    /// the error is returned and no edit of this call is kept.
+    pub fn converge(&mut self, node: &Node<'_>, want: &Value) -> Result<(), EditError> {
+        let mark = (self.edits.splices.len(), self.edits.ops.len());
+        let done = self.converge_node(node, want, 0);
+        if done.is_err() {
+            self.edits.splices.truncate(mark.0);
+            self.edits.ops.truncate(mark.1);
+        }
+        done
+    }
+
+    fn converge_node(
+        &mut self,
+        node: &Node<'_>,
+        want: &Value,
+        depth: usize,
+    ) -> Result<(), EditError> {
+        if depth > super::tree::MAX_DEPTH {
+            return Err(EditError::at(node, "a value nested too deeply to converge"));
+        }
+        if super::value::to_json(node).is_ok_and(|v| v == *want) {
+            return Ok(());
+        }
+        match (&node.kind, want) {
+            (Kind::Map { entries, .. }, Value::Object(wanted)) => {
+                if node.merge_key().is_some() {
+                    return Err(EditError::at(node, "a mapping with a merge key (`<<`)"));
+                }
+                let mut again = Vec::new();
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    match k.as_str().and_then(|key| wanted.get(key).map(|w| (key, w))) {
+                        None => self.remove_entry(node, i)?,
+                        Some((key, w)) if !convergeable(v, w) => {
+                            self.remove_entry(node, i)?;
+                            again.push((key, w));
+                        }
+                        Some((_, w)) => self.converge_node(v, w, depth + 1)?,
+                    }
+                }
+                for (key, w) in wanted {
+                    if node.get(key).is_none() {
+                        self.insert_entry(node, key, Arc::new(w.clone()))?;
+                    }
+                }
+                for (key, w) in again {
+                    self.insert_entry(node, key, Arc::new(w.clone()))?;
+                }
+                Ok(())
+            }
+            (Kind::Seq { items, .. }, Value::Array(wanted)) => {
+                for (i, item) in items.iter().enumerate() {
+                    match wanted.get(i) {
+                        Some(w) if convergeable(item, w) => {
+                            self.converge_node(item, w, depth + 1)?
+                        }
+                        Some(_) => {
+                            return Err(EditError::at(
+                                item,
+                                "a list item of another kind than the one it should become",
+                            ));
+                        }
+                        None => self.remove_item(node, i)?,
+                    }
+                }
+                for w in wanted.iter().skip(items.len()) {
+                    self.append_item(node, Arc::new(w.clone()))?;
+                }
+                Ok(())
+            }
+            (Kind::Scalar { .. }, w) if convergeable(node, w) => {
+                self.replace_scalar(node, &render::flow(w, self.layout.json))
+            }
+            _ => Err(EditError::at(
+                node,
+                "a value of another kind than the one it should become",
+            )),
+        }
     }
 
     /// Adds `key: value` after the last entry of a mapping.
@@ -663,6 +755,17 @@ impl<'t> Editor<'t> {
     }
 }
 
+/// Whether `node` can be made to read as `want` in place: both mappings, both lists, or
+/// a written, untagged scalar and a scalar value.
+fn convergeable(node: &Node<'_>, want: &Value) -> bool {
+    match (&node.kind, want) {
+        (Kind::Map { .. }, Value::Object(_)) | (Kind::Seq { .. }, Value::Array(_)) => true,
+        (Kind::Scalar { .. }, Value::Object(_) | Value::Array(_)) => false,
+        (Kind::Scalar { .. }, _) => node.start < node.end && !node.is_tagged(),
+        _ => false,
+    }
+}
+
 /// Whether the last bytes of `node` are a block scalar's (whose last line break is part
 /// of its value).
 fn ends_with_block_scalar(node: &Node<'_>) -> bool {
@@ -714,40 +817,16 @@ mod tests {
     #[test]
     fn text_inserted_at_the_end_keeps_the_final_line_break_or_its_absence() {
         assert_eq!(
-            inserted(
-                "a:
-  b: 1
-",
-                &["a"]
-            ),
-            "a:
-  b: 1
-  new: false
-"
+            inserted("a:\n  b: 1\n", &["a"]),
+            "a:\n  b: 1\n  new: false\n"
         );
+        assert_eq!(inserted("a:\n  b: 1", &["a"]), "a:\n  b: 1\n  new: false");
         assert_eq!(
-            inserted(
-                "a:
-  b: 1",
-                &["a"]
-            ),
-            "a:
-  b: 1
-  new: false"
-        );
-        assert_eq!(
-            inserted(
-                "a:
-  b: 1",
-                &["a"]
-            ),
-            "a:
-  b: 1
-  new: false"
+            inserted("a:\r\n  b: 1", &["a"]),
+            "a:\r\n  b: 1\r\n  new: false"
         );
         // Two insertions at the end: no blank line between them.
-        let text = "a:
-  b: [1]";
+        let text = "a:\n  b: [1]";
         let doc = Document::parse(text).unwrap();
         let root = &doc.roots()[0];
         let mut editor = doc.editor(root, root);
@@ -756,10 +835,7 @@ mod tests {
         editor.insert_entry(root, "d", Arc::new(json!(3))).unwrap();
         assert_eq!(
             doc.apply(&[&editor.finish()]).unwrap(),
-            "a:
-  b: [1]
-  c: 2
-d: 3"
+            "a:\n  b: [1]\n  c: 2\nd: 3"
         );
     }
 
@@ -777,20 +853,11 @@ d: 3"
             ("|+2", "|-2"),
             (">-1", ">-1"),
         ] {
-            let text = format!(
-                "a:
-  b: !!str {header} # note |
-    echo hi"
-            );
+            let text = format!("a:\n  b: !!str {header} # note |\n    echo hi");
             let out = inserted(&text, &["a"]);
             assert_eq!(
                 out,
-                format!(
-                    "a:
-  b: !!str {stripped} # note |
-    echo hi
-  new: false"
-                ),
+                format!("a:\n  b: !!str {stripped} # note |\n    echo hi\n  new: false"),
                 "{header}"
             );
             let value = |t: &str| {
@@ -808,39 +875,14 @@ d: 3"
             assert_eq!(value(&out), want, "{header}");
         }
         // The last item of a list, with the list's own `-`.
-        let out = inserted(
-            "a:
-  b:
-  - x # c
-  - |
-    echo hi",
-            &["a"],
-        );
+        let out = inserted("a:\n  b:\n  - x # c\n  - |\n    echo hi", &["a"]);
         assert_eq!(
             out,
-            "a:
-  b:
-  - x # c
-  - |-
-    echo hi
-  new: false"
+            "a:\n  b:\n  - x # c\n  - |-\n    echo hi\n  new: false"
         );
         // With a final line break, the header stays.
-        let out = inserted(
-            "a:
-  b: |
-    echo hi
-",
-            &["a"],
-        );
-        assert_eq!(
-            out,
-            "a:
-  b: |
-    echo hi
-  new: false
-"
-        );
+        let out = inserted("a:\n  b: |\n    echo hi\n", &["a"]);
+        assert_eq!(out, "a:\n  b: |\n    echo hi\n  new: false\n");
     }
 
     #[test]
@@ -853,48 +895,51 @@ d: 3"
             editor.remove_item(a, a.items().unwrap().len() - 1).unwrap();
             doc.apply(&[&editor.finish()]).unwrap()
         };
-        assert_eq!(
-            remove(
-                "a:
-- x
-- y"
-            ),
-            "a:
-- x"
-        );
-        assert_eq!(
-            remove(
-                "a:
-- x
-- y"
-            ),
-            "a:
-- x"
-        );
-        assert_eq!(
-            remove(
-                "a:
-- x
-- y
-"
-            ),
-            "a:
-- x
-"
-        );
+        assert_eq!(remove("a:\n- x\n- y"), "a:\n- x");
+        assert_eq!(remove("a:\r\n- x\r\n- y"), "a:\r\n- x");
+        assert_eq!(remove("a:\n- x\n- y\n"), "a:\n- x\n");
         // The break that ends a block scalar is part of its value: it stays.
+        assert_eq!(remove("a:\n- |\n  x\n- y"), "a:\n- |\n  x\n");
+    }
+
+    #[test]
+    fn converging_changes_only_what_differs() {
+        let converge = |text: &str, want: Value| {
+            let doc = Document::parse(text).unwrap();
+            let root = &doc.roots()[0];
+            let mut editor = doc.editor(root, root);
+            editor.converge(root.get("v").unwrap(), &want).unwrap();
+            doc.apply(&[&editor.finish()]).unwrap()
+        };
+        let want = json!({"name": "t", "projected": {"defaultMode": 420, "sources": [
+            {"token": {"expirationSeconds": 7200, "path": "token"}},
+            {"configMap": {"name": "ca"}},
+        ]}});
+        // One value differs: one line changes; `0644` is 420 already.
+        let text = "v:\n  name: t\n  projected:\n    defaultMode: 0644\n    sources:\n    - token:\n        path: token\n        expirationSeconds: 3607\n    - configMap:\n        name: ca\n";
+        assert_eq!(converge(text, want.clone()), text.replace("3607", "7200"));
+        // Extra keys and items go, missing ones come, order is kept.
+        let text = "v:\n  name: t\n  extra: 1\n  projected:\n    sources:\n    - token: {path: token, audience: x}\n    - configMap:\n        name: ca\n    - downwardAPI: {}\n";
         assert_eq!(
-            remove(
-                "a:
-- |
-  x
-- y"
-            ),
-            "a:
-- |
-  x
-"
+            converge(text, want.clone()),
+            "v:\n  name: t\n  projected:\n    sources:\n    - token: {path: token, expirationSeconds: 7200}\n    - configMap:\n        name: ca\n    defaultMode: 420\n"
         );
+        // A value of another kind, a tagged or an empty one: its entry is written anew.
+        let text = "v:\n  name: !!str t\n  projected:\n    defaultMode:\n    sources: x\n";
+        assert_eq!(
+            converge(text, want.clone()),
+            "v:\n  projected:\n    defaultMode: 420\n    sources:\n    - token:\n        expirationSeconds: 7200\n        path: token\n    - configMap:\n        name: ca\n  name: t\n"
+        );
+        // Nothing to do: nothing changes.
+        let text = "v: {name: t, projected: {defaultMode: 420, sources: [{token: {expirationSeconds: 7200, path: token}}, {configMap: {name: ca}}]}}\n";
+        assert_eq!(converge(text, want.clone()), text);
+        // What cannot be edited leaves no edit behind.
+        let doc = Document::parse("v:\n  <<: {a: 1}\n  name: x\n").unwrap();
+        let root = &doc.roots()[0];
+        let mut editor = doc.editor(root, root);
+        let err = editor.converge(root.get("v").unwrap(), &want).unwrap_err();
+        assert!(err.what.contains("merge key"), "{err}");
+        assert!(editor.finish().is_empty());
     }
 
     #[test]

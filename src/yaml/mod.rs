@@ -51,7 +51,7 @@ mod tree;
 mod value;
 mod verify;
 
-pub use document::{Alias, Document, Rejected};
+pub use document::{Alias, Document, Rejected, Shared};
 pub use edit::{EditError, Editor, Edits};
 pub use tree::{MAX_ALIAS_EXPANSION, MAX_DEPTH, MERGE_KEY, Node, NodeId, ParseError, ScalarStyle};
 pub use value::{MAX_NODES, ValueError, parse_int, resolve_plain, to_json};

@@ -213,6 +213,11 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// Whether an explicit tag (`!!str 5`) is attached to a scalar node.
+    pub(super) fn is_tagged(&self) -> bool {
+        matches!(self.kind, Kind::Scalar { tagged: true, .. })
+    }
+
     /// Whether the node is an alias (`*name`).
     pub fn is_alias(&self) -> bool {
         matches!(self.kind, Kind::Alias(_))
@@ -274,7 +279,7 @@ impl<'a> Node<'a> {
     }
 }
 
-/// Where an anchor is defined, for messages about its aliases.
+/// Where an anchor is defined, for messages about its aliases, and what stands for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct AnchorSite {
     /// Byte offset of the anchored node's content.
@@ -282,6 +287,24 @@ pub(super) struct AnchorSite {
     /// 1-based line of the anchored node.
     pub(super) line: u32,
     /// 0-based column of the anchored node.
+    pub(super) col: u32,
+    /// The anchored node's id and the last id of its subtree: ids are given in document
+    /// order, so a node is inside it when its id is in this range.
+    pub(super) ids: (NodeId, NodeId),
+    /// The first alias of the anchor, if any: editing inside the anchored node would
+    /// change what the alias stands for too.
+    pub(super) alias: Option<AliasSite>,
+}
+
+/// Where an alias is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct AliasSite {
+    /// Byte offsets of `*name`.
+    pub(super) start: usize,
+    pub(super) end: usize,
+    /// 1-based line.
+    pub(super) line: u32,
+    /// 0-based column.
     pub(super) col: u32,
 }
 
@@ -614,11 +637,16 @@ impl<'a> Events<'a> {
             if self.anchors.len() <= index {
                 self.anchors.resize(index + 1, None);
             }
+            // The subtree's ids were given while it was read: the last is the one before
+            // the next to give.
+            let last = NodeId(self.next_id.saturating_sub(1));
             if let Some(slot) = self.anchors.get_mut(index) {
                 *slot = Some(AnchorSite {
                     start: node.start,
                     line: node.line,
                     col: node.col,
+                    ids: (id, last),
+                    alias: None,
                 });
             }
         }
@@ -668,6 +696,16 @@ impl<'a> Events<'a> {
             )),
             Ev::Alias(anchor) => {
                 let size = self.aliases.alias(anchor, pos)?;
+                if let Some(Some(site)) = self.anchors.get_mut(anchor as usize)
+                    && site.alias.is_none()
+                {
+                    site.alias = Some(AliasSite {
+                        start,
+                        end,
+                        line,
+                        col,
+                    });
+                }
                 Ok((node(end, Kind::Alias(anchor)), size))
             }
             Ev::SeqStart { flow, anchor } => {
@@ -935,7 +973,14 @@ mod tests {
             Some(AnchorSite {
                 start: 6,
                 line: 1,
-                col: 6
+                col: 6,
+                ids: (NodeId(2), NodeId(4)),
+                alias: Some(AliasSite {
+                    start: 16,
+                    end: 18,
+                    line: 2,
+                    col: 3
+                }),
             })
         );
     }
