@@ -65,10 +65,20 @@ impl<'s> Filter<'s> {
         let mut editor = doc.editor(root, object);
         let mut results = Vec::new();
         if !is_local_config(object) {
-            let found = workloads::pod_templates(object, &self.settings.pod_spec_paths);
+            let found = workloads::pod_templates_in(doc, object, &self.settings.pod_spec_paths);
+            for (index, _) in workloads::unnamed_items(object) {
+                let kind = object.get_str("kind").unwrap_or_default();
+                results.push(FnResult::about(
+                    Severity::Warning,
+                    messages::unnamed_list_item(kind),
+                    object,
+                    object,
+                    Some(&format!("items[{index}]")),
+                ));
+            }
             let done = self
-                .decide(object, &found, &mut results)
-                .and_then(|changes| self.enact(object, changes, &mut editor, &mut results));
+                .decide(doc, object, &found, &mut results)
+                .and_then(|changes| self.enact(doc, object, changes, &mut editor, &mut results));
             if let Err(error) = done {
                 // Nothing of this object changes, so nothing of it is reported as done.
                 results.retain(|r| r.severity != Severity::Info);
@@ -90,6 +100,7 @@ impl<'s> Filter<'s> {
     /// `found`.
     fn decide<'n, 'a>(
         &self,
+        doc: &'n Document<'a>,
         object: &'n Node<'a>,
         found: &'n [Found<'n, 'a>],
         results: &mut Vec<FnResult>,
@@ -99,7 +110,15 @@ impl<'s> Filter<'s> {
             && is_service_account(object)
             && policy::selected(self.settings, &policy::facts(object))
         {
-            let now = template::automount(object);
+            let now = template::account(object).map_err(|e| {
+                Box::new(FnResult::about(
+                    Severity::Error,
+                    messages::left_unchanged(&messages::template_error(&e)),
+                    object,
+                    object,
+                    Some(messages::ACCOUNT_FIELD),
+                ))
+            })?;
             if now != Automount::Off {
                 changes.push(Change::Account { object, now });
             }
@@ -124,7 +143,8 @@ impl<'s> Filter<'s> {
                 };
                 let statement = policy::statement(self.settings, &workload, f.metadata)
                     .map_err(|bad| error(messages::bad_annotation(&bad)))?;
-                let (pod, nodes) = template::read(f.spec);
+                let (pod, nodes) =
+                    template::read(doc, f.spec).map_err(|e| error(messages::template_error(&e)))?;
                 let plan = decide::decide(&pod, &self.wanted, statement.as_ref())
                     .map_err(|c| error(messages::conflict(&c)))?;
                 results.extend(plan.warnings.iter().map(|w| {
@@ -153,6 +173,7 @@ impl<'s> Filter<'s> {
     /// Makes the changes (enforce mode) or reports them (audit mode).
     fn enact(
         &self,
+        doc: &Document<'_>,
         object: &Node<'_>,
         changes: Vec<Change<'_, '_>>,
         editor: &mut Editor<'_>,
@@ -197,7 +218,7 @@ impl<'s> Filter<'s> {
                             template::apply(plan, nodes, &self.new, editor).map_err(|e| {
                                 Box::new(about(
                                     Severity::Error,
-                                    messages::left_unchanged(&e),
+                                    messages::left_unchanged(&messages::template_error(&e)),
                                     found.object,
                                     Some(&found.path),
                                 ))
@@ -207,10 +228,10 @@ impl<'s> Filter<'s> {
                             done.push((found.object, &found.path, message));
                         }
                         Change::Account { object, .. } => {
-                            template::disable_automount(editor, object).map_err(|e| {
+                            template::harden_account(doc, object, editor).map_err(|e| {
                                 Box::new(about(
                                     Severity::Error,
-                                    messages::left_unchanged(&e),
+                                    messages::left_unchanged(&messages::template_error(&e)),
                                     object,
                                     Some(messages::ACCOUNT_FIELD),
                                 ))

@@ -349,7 +349,7 @@ fn check(input: &str, resource_list: bool) -> Result<(), String> {
     for object in objects(&after, resource_list) {
         for found in workloads::pod_templates(object, &[]) {
             templates += 1;
-            let (pod, _) = template::read(found.spec);
+            let (pod, _) = template::read(&after, found.spec).map_err(|e| format!("{e:?}"))?;
             if pod.automount != Automount::Off {
                 return Err("automount is not off".into());
             }

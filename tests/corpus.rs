@@ -60,7 +60,7 @@ fn whole_corpus() {
             .iter()
             .flat_map(|item| workloads::pod_templates(item, &[]))
             .filter(|f| {
-                let (pod, _) = template::read(f.spec);
+                let (pod, _) = template::read(&in_docs, f.spec).unwrap();
                 !decide::decide(&pod, &settings.wanted(), None)
                     .unwrap()
                     .is_empty()
@@ -124,7 +124,7 @@ fn whole_corpus() {
                 let (api_version, kind, _) = identity(found.object);
                 let group = workloads::group(&api_version).to_owned();
                 *kinds.entry((group, kind)).or_insert(0) += 1;
-                let (pod, _) = template::read(found.spec);
+                let (pod, _) = template::read(&out_docs, found.spec).unwrap();
                 if pod.automount != Automount::Off {
                     failures.push(format!("{name}: {:?} not hardened", identity(found.object)));
                 }
