@@ -89,7 +89,8 @@ demo: build
 
 ## bench: the figures of BENCHMARKS.md: the function on generated ResourceLists of 1,000,
 ## 10,000 and 50,000 Deployments against a parse-only pass, kubectl kustomize and kpt, with
-## start-up, peak memory and callgrind counts (a few minutes; never part of `test`).
+## start-up, peak memory, callgrind counts, and the fallback with failing resources
+## spread through 1,000 and 10,000 Deployments (a few minutes; never part of `test`).
 ## BENCH_ARGS adds options, e.g. BENCH_ARGS='--sizes 1000,10000 --skip kpt'.
 bench:
 	$(CARGO) bench --locked --bench bench -- --bench $(BENCH_ARGS)
