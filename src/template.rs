@@ -387,6 +387,9 @@ pub fn apply(
     // Aliases on the way to an edited node: a container reached through an alias of
     // its list is inside the anchored list, and the alias is what to name.
     let mut through: Vec<(String, &Node<'_>)> = Vec::new();
+    if nodes.spec.is_alias() && !plan.is_empty() {
+        through.push((String::new(), nodes.spec));
+    }
     // Deepest first: edits at the same position keep the order they are made in, and a
     // container's new lines must come before the PodSpec's own.
     for (ci, (field, container)) in nodes.containers.iter().enumerate() {
@@ -403,7 +406,14 @@ pub fn apply(
         if let Some(Some((key, alias))) = nodes.lists.get(list) {
             through.push((key.clone(), alias));
         }
-        let mounts = container.entry("volumeMounts");
+        if container.is_alias() {
+            through.push((field.clone(), container));
+        }
+        // Read through an alias; edits of the alias itself are refused below.
+        let mounts = doc
+            .resolve(container)
+            .unwrap_or(container)
+            .entry("volumeMounts");
         let mounts_field = format!("{field}.volumeMounts");
         // Items as Kubernetes reads them, through an alias: an edit of one is then
         // refused as an edit inside an anchored node.
@@ -442,7 +452,10 @@ pub fn apply(
             }
         }
     }
-    let volumes = nodes.spec.entry("volumes");
+    let volumes = doc
+        .resolve(nodes.spec)
+        .unwrap_or(nodes.spec)
+        .entry("volumes");
     let items = volumes
         .map(|(_, n)| doc.resolve(n).unwrap_or(n))
         .and_then(Node::items)
