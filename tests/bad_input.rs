@@ -161,6 +161,20 @@ fn continuation_lines_not_indented_past_their_block() {
 }
 
 #[test]
+fn carriage_return_without_line_feed() {
+    // Found by fuzzing: a lone CR is a line break for YAML, not for the editor; a volume
+    // removed next to one took the following key with it.
+    let input = format!(
+        "{HEAD}items:\n- apiVersion: v1\n  kind: Pod\n  metadata: {{name: p}}\n  spec:\n    volumes:\n    - name: kube-api-access\n      projected:\n        sources:\n        - serviceAccountToken: {{path: token}}\n        - downwardAPI:\n            it\rms:\n            - path: namespace\n"
+    );
+    refused(
+        "lone CR",
+        input.as_bytes(),
+        &["line 14, column 15", "carriage return without a line feed"],
+    );
+}
+
+#[test]
 fn alias_bomb() {
     let mut bomb = format!("{HEAD}items:\n- apiVersion: v1\n  kind: ConfigMap\n  data:\n");
     bomb.push_str("    a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");

@@ -317,6 +317,7 @@ pub(super) struct Parsed<'a> {
 
 /// Parses a whole stream.
 pub(super) fn parse(text: &str) -> Result<Parsed<'_>, ParseError> {
+    lone_carriage_return(text)?;
     let mut events = Events {
         reader: Reader::new(text),
         aliases: Aliases::default(),
@@ -345,6 +346,28 @@ pub(super) fn parse(text: &str) -> Result<Parsed<'_>, ParseError> {
             other => return Err(unexpected(&other, pos)),
         }
     }
+}
+
+/// Refuses a carriage return that no line feed follows. YAML reads one as a line break
+/// (old Mac line ends), but the editor finds lines by their line feeds, so an edit next
+/// to one could take the wrong bytes; real manifests end lines with LF or CRLF.
+fn lone_carriage_return(text: &str) -> Result<(), ParseError> {
+    let bytes = text.as_bytes();
+    let Some(at) = bytes
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+    else {
+        return Ok(());
+    };
+    let before = text.get(..at).unwrap_or_default();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Err(ParseError {
+        line: before.bytes().filter(|&b| b == b'\n').count() + 1,
+        column: before.get(line_start..).map_or(0, |l| l.chars().count()) + 1,
+        message: "a carriage return without a line feed after it; lines must end with LF or CRLF"
+            .into(),
+    })
 }
 
 /// One parser event, reduced to what this crate reads. The parser's own events carry
@@ -956,6 +979,18 @@ mod tests {
         ] {
             assert_eq!(root(text).get_str("a"), Some(want), "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_carriage_return_without_a_line_feed_is_refused() {
+        // Found by fuzzing (resource_list target): YAML reads a lone CR as a line break,
+        // the editor's line arithmetic did not, and removing a volume took the next key
+        // with it (the check refused the whole output).
+        let err = parse("a:\n  b: x\n  it\rms: y\n").err().unwrap();
+        assert_eq!((err.line, err.column), (3, 5), "{err}");
+        assert!(err.message.contains("carriage return"), "{err}");
+        assert!(parse("a: x\r\nb: y\r\n").is_ok());
+        assert!(parse("a: \"x\\ry\"\n").is_ok(), "an escape is not a CR");
     }
 
     #[test]
