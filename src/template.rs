@@ -136,7 +136,8 @@ pub fn read<'n, 'a>(
     spec: &'n Node<'a>,
 ) -> Result<(PodTemplate, TemplateNodes<'n, 'a>), TemplateError> {
     let body = mapping(doc, spec, "")?;
-    let automount = automount(body);
+    // Read through an alias (`automountServiceAccountToken: *off`), as Kubernetes does.
+    let automount = automount_value(body.get(AUTOMOUNT).map(|n| doc.resolve(n).unwrap_or(n)));
     let mut volumes = Vec::new();
     for (i, v) in list(doc, body, "volumes", "volumes")?.iter().enumerate() {
         let field = format!("volumes[{i}]");
@@ -198,7 +199,11 @@ pub fn read<'n, 'a>(
 
 /// `automountServiceAccountToken` of a PodSpec or a ServiceAccount, as Kubernetes reads it.
 pub fn automount(map: &Node<'_>) -> Automount {
-    match map.get("automountServiceAccountToken") {
+    automount_value(map.get(AUTOMOUNT))
+}
+
+fn automount_value(value: Option<&Node<'_>>) -> Automount {
+    match value {
         None => Automount::Unset,
         Some(n) if n.is_null() => Automount::Unset,
         Some(n) if n.as_bool() == Some(false) => Automount::Off,
