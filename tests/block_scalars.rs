@@ -1,4 +1,5 @@
-//! Block scalars (`|`, `>`, every chomping and indentation indicator) right before every
+//! Block scalars (`|`, `>`, every chomping and indentation indicator, with content lines
+//! or none) right before every
 //! kind of place the function inserts text: a new key at the end of a container or of a
 //! PodSpec, a new item after the last item of a list, in block and flow parents, with LF
 //! and CRLF, with and without a final line break, with the trailing blank lines `|+`
@@ -17,6 +18,9 @@ use harden_sa_token::{Call, Settings, Severity, template, workloads};
 const HEADERS: &[&str] = &[
     "|", "|-", "|+", ">", ">-", ">+", "|2", "|2-", "|-2", "|4+", ">1", ">3-", "|1+",
 ];
+
+/// Headers also written without any content line (an empty value).
+const EMPTY_HEADERS: &[&str] = &["|", ">-", "|+", "|-1"];
 
 /// Where the block scalar sits, which decides what is inserted right after it.
 #[derive(Debug, Clone, Copy)]
@@ -100,6 +104,8 @@ const LAYOUTS: &[Layout] = &[
 struct Writer {
     out: String,
     layout: Layout,
+    /// Block scalars without content lines.
+    empty: bool,
 }
 
 impl Writer {
@@ -127,6 +133,9 @@ impl Writer {
             format!("{key}: {header}")
         };
         self.line(col, &lead);
+        if self.empty {
+            return;
+        }
         let indicator = header
             .chars()
             .find_map(|c| c.to_digit(10))
@@ -158,10 +167,11 @@ impl Writer {
 }
 
 /// One generated input: a Pod or Deployment whose block scalar sits at `place`.
-fn object(header: &str, place: Place, trailer: Trailer, layout: Layout) -> String {
+fn object(header: &str, empty: bool, place: Place, trailer: Trailer, layout: Layout) -> String {
     let mut w = Writer {
         out: String::new(),
         layout,
+        empty,
     };
     let i = layout.indent;
     let kind = if layout.deployment {
@@ -381,7 +391,11 @@ fn check(input: &str, resource_list: bool) -> Result<(), String> {
 fn block_scalars_of_every_form_before_every_insertion_point() {
     let mut runs = 0;
     let mut failures = Vec::new();
-    for (h, header) in HEADERS.iter().enumerate() {
+    let forms = HEADERS
+        .iter()
+        .map(|h| (h, false))
+        .chain(EMPTY_HEADERS.iter().map(|h| (h, true)));
+    for (h, (header, empty)) in forms.enumerate() {
         for (p, place) in PLACES.iter().enumerate() {
             for (t, trailer) in TRAILERS.iter().enumerate() {
                 for crlf in [false, true] {
@@ -390,12 +404,12 @@ fn block_scalars_of_every_form_before_every_insertion_point() {
                         let n = h + p + t + usize::from(crlf) + 2 * usize::from(final_break);
                         let layout = LAYOUTS[n % LAYOUTS.len()];
                         for resource_list in [false, true] {
-                            let stream = object(header, *place, *trailer, layout);
+                            let stream = object(header, empty, *place, *trailer, layout);
                             let text = input(&stream, resource_list, crlf, final_break);
                             runs += 1;
                             if let Err(e) = check(&text, resource_list) {
                                 failures.push(format!(
-                                    "{header} {place:?} {trailer:?} crlf={crlf} final_break={final_break} {layout:?} resource_list={resource_list}: {e}\n{text}"
+                                    "{header} empty={empty} {place:?} {trailer:?} crlf={crlf} final_break={final_break} {layout:?} resource_list={resource_list}: {e}\n{text}"
                                 ));
                             }
                         }

@@ -490,6 +490,14 @@ impl<'a> Reader<'a> {
             Event::Scalar(value, style, anchor, tag) => {
                 let style = ScalarStyle::from(style);
                 if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    if pos.start == pos.end {
+                        pos.start = self.empty_block_scalar_at(pos.start);
+                        pos.end = pos.start;
+                    } else if value.bytes().all(|b| b == b'\n')
+                        && let Some(content) = self.past_header(pos.start, pos.end)
+                    {
+                        pos.start = content;
+                    }
                     pos.end = self.block_scalar_end(pos.start, pos.end);
                 }
                 Ev::Scalar {
@@ -538,6 +546,35 @@ impl<'a> Reader<'a> {
             }
             _ => end,
         }
+    }
+
+    /// Where an empty block scalar (a header and no content line) is. The parser puts
+    /// it where the next node starts, past the next line's indentation; it is moved back
+    /// to the start of that line, right after its header's line break (and any blank
+    /// lines), so that it, and the collections that end with it, end before the next
+    /// node's line, where text inserted after them goes.
+    fn empty_block_scalar_at(&self, at: usize) -> usize {
+        let line_start = self
+            .text
+            .get(..at)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        match self.text.get(line_start..at) {
+            Some(indent) if indent.bytes().all(|b| b == b' ') => line_start,
+            _ => at,
+        }
+    }
+
+    /// Where the content of a block scalar without content lines (its value is line
+    /// breaks at most) starts when the parser's span begins at its header (as it does at
+    /// the end of the input): past the header's line break, or at the end of the span
+    /// when there is none. `None` when the span does not start with a header.
+    fn past_header(&self, start: usize, end: usize) -> Option<usize> {
+        let span = self.text.get(start..end)?;
+        if !span.starts_with(['|', '>']) {
+            return None;
+        }
+        Some(span.find('\n').map_or(end, |nl| start + nl + 1))
     }
 
     fn offset(&self, marker: granit_parser::Marker) -> usize {
@@ -979,6 +1016,32 @@ mod tests {
         ] {
             assert_eq!(root(text).get_str("a"), Some(want), "{text:?}");
         }
+    }
+
+    #[test]
+    fn an_empty_block_scalar_ends_after_its_header() {
+        // Found by fuzzing (resource_list target): the parser puts an empty block scalar
+        // at the start of the next node, so the list holding it seemed to end inside the
+        // next entry's line, and an item appended to it went after that line.
+        for (text, at) in [
+            ("p:\n  c:\n  - |\n  b: 2\n", 14),
+            ("p:\n  c:\n  - |-1\n  b: 2\n", 16),
+            ("p:\n  c: |\n\n  b: 2\n", 11),
+            ("p:\n  c: >+\n  b: 2\n", 11),
+        ] {
+            let doc = root(text);
+            let c = doc.get("p").unwrap().get("c").unwrap();
+            let scalar = c.items().map_or(c, |i| &i[0]);
+            assert_eq!(scalar.span(), at..at, "{text:?}");
+            assert_eq!(scalar.as_str(), Some(""), "{text:?}");
+            assert!(c.end <= at, "{text:?}");
+        }
+        // At the very end (where the parser's span is the header), and with content
+        // that starts like a header.
+        assert_eq!(root("a: |").get("a").unwrap().span(), 4..4);
+        assert_eq!(root("a: |+\n\n").get("a").unwrap().span(), 6..7);
+        assert_eq!(root("a: |\n  x\nb: 1\n").get("a").unwrap().span(), 7..9);
+        assert_eq!(root("a: |\n  |x\nb: 1\n").get("a").unwrap().span(), 7..10);
     }
 
     #[test]
