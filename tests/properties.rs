@@ -61,10 +61,14 @@ const HEADERS: &[&str] = &[
     "|", "|-", "|+", ">", ">-", ">+", "|2", "|2-", "|-2", "|4+", ">1", ">3-",
 ];
 
-/// A block scalar with header `HEADERS[i]`: a shell script, its first line indented
-/// more when an indentation indicator allows it.
+/// A block scalar with header `HEADERS[i % HEADERS.len()]`: a shell script, its first
+/// line indented more when an indentation indicator allows it; no content line at all
+/// for the last third of `0..3 * HEADERS.len()`.
 fn script(i: usize) -> T {
     let header = HEADERS[i % HEADERS.len()];
+    if i / HEADERS.len() >= 2 {
+        return T::B(header, Vec::new(), "\"\"".into());
+    }
     let first = if header.contains(|c: char| c.is_ascii_digit()) {
         "  set -e"
     } else {
@@ -672,8 +676,8 @@ fn ctr() -> impl Strategy<Value = Ctr> {
         prop::collection::vec(0u8..4, 0..3),
         0usize..20,
         any::<bool>(),
-        prop::option::weighted(0.3, 0usize..HEADERS.len() * 2),
-        prop::option::weighted(0.2, 0usize..HEADERS.len()),
+        prop::option::weighted(0.3, 0usize..HEADERS.len() * 3),
+        prop::option::weighted(0.2, 0usize..HEADERS.len() * 3),
     )
         .prop_map(|(mounts, odd, args, script, mount_script)| Ctr {
             mounts,
@@ -691,7 +695,7 @@ fn workload() -> impl Strategy<Value = Workload> {
         prop::collection::vec(ctr(), 0..3),
         prop::collection::vec(0u8..4, 0..4),
         0usize..20,
-        prop::option::weighted(0.2, 0usize..HEADERS.len()),
+        prop::option::weighted(0.2, 0usize..HEADERS.len() * 3),
         0u8..11,
     )
         .prop_map(
