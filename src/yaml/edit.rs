@@ -396,6 +396,7 @@ impl<'t> Editor<'t> {
             return Err(EditError::at(map, "a value that is not a mapping"));
         };
         if *flow {
+            self.check_braces(map)?;
             let entry = format!(
                 "{}: {}",
                 render::scalar_str(key, self.layout.json),
@@ -494,6 +495,7 @@ impl<'t> Editor<'t> {
             return Err(EditError::at(map, format!("entry {index}: no such entry")));
         };
         let range = if *flow {
+            self.check_braces(map)?;
             self.flow_remove(
                 entries
                     .iter()
@@ -601,6 +603,23 @@ impl<'t> Editor<'t> {
             Err(EditError::at(
                 item,
                 "a list item whose `-` is not on its first line",
+            ))
+        }
+    }
+
+    /// Refuses a flow mapping written without braces (`[k: v]`, a list of one mapping):
+    /// text added after its entry would be another item of the list.
+    fn check_braces(&self, map: &Node<'_>) -> Result<(), EditError> {
+        if self
+            .text
+            .get(map.start..)
+            .is_some_and(|t| t.starts_with('{'))
+        {
+            Ok(())
+        } else {
+            Err(EditError::at(
+                map,
+                "a mapping without braces in a flow list",
             ))
         }
     }
@@ -900,6 +919,34 @@ mod tests {
         assert_eq!(remove("a:\n- x\n- y\n"), "a:\n- x\n");
         // The break that ends a block scalar is part of its value: it stays.
         assert_eq!(remove("a:\n- |\n  x\n- y"), "a:\n- |\n  x\n");
+    }
+
+    #[test]
+    fn a_mapping_without_braces_in_a_flow_list_is_not_edited() {
+        // Found by fuzzing (resource_list target): `[k: v]` is a list of one mapping
+        // written without braces; `, new: x` after it is a second item, not an entry.
+        let text = "a: [k: v, {m: n}]\n";
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let items = root.get("a").unwrap().items().unwrap();
+        let mut editor = doc.editor(root, root);
+        let err = editor
+            .insert_entry(&items[0], "new", Arc::new(json!(1)))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 1, column 5: cannot edit a mapping without braces in a flow list"
+        );
+        let err = editor.remove_entry(&items[0], 0).unwrap_err();
+        assert!(err.what.contains("without braces"), "{err}");
+        // With braces it is an ordinary flow mapping.
+        editor
+            .insert_entry(&items[1], "new", Arc::new(json!(1)))
+            .unwrap();
+        assert_eq!(
+            doc.apply(&[&editor.finish()]).unwrap(),
+            "a: [k: v, {m: n, new: 1}]\n"
+        );
     }
 
     #[test]
