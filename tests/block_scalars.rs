@@ -1,12 +1,12 @@
 //! Block scalars (`|`, `>`, every chomping and indentation indicator, with content lines
-//! or none) right before every
-//! kind of place the function inserts text: a new key at the end of a container or of a
-//! PodSpec, a new item after the last item of a list, in block and flow parents, with LF
-//! and CRLF, with and without a final line break, with the trailing blank lines `|+`
-//! keeps, as the last bytes of the input or followed by more. Every combination is run
-//! through both protocols: no error, every block scalar reads as it did, every Pod
-//! template is hardened, the final line break is kept or stays absent, and a second run
-//! changes nothing.
+//! or none) right before every kind of place the function inserts text: a new key at the
+//! end of a container or of a PodSpec, a new item after the last item of a list, in block
+//! and flow parents, with LF and CRLF, with and without a final line break (or with a
+//! last line of spaces and no break), with the trailing blank lines `|+` keeps, as the
+//! last bytes of the input or followed by more. Every combination is run through both
+//! protocols: no error, every block scalar reads as it did, every Pod template is
+//! hardened, the final line break is kept or stays absent, and a second run changes
+//! nothing.
 
 mod common;
 
@@ -256,7 +256,18 @@ fn object(header: &str, empty: bool, place: Place, trailer: Trailer, layout: Lay
 }
 
 /// The input as the protocol wants it, with its line breaks and final break.
-fn input(stream: &str, resource_list: bool, crlf: bool, final_break: bool) -> String {
+/// How the input ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// With a line break.
+    Break,
+    /// Without one.
+    NoBreak,
+    /// With a last line of spaces and no line break.
+    Spaces,
+}
+
+fn input(stream: &str, resource_list: bool, crlf: bool, end: End) -> String {
     let mut text = if resource_list {
         let mut list =
             String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
@@ -276,9 +287,12 @@ fn input(stream: &str, resource_list: bool, crlf: bool, final_break: bool) -> St
     } else {
         stream.to_owned()
     };
-    if !final_break {
+    if end != End::Break {
         let kept = text.trim_end_matches('\n').len();
         text.truncate(kept);
+    }
+    if end == End::Spaces {
+        text.push_str("\n  ");
     }
     if crlf {
         text = text.replace('\n', "\r\n");
@@ -399,17 +413,20 @@ fn block_scalars_of_every_form_before_every_insertion_point() {
         for (p, place) in PLACES.iter().enumerate() {
             for (t, trailer) in TRAILERS.iter().enumerate() {
                 for crlf in [false, true] {
-                    for final_break in [true, false] {
+                    for (e, end) in [End::Break, End::NoBreak, End::Spaces]
+                        .into_iter()
+                        .enumerate()
+                    {
                         // Layout and protocol rotate, so that each meets every form.
-                        let n = h + p + t + usize::from(crlf) + 2 * usize::from(final_break);
+                        let n = h + p + t + usize::from(crlf) + 2 * e;
                         let layout = LAYOUTS[n % LAYOUTS.len()];
                         for resource_list in [false, true] {
                             let stream = object(header, empty, *place, *trailer, layout);
-                            let text = input(&stream, resource_list, crlf, final_break);
+                            let text = input(&stream, resource_list, crlf, end);
                             runs += 1;
                             if let Err(e) = check(&text, resource_list) {
                                 failures.push(format!(
-                                    "{header} empty={empty} {place:?} {trailer:?} crlf={crlf} final_break={final_break} {layout:?} resource_list={resource_list}: {e}\n{text}"
+                                    "{header} empty={empty} {place:?} {trailer:?} crlf={crlf} {end:?} {layout:?} resource_list={resource_list}: {e}\n{text}"
                                 ));
                             }
                         }

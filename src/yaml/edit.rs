@@ -893,6 +893,12 @@ mod tests {
             assert_eq!(value(&text), want, "{header}");
             assert_eq!(value(&out), want, "{header}");
         }
+        // Found by fuzzing (resource_list target): an empty one whose last line holds
+        // spaces and no line break; the spaces stay, on their own line.
+        assert_eq!(
+            inserted("a:\n  b: |\n ", &["a"]),
+            "a:\n  b: |-\n \n  new: false"
+        );
         // The last item of a list, with the list's own `-`.
         let out = inserted("a:\n  b:\n  - x # c\n  - |\n    echo hi", &["a"]);
         assert_eq!(

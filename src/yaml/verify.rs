@@ -475,7 +475,8 @@ impl<'x> Checker<'x> {
     /// block scalar (`|`, `>`), whose text runs to the line break after its last line:
     /// text inserted after one at the very end of an input without a final line break
     /// gives it that break (and its header the strip indicator, so that its value stays
-    /// as it was: that the values are equal is checked here).
+    /// as it was: that the values are equal is checked here), and spaces on that last
+    /// line are then on a line of their own.
     fn same_scalar_text(
         &self,
         old: &Node<'_>,
@@ -487,11 +488,13 @@ impl<'x> Checker<'x> {
         if a == b {
             return true;
         }
+        // Spaces on a last line that has no line break are not content when they are
+        // less indented than the scalar (an empty one's, typically): the value says.
         matches!(
             old.style(),
             Some(ScalarStyle::Literal | ScalarStyle::Folded)
         ) && old_value == out_value
-            && a.trim_end_matches(['\r', '\n']) == b.trim_end_matches(['\r', '\n'])
+            && a.trim_end_matches([' ', '\r', '\n']) == b.trim_end_matches([' ', '\r', '\n'])
     }
 
     /// The keys a mapping's merge key (`<<: *base`, or a list of aliases) brings in, as
