@@ -833,12 +833,32 @@ impl<'a> Events<'a> {
                     if value.is_null() && value.start == value.end {
                         // An empty value is reported at the end of its key; move it past
                         // the `:` so that the entry's span covers all of its text.
-                        let rest = self.reader.text().get(key.end..).unwrap_or_default();
+                        let text = self.reader.text();
+                        let rest = text.get(key.end..).unwrap_or_default();
                         let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
                         if rest.get(gap..).is_some_and(|r| r.starts_with(':')) {
                             value.start = key.end + gap + 1;
-                            value.end = value.start;
+                        } else if text.get(value.start..).is_some_and(|r| r.starts_with(':')) {
+                            // `? key` with the `:` on a line of its own.
+                            value.start += 1;
+                        } else {
+                            // `? key` and no `:` at all: the parser puts the value where
+                            // the next node starts, perhaps on a later line; it belongs
+                            // at the end of the key's line, before that line.
+                            let line_start = text
+                                .get(..value.start)
+                                .and_then(|t| t.rfind('\n'))
+                                .map_or(0, |i| i + 1);
+                            if value.start > key.end
+                                && line_start > key.end
+                                && text
+                                    .get(line_start..value.start)
+                                    .is_some_and(|t| t.bytes().all(|b| b == b' '))
+                            {
+                                value.start = line_start;
+                            }
                         }
+                        value.end = value.start;
                     }
                     if !flow {
                         check_continuation(self.reader.text(), &value, key.col as usize)?;
@@ -1016,6 +1036,23 @@ mod tests {
         ] {
             assert_eq!(root(text).get_str("a"), Some(want), "{text:?}");
         }
+    }
+
+    #[test]
+    fn an_explicit_key_without_a_value_ends_its_mapping_on_its_line() {
+        // Found by fuzzing (resource_list target): the parser puts the missing value of
+        // `? key` where the next node starts; when that is on a less indented line, the
+        // mapping seemed to end inside that line, and a key added to it went after it.
+        let text = "a:\n  b:\n    c: 1\n    ? k\n  d: 2\n";
+        let doc = root(text);
+        let b = doc.get("a").unwrap().get("b").unwrap();
+        let d_line = text.find("  d: 2").unwrap();
+        assert!(b.end <= d_line, "{:?}", &text[b.span()]);
+        // With the value indicator on a line of its own, the value follows it.
+        let text = "a:\n  ? k\n  :\nb: 1\n";
+        let a = root(text).entries().unwrap()[0].1.clone();
+        let (_, v) = &a.entries().unwrap()[0];
+        assert_eq!(v.span(), 12..12);
     }
 
     #[test]
