@@ -334,6 +334,17 @@ impl<'t> Editor<'t> {
                 if node.merge_key().is_some() {
                     return Err(EditError::at(node, "a mapping with a merge key (`<<`)"));
                 }
+                // Written anew when it keeps no entry, or loses one in flow style (where
+                // removals of neighbours would meet): a mapping of the same keys.
+                let kept = |(k, v): &(Node<'_>, Node<'_>)| {
+                    k.as_str()
+                        .and_then(|key| wanted.get(key))
+                        .is_some_and(|w| convergeable(v, w))
+                };
+                let keeps_all = entries.iter().all(kept);
+                if !entries.iter().any(kept) || (node.is_flow() && !keeps_all) {
+                    return self.replace(node, Arc::new(want.clone()));
+                }
                 let mut again = Vec::new();
                 for (i, (k, v)) in entries.iter().enumerate() {
                     match k.as_str().and_then(|key| wanted.get(key).map(|w| (key, w))) {
@@ -356,6 +367,9 @@ impl<'t> Editor<'t> {
                 Ok(())
             }
             (Kind::Seq { items, .. }, Value::Array(wanted)) => {
+                if node.is_flow() && items.len() > wanted.len() {
+                    return self.replace(node, Arc::new(want.clone()));
+                }
                 for (i, item) in items.iter().enumerate() {
                     match wanted.get(i) {
                         Some(w) if convergeable(item, w) => {
@@ -473,14 +487,13 @@ impl<'t> Editor<'t> {
             self.flow_remove(items.iter().map(|n| (n.start, n.end)).collect(), index)
         } else {
             let dash = self.dash_before(item)?;
+            let next = items.get(index + 1).map(|n| n.start);
+            if self.extend_removal(item, dash, next)? {
+                self.edits.ops.push((seq.id(), Op::RemoveItem(index)));
+                return Ok(());
+            }
             let previous = index.checked_sub(1).and_then(|i| items.get(i));
-            self.block_remove(
-                item,
-                dash,
-                item.end,
-                items.get(index + 1).map(|n| n.start),
-                previous,
-            )?
+            self.block_remove(item, dash, item.end, next, previous)?
         };
         self.push(seq, range, String::new(), Op::RemoveItem(index));
         Ok(())
@@ -505,6 +518,10 @@ impl<'t> Editor<'t> {
             )
         } else {
             let next = entries.get(index + 1).map(|(k, _)| k.start);
+            if self.extend_removal(key, key.start, next)? {
+                self.edits.ops.push((map.id(), Op::RemoveEntry(index)));
+                return Ok(());
+            }
             let previous = index
                 .checked_sub(1)
                 .and_then(|i| entries.get(i))
@@ -549,6 +566,37 @@ impl<'t> Editor<'t> {
             prev_end..end
         } else {
             start..end
+        }
+    }
+
+    /// When the sibling before a block item or entry (starting at `lead`) was removed up
+    /// to `lead`, so that this one would take its place on a line it shares with a `-`,
+    /// and this one goes too: that removal now runs to `next` instead, whose node takes
+    /// the place (removing this one's whole line would overlap it). Returns whether it
+    /// did; an error when there is no next sibling to take the place.
+    fn extend_removal(
+        &mut self,
+        node: &Node<'_>,
+        lead: usize,
+        next: Option<usize>,
+    ) -> Result<bool, EditError> {
+        let Some(earlier) = self
+            .edits
+            .splices
+            .iter_mut()
+            .find(|s| s.text.is_empty() && !s.at.is_empty() && s.at.end == lead)
+        else {
+            return Ok(false);
+        };
+        match next {
+            Some(next) => {
+                earlier.at.end = next;
+                Ok(true)
+            }
+            None => Err(EditError::at(
+                node,
+                "every entry of a collection that shares its first line with its parent",
+            )),
         }
     }
 
@@ -956,6 +1004,40 @@ mod tests {
     }
 
     #[test]
+    fn removing_the_first_entries_of_a_list_items_mapping() {
+        // Found by fuzzing (resource_list target): the first entry shares its line with
+        // the `-` and is removed up to the next entry, which takes its place; removing
+        // that next entry as well removed its whole line: overlapping changes, and the
+        // whole output refused.
+        let remove = |text: &str, indexes: &[usize]| {
+            let doc = Document::parse(text).unwrap();
+            let root = &doc.roots()[0];
+            let item = &root.get("v").unwrap().items().unwrap()[0];
+            let mut editor = doc.editor(root, root);
+            for &i in indexes {
+                editor.remove_entry(item, i).unwrap();
+            }
+            doc.apply(&[&editor.finish()]).unwrap()
+        };
+        let text = "v:\n- a: 1\n  b: 2\n  c: 3\n  d: 4\n";
+        assert_eq!(remove(text, &[0]), "v:\n- b: 2\n  c: 3\n  d: 4\n");
+        assert_eq!(remove(text, &[0, 1]), "v:\n- c: 3\n  d: 4\n");
+        assert_eq!(remove(text, &[0, 1, 2]), "v:\n- d: 4\n");
+        assert_eq!(remove(text, &[0, 2]), "v:\n- b: 2\n  d: 4\n");
+        assert_eq!(remove(text, &[1, 2]), "v:\n- a: 1\n  d: 4\n");
+        // Converging it to a mapping none of whose keys it keeps writes it anew.
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let item = &root.get("v").unwrap().items().unwrap()[0];
+        let mut editor = doc.editor(root, root);
+        editor.converge(item, &json!({"e": {"f": 5}})).unwrap();
+        assert_eq!(
+            doc.apply(&[&editor.finish()]).unwrap(),
+            "v:\n- e:\n    f: 5\n"
+        );
+    }
+
+    #[test]
     fn converging_changes_only_what_differs() {
         let converge = |text: &str, want: Value| {
             let doc = Document::parse(text).unwrap();
@@ -971,11 +1053,12 @@ mod tests {
         // One value differs: one line changes; `0644` is 420 already.
         let text = "v:\n  name: t\n  projected:\n    defaultMode: 0644\n    sources:\n    - token:\n        path: token\n        expirationSeconds: 3607\n    - configMap:\n        name: ca\n";
         assert_eq!(converge(text, want.clone()), text.replace("3607", "7200"));
-        // Extra keys and items go, missing ones come, order is kept.
+        // Extra keys and items go, missing ones come, order is kept (a flow mapping
+        // that loses a key is written anew).
         let text = "v:\n  name: t\n  extra: 1\n  projected:\n    sources:\n    - token: {path: token, audience: x}\n    - configMap:\n        name: ca\n    - downwardAPI: {}\n";
         assert_eq!(
             converge(text, want.clone()),
-            "v:\n  name: t\n  projected:\n    sources:\n    - token: {path: token, expirationSeconds: 7200}\n    - configMap:\n        name: ca\n    defaultMode: 420\n"
+            "v:\n  name: t\n  projected:\n    sources:\n    - token: {expirationSeconds: 7200, path: token}\n    - configMap:\n        name: ca\n    defaultMode: 420\n"
         );
         // A value of another kind, a tagged or an empty one: its entry is written anew.
         let text = "v:\n  name: !!str t\n  projected:\n    defaultMode:\n    sources: x\n";
