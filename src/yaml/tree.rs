@@ -554,15 +554,7 @@ impl<'a> Reader<'a> {
     /// lines), so that it, and the collections that end with it, end before the next
     /// node's line, where text inserted after them goes.
     fn empty_block_scalar_at(&self, at: usize) -> usize {
-        let line_start = self
-            .text
-            .get(..at)
-            .and_then(|t| t.rfind('\n'))
-            .map_or(0, |i| i + 1);
-        match self.text.get(line_start..at) {
-            Some(indent) if indent.bytes().all(|b| b == b' ') => line_start,
-            _ => at,
-        }
+        at_line_start(self.text, at)
     }
 
     /// Where the content of a block scalar without content lines (its value is line
@@ -826,7 +818,13 @@ impl<'a> Events<'a> {
                         };
                         return Ok((node(end.max(start), kind), size));
                     }
-                    let (key, key_size) = self.node(event, pos, depth + 1)?;
+                    let (mut key, key_size) = self.node(event, pos, depth + 1)?;
+                    if !flow && key.is_null() && key.start == key.end {
+                        // `?` and nothing: the parser puts the empty key where the next
+                        // node starts, perhaps on a later line; it belongs before it.
+                        key.start = at_line_start(self.reader.text(), key.start);
+                        key.end = key.start;
+                    }
                     let (event, pos) = self.reader.next()?;
                     let (mut value, value_size) = self.node(event, pos, depth + 1)?;
                     size = size.saturating_add(key_size).saturating_add(value_size);
@@ -841,20 +839,12 @@ impl<'a> Events<'a> {
                         } else if text.get(value.start..).is_some_and(|r| r.starts_with(':')) {
                             // `? key` with the `:` on a line of its own.
                             value.start += 1;
-                        } else {
+                        } else if value.start > key.end {
                             // `? key` and no `:` at all: the parser puts the value where
                             // the next node starts, perhaps on a later line; it belongs
                             // at the end of the key's line, before that line.
-                            let line_start = text
-                                .get(..value.start)
-                                .and_then(|t| t.rfind('\n'))
-                                .map_or(0, |i| i + 1);
-                            if value.start > key.end
-                                && line_start > key.end
-                                && text
-                                    .get(line_start..value.start)
-                                    .is_some_and(|t| t.bytes().all(|b| b == b' '))
-                            {
+                            let line_start = at_line_start(text, value.start);
+                            if line_start >= key.end {
                                 value.start = line_start;
                             }
                         }
@@ -944,6 +934,19 @@ fn check_continuation(text: &str, node: &Node<'_>, parent: usize) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// The start of the line that holds `at` when only spaces come before `at` on it (`at`
+/// is where the line's first node starts), else `at`.
+fn at_line_start(text: &str, at: usize) -> usize {
+    let line_start = text
+        .get(..at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    match text.get(line_start..at) {
+        Some(indent) if indent.bytes().all(|b| b == b' ') => line_start,
+        _ => at,
+    }
 }
 
 /// Mappings with more entries than this look up keys in a map rather than a scan.
@@ -1044,6 +1047,12 @@ mod tests {
         // `? key` where the next node starts; when that is on a less indented line, the
         // mapping seemed to end inside that line, and a key added to it went after it.
         let text = "a:\n  b:\n    c: 1\n    ? k\n  d: 2\n";
+        let doc = root(text);
+        let b = doc.get("a").unwrap().get("b").unwrap();
+        let d_line = text.find("  d: 2").unwrap();
+        assert!(b.end <= d_line, "{:?}", &text[b.span()]);
+        // An empty key as well (`?` and a comment): found by fuzzing too.
+        let text = "a:\n  b:\n    c: 1\n    ? # note\n  d: 2\n";
         let doc = root(text);
         let b = doc.get("a").unwrap().get("b").unwrap();
         let d_line = text.find("  d: 2").unwrap();
