@@ -60,16 +60,18 @@ e2e: e2e-setup helm-setup
 	HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) test --locked $(addprefix --test ,$(E2E_TESTS))
 
 ## fuzz: cargo-fuzz on each target for FUZZ_SECONDS (default 300) each, seeded from
-## ../shared/corpus and function-config/examples; installs cargo-fuzz when missing.
+## ../shared/corpus and fuzz/seeds/<target> (block scalars of every form, merge keys,
+## aliases, typed lists), and function-config/examples; installs cargo-fuzz when missing.
 FUZZ_SECONDS ?= 300
 FUZZ_TARGETS := resource_list manifests config
 fuzz:
 	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install --locked cargo-fuzz
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p fuzz/corpus/$$t; \
-		case $$t in config) seeds=function-config/examples;; *) seeds=../shared/corpus;; esac; \
-		echo "fuzz: $$t for $(FUZZ_SECONDS) s, seeds from $$seeds"; \
-		(cd fuzz && $(CARGO) fuzz run --sanitizer none $$t corpus/$$t ../$$seeds -- \
+		case $$t in config) seeds=../function-config/examples;; \
+			*) seeds="../../shared/corpus seeds/$$t";; esac; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s, seeds from $$seeds (in fuzz/)"; \
+		(cd fuzz && $(CARGO) fuzz run --sanitizer none $$t corpus/$$t $$seeds -- \
 			-max_total_time=$(FUZZ_SECONDS) -max_len=262144 -timeout=10 -rss_limit_mb=2048 \
 			-print_final_stats=1); \
 	done
@@ -89,7 +91,8 @@ demo: build
 
 ## bench: the figures of BENCHMARKS.md: the function on generated ResourceLists of 1,000,
 ## 10,000 and 50,000 Deployments against a parse-only pass, kubectl kustomize and kpt, with
-## start-up, peak memory and callgrind counts (a few minutes; never part of `test`).
+## start-up, peak memory, callgrind counts, and the fallback with failing resources
+## spread through 1,000 and 10,000 Deployments (a few minutes; never part of `test`).
 ## BENCH_ARGS adds options, e.g. BENCH_ARGS='--sizes 1000,10000 --skip kpt'.
 bench:
 	$(CARGO) bench --locked --bench bench -- --bench $(BENCH_ARGS)

@@ -120,10 +120,20 @@ impl<'s> Filter<'s> {
             rows: Vec::new(),
         };
         if !policy::is_local_config(object) {
-            let found = workloads::pod_templates(object, &self.settings.pod_spec_paths);
+            let found = workloads::pod_templates_in(doc, object, &self.settings.pod_spec_paths);
+            for (index, _) in workloads::unnamed_items(object) {
+                let kind = object.get_str("kind").unwrap_or_default();
+                work.results.push(FnResult::about(
+                    Severity::Warning,
+                    messages::unnamed_list_item(kind),
+                    object,
+                    object,
+                    Some(&format!("items[{index}]")),
+                ));
+            }
             let done = self
                 .decide(doc, object, &found, &mut work)
-                .and_then(|changes| self.enact(object, changes, &mut work));
+                .and_then(|changes| self.enact(doc, object, changes, &mut work));
             if let Err(error) = done {
                 // Nothing of this object changes, so nothing of it is reported as done.
                 work.results.retain(|r| r.severity != Severity::Info);
@@ -154,7 +164,7 @@ impl<'s> Filter<'s> {
     /// `found`.
     fn decide<'n, 'a>(
         &self,
-        doc: &Document<'_>,
+        doc: &'n Document<'a>,
         object: &'n Node<'a>,
         found: &'n [Found<'n, 'a>],
         work: &mut Work<'_>,
@@ -164,7 +174,19 @@ impl<'s> Filter<'s> {
             && is_service_account(object)
             && policy::selected(self.settings, &policy::facts(object))
         {
-            let now = template::automount(object);
+            let now = template::account(object).map_err(|e| {
+                Box::new(
+                    FnResult::about(
+                        Severity::Error,
+                        messages::left_unchanged(&messages::template_error(&e)),
+                        object,
+                        object,
+                        Some(messages::ACCOUNT_FIELD),
+                    )
+                    .at(account_field(object))
+                    .rule(Rule::LeftUnchanged),
+                )
+            })?;
             if now != Automount::Off {
                 work.tally.accounts_not_hardened += 1;
                 changes.push(Change::Account { object, now });
@@ -198,7 +220,8 @@ impl<'s> Filter<'s> {
                     let evidence = evidence.as_ref()?;
                     policy::evidence_statement(self.settings.rbac, evidence)
                 });
-                let (pod, nodes) = template::read(f.spec);
+                let (pod, nodes) =
+                    template::read(doc, f.spec).map_err(|e| error(messages::template_error(&e)))?;
                 let plan = decide::decide(&pod, &self.wanted, statement.as_ref())
                     .map_err(|c| error(messages::conflict(&c)))?;
                 work.results.extend(plan.warnings.iter().map(|w| {
@@ -278,6 +301,7 @@ impl<'s> Filter<'s> {
     /// Makes the changes (enforce mode) or reports them (audit mode).
     fn enact(
         &self,
+        doc: &Document<'_>,
         object: &Node<'_>,
         changes: Vec<Change<'_, '_, '_>>,
         work: &mut Work<'_>,
@@ -297,7 +321,7 @@ impl<'s> Filter<'s> {
                                 template::apply(plan, nodes, &self.new, &mut work.proposed).is_ok()
                             }
                             Change::Account { object, .. } => {
-                                template::disable_automount(&mut work.proposed, object).is_ok()
+                                template::harden_account(doc, object, &mut work.proposed).is_ok()
                             }
                         };
                     let mut result = match change {
@@ -376,7 +400,7 @@ impl<'s> Filter<'s> {
                                     Box::new(
                                         about(
                                             Severity::Error,
-                                            messages::left_unchanged(&e),
+                                            messages::left_unchanged(&messages::template_error(&e)),
                                             found.object,
                                             Some(&found.path),
                                             found.spec,
@@ -402,18 +426,20 @@ impl<'s> Filter<'s> {
                             done.push((found.object, found.spec, &found.path, message, made));
                         }
                         Change::Account { object, .. } => {
-                            template::disable_automount(&mut work.editor, object).map_err(|e| {
-                                Box::new(
-                                    about(
-                                        Severity::Error,
-                                        messages::left_unchanged(&e),
-                                        object,
-                                        Some(messages::ACCOUNT_FIELD),
-                                        account_field(object),
+                            template::harden_account(doc, object, &mut work.editor).map_err(
+                                |e| {
+                                    Box::new(
+                                        about(
+                                            Severity::Error,
+                                            messages::left_unchanged(&messages::template_error(&e)),
+                                            object,
+                                            Some(messages::ACCOUNT_FIELD),
+                                            account_field(object),
+                                        )
+                                        .rule(Rule::LeftUnchanged),
                                     )
-                                    .rule(Rule::LeftUnchanged),
-                                )
-                            })?;
+                                },
+                            )?;
                             work.tally.accounts_not_hardened -= 1;
                             work.tally.accounts_hardened += 1;
                             let mut result = about(

@@ -20,6 +20,7 @@ pub enum Tense {
     /// It would be done.
     Would,
 }
+use crate::template::{Shape, TemplateError};
 
 /// Who made a statement.
 pub fn stated_by(by: &StatedBy) -> String {
@@ -777,4 +778,106 @@ pub fn lifetime_short(wanted: &Wanted) -> String {
     } else {
         format!("{seconds} s")
     }
+}
+
+/// What a node is, with its article.
+fn shape(shape: Shape) -> &'static str {
+    match shape {
+        Shape::Mapping => "a mapping",
+        Shape::List => "a list",
+        Shape::Scalar => "a scalar",
+        Shape::Null => "empty",
+    }
+}
+
+/// A field of a PodSpec as messages name it: the path, or the PodSpec itself.
+fn field(path: &str) -> String {
+    if path.is_empty() {
+        "the PodSpec".into()
+    } else {
+        format!("`{path}`")
+    }
+}
+
+/// Why a Pod template (or a ServiceAccount) cannot be read or edited the way
+/// Kubernetes reads it.
+pub fn template_error(error: &TemplateError) -> String {
+    const MERGE: &str =
+        "Kubernetes reads the keys it brings in, which this function does not; write them out";
+    match error {
+        TemplateError::NotAList {
+            field: f,
+            at: (line, column),
+            found,
+        } => format!(
+            "{} (line {line}, column {column}) is {}, not a list; Kubernetes rejects such a Pod template",
+            field(f),
+            shape(*found)
+        ),
+        TemplateError::NotAMapping {
+            field: f,
+            at: (line, column),
+            found,
+        } => format!(
+            "{} (line {line}, column {column}) is {}, not a mapping; Kubernetes rejects such a Pod template",
+            field(f),
+            shape(*found)
+        ),
+        // The mapping at the result's path: the PodSpec, or a mapping on the way to it
+        // whose merge may bring the PodSpec in.
+        TemplateError::MergeKey {
+            field: f,
+            at: (line, column),
+        } if f.is_empty() => {
+            format!("the mapping has a merge key (`<<` at line {line}, column {column}): {MERGE}")
+        }
+        TemplateError::MergeKey {
+            field: f,
+            at: (line, column),
+        } => format!(
+            "{} has a merge key (`<<` at line {line}, column {column}): {MERGE}",
+            field(f)
+        ),
+        TemplateError::AccountMergeKey { at: (line, column) } => format!(
+            "the ServiceAccount has a merge key (`<<` at line {line}, column {column}): {MERGE}"
+        ),
+        TemplateError::Shared { field: f, sharing } => {
+            let (anchor_line, anchor_column) = sharing.anchor_at;
+            if sharing.is_alias {
+                let of = match sharing.anchored {
+                    Shape::Mapping => "the mapping",
+                    Shape::List => "the list",
+                    Shape::Scalar | Shape::Null => "the value",
+                };
+                let (line, column) = sharing.alias_at;
+                format!(
+                    "{} (line {line}, column {column}) is an alias (*{}) of {of} anchored at line {anchor_line}, column {anchor_column}; edits through aliases would change every place the anchor is used",
+                    field(f),
+                    sharing.name
+                )
+            } else {
+                let (line, column) = sharing.alias_at;
+                format!(
+                    "{} is in the node anchored at line {anchor_line}, column {anchor_column} (&{}), which the alias at line {line}, column {column} stands for too; edits to it would change every place the anchor is used",
+                    field(f),
+                    sharing.name
+                )
+            }
+        }
+        TemplateError::Edit(e) => e.to_string(),
+    }
+}
+
+/// An item of a typed list (`DeploymentList`) without `apiVersion` and `kind`.
+pub fn unnamed_list_item(list_kind: &str) -> String {
+    let kind = list_kind.strip_suffix("List").unwrap_or(list_kind);
+    format!(
+        "this item has no apiVersion and kind; Kubernetes reads it as a {kind} of the list's apiVersion, this function does not: not hardened (give it apiVersion and kind)"
+    )
+}
+
+/// Whether a result's message is [`internal_error`]'s: the check refused the function's
+/// own edit, which on valid input is a bug (the tests and fuzz targets fail on it).
+pub fn is_internal_error(message: &str) -> bool {
+    message.starts_with("internal error, resource left unchanged: ")
 }

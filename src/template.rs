@@ -1,5 +1,10 @@
 //! One Pod template in YAML: reads what the decision needs from a PodSpec node, and
 //! turns the decision's [`Plan`] into edits of that node's text.
+//!
+//! It reads the PodSpec the way Kubernetes does, or refuses it: the lists it reads must
+//! be lists of mappings (Kubernetes rejects anything else), a mapping it reads may not
+//! have a merge key (`<<`, whose keys Kubernetes reads and this function would not
+//! see), and aliases are read through but never edited through.
 
 use std::sync::Arc;
 
@@ -9,13 +14,101 @@ use crate::decide::{
     Automount, Container, Mount, MountEdit, Plan, PodTemplate, Volume, VolumeChange, VolumeSource,
     Wanted,
 };
-use crate::yaml::{self, EditError, Editor, Node};
+use crate::yaml::{self, Document, EditError, Editor, Node, Shared};
+
+/// What a node is, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A mapping.
+    Mapping,
+    /// A list.
+    List,
+    /// A scalar.
+    Scalar,
+    /// An empty value (or `null`).
+    Null,
+}
+
+/// A node an edit would share with other places of the document, as a message names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sharing {
+    /// Whether the node is the alias itself; else it is (inside) the anchored node.
+    pub is_alias: bool,
+    /// The alias's name, without the `*`.
+    pub name: String,
+    /// 1-based line and column of the alias.
+    pub alias_at: (usize, usize),
+    /// 1-based line and column of the anchored node.
+    pub anchor_at: (usize, usize),
+    /// What the node is (through the alias, when it is one).
+    pub anchored: Shape,
+}
+
+/// Why a Pod template (or a ServiceAccount) is left unchanged. Fields are paths from the
+/// PodSpec (`containers[0].volumeMounts`); an empty path is the PodSpec itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateError {
+    /// `containers`, `initContainers`, `volumes` or `volumeMounts` is not a list, which
+    /// Kubernetes rejects.
+    NotAList {
+        /// The field.
+        field: String,
+        /// 1-based line and column of its value.
+        at: (usize, usize),
+        /// What it is instead.
+        found: Shape,
+    },
+    /// The PodSpec or an item of one of those lists is not a mapping, which Kubernetes
+    /// rejects.
+    NotAMapping {
+        /// The field, with the item's index.
+        field: String,
+        /// 1-based line and column of the item.
+        at: (usize, usize),
+        /// What it is instead.
+        found: Shape,
+    },
+    /// A mapping the function reads or edits has a merge key: Kubernetes reads the keys
+    /// it brings in (an explicit key hides a merged one), this function does not.
+    MergeKey {
+        /// The mapping.
+        field: String,
+        /// 1-based line and column of the `<<`.
+        at: (usize, usize),
+    },
+    /// A ServiceAccount with a merge key.
+    AccountMergeKey {
+        /// 1-based line and column of the `<<`.
+        at: (usize, usize),
+    },
+    /// An edit would go through an alias, or into an anchored node an alias stands for:
+    /// it would change every place the anchor is used.
+    Shared {
+        /// The field the edit is in.
+        field: String,
+        /// The alias and the anchor.
+        sharing: Sharing,
+    },
+    /// The editor cannot make an edit without touching other bytes.
+    Edit(EditError),
+}
+
+impl From<EditError> for TemplateError {
+    fn from(e: EditError) -> Self {
+        TemplateError::Edit(e)
+    }
+}
 
 /// The nodes of a PodSpec that edits may touch, indexed like the [`PodTemplate`].
 #[derive(Debug)]
 pub struct TemplateNodes<'n, 'a> {
+    doc: &'n Document<'a>,
     spec: &'n Node<'a>,
-    containers: Vec<&'n Node<'a>>,
+    /// Each container as written (perhaps an alias), with its path from the PodSpec.
+    containers: Vec<(String, &'n Node<'a>)>,
+    /// The containers lists as written, when they are aliases: `containers` then
+    /// `initContainers`, with their paths.
+    lists: [Option<(String, &'n Node<'a>)>; 2],
 }
 
 /// New values, made once per run from the settings and shared by every edit.
@@ -35,51 +128,82 @@ impl NewValues {
     }
 }
 
-/// Reads what the decision needs from a PodSpec node.
-pub fn read<'n, 'a>(spec: &'n Node<'a>) -> (PodTemplate, TemplateNodes<'n, 'a>) {
-    let automount = automount(spec);
-    let volumes = list(spec, "volumes")
-        .iter()
-        .map(|v| Volume {
+/// Reads what the decision needs from a PodSpec node of `doc` (perhaps an alias, or a
+/// mapping with a merge key that holds it, as [`crate::workloads`] finds them), or says
+/// why it cannot be read the way Kubernetes reads it.
+pub fn read<'n, 'a>(
+    doc: &'n Document<'a>,
+    spec: &'n Node<'a>,
+) -> Result<(PodTemplate, TemplateNodes<'n, 'a>), TemplateError> {
+    let body = mapping(doc, spec, "")?;
+    // Read through an alias (`automountServiceAccountToken: *off`), as Kubernetes does.
+    let automount = automount_value(body.get(AUTOMOUNT).map(|n| doc.resolve(n).unwrap_or(n)));
+    let mut volumes = Vec::new();
+    for (i, v) in list(doc, body, "volumes", "volumes")?.iter().enumerate() {
+        let field = format!("volumes[{i}]");
+        let v = mapping(doc, v, &field)?;
+        volumes.push(Volume {
             name: v.get_str("name").unwrap_or_default().to_owned(),
-            source: volume_source(v),
-        })
-        .collect();
+            source: volume_source(doc, v, &field)?,
+        });
+    }
     let mut containers = Vec::new();
     let mut nodes = Vec::new();
-    for (key, init) in [("containers", false), ("initContainers", true)] {
-        for c in list(spec, key) {
+    let mut lists = [None, None];
+    for ((key, init), alias) in [("containers", false), ("initContainers", true)]
+        .into_iter()
+        .zip(&mut lists)
+    {
+        *alias = body
+            .get(key)
+            .filter(|n| n.is_alias())
+            .map(|n| (key.to_owned(), n));
+        for (i, written) in list(doc, body, key, key)?.iter().enumerate() {
+            let field = format!("{key}[{i}]");
+            let c = mapping(doc, written, &field)?;
+            let mounts_field = format!("{field}.volumeMounts");
+            let mut mounts = Vec::new();
+            for (j, m) in list(doc, c, "volumeMounts", &mounts_field)?
+                .iter()
+                .enumerate()
+            {
+                let m = mapping(doc, m, &format!("{mounts_field}[{j}]"))?;
+                mounts.push(Mount {
+                    volume: m.get_str("name").unwrap_or_default().to_owned(),
+                    path: m.get_str("mountPath").unwrap_or_default().to_owned(),
+                    read_only: m.get("readOnly").and_then(Node::as_bool) == Some(true),
+                });
+            }
             containers.push(Container {
                 name: c.get_str("name").unwrap_or_default().to_owned(),
                 init,
-                mounts: list(c, "volumeMounts")
-                    .iter()
-                    .map(|m| Mount {
-                        volume: m.get_str("name").unwrap_or_default().to_owned(),
-                        path: m.get_str("mountPath").unwrap_or_default().to_owned(),
-                        read_only: m.get("readOnly").and_then(Node::as_bool) == Some(true),
-                    })
-                    .collect(),
+                mounts,
             });
-            nodes.push(c);
+            nodes.push((field, written));
         }
     }
-    (
+    Ok((
         PodTemplate {
             automount,
             volumes,
             containers,
         },
         TemplateNodes {
+            doc,
             spec,
             containers: nodes,
+            lists,
         },
-    )
+    ))
 }
 
 /// `automountServiceAccountToken` of a PodSpec or a ServiceAccount, as Kubernetes reads it.
 pub fn automount(map: &Node<'_>) -> Automount {
-    match map.get("automountServiceAccountToken") {
+    automount_value(map.get(AUTOMOUNT))
+}
+
+fn automount_value(value: Option<&Node<'_>>) -> Automount {
+    match value {
         None => Automount::Unset,
         Some(n) if n.is_null() => Automount::Unset,
         Some(n) if n.as_bool() == Some(false) => Automount::Off,
@@ -87,37 +211,193 @@ pub fn automount(map: &Node<'_>) -> Automount {
     }
 }
 
-fn list<'n, 'a>(node: &'n Node<'a>, key: &str) -> &'n [Node<'a>] {
-    node.get(key).and_then(Node::items).unwrap_or_default()
+/// `automountServiceAccountToken` of a ServiceAccount, which must not have a merge key.
+pub fn account(object: &Node<'_>) -> Result<Automount, TemplateError> {
+    match object.merge_key() {
+        Some(key) => Err(TemplateError::AccountMergeKey {
+            at: (key.line(), key.column()),
+        }),
+        None => Ok(automount(object)),
+    }
 }
 
-fn volume_source(volume: &Node<'_>) -> VolumeSource {
-    let Some(projected) = volume.get("projected") else {
-        return VolumeSource::Other;
-    };
-    let has_token = list(projected, "sources")
-        .iter()
-        .any(|s| s.get("serviceAccountToken").is_some());
-    if !has_token {
-        return VolumeSource::Other;
+/// What a node is.
+fn shape(node: &Node<'_>) -> Shape {
+    if node.entries().is_some() {
+        Shape::Mapping
+    } else if node.items().is_some() {
+        Shape::List
+    } else if node.is_null() {
+        Shape::Null
+    } else {
+        Shape::Scalar
     }
-    VolumeSource::Token(
+}
+
+/// `node` (at `field`) as Kubernetes reads it, an alias read through: a mapping
+/// without a merge key.
+fn mapping<'n, 'a>(
+    doc: &'n Document<'a>,
+    node: &'n Node<'a>,
+    field: &str,
+) -> Result<&'n Node<'a>, TemplateError> {
+    let target = doc.resolve(node).unwrap_or(node);
+    if target.entries().is_none() {
+        return Err(TemplateError::NotAMapping {
+            field: field.to_owned(),
+            at: (node.line(), node.column()),
+            found: shape(target),
+        });
+    }
+    match target.merge_key() {
+        Some(key) => Err(TemplateError::MergeKey {
+            field: field.to_owned(),
+            at: (key.line(), key.column()),
+        }),
+        None => Ok(target),
+    }
+}
+
+/// The items of the list at `key` of `map` (`field` in messages), an alias read
+/// through: none when it is absent or null.
+fn list<'n, 'a>(
+    doc: &'n Document<'a>,
+    map: &'n Node<'a>,
+    key: &str,
+    field: &str,
+) -> Result<&'n [Node<'a>], TemplateError> {
+    let Some(node) = map.get(key) else {
+        return Ok(&[]);
+    };
+    let target = doc.resolve(node).unwrap_or(node);
+    if target.is_null() {
+        return Ok(&[]);
+    }
+    target.items().ok_or_else(|| TemplateError::NotAList {
+        field: field.to_owned(),
+        at: (node.line(), node.column()),
+        found: shape(target),
+    })
+}
+
+/// What kind of volume `volume` (a mapping at `field`) is. A token volume is read whole
+/// and may be rewritten, so no mapping in it may have a merge key.
+fn volume_source(
+    doc: &Document<'_>,
+    volume: &Node<'_>,
+    field: &str,
+) -> Result<VolumeSource, TemplateError> {
+    let Some(projected) = volume.get("projected") else {
+        return Ok(VolumeSource::Other);
+    };
+    let projected = doc.resolve(projected).unwrap_or(projected);
+    let sources = projected
+        .get("sources")
+        .map(|s| doc.resolve(s).unwrap_or(s))
+        .and_then(Node::items)
+        .unwrap_or_default();
+    let has_token = sources.iter().any(|s| {
+        doc.resolve(s)
+            .unwrap_or(s)
+            .get("serviceAccountToken")
+            .is_some()
+    });
+    if !has_token {
+        return Ok(VolumeSource::Other);
+    }
+    no_merge_key(doc, projected, &format!("{field}.projected"), 0)?;
+    Ok(VolumeSource::Token(
         yaml::to_json(projected)
             .ok()
             .and_then(|v| serde_json::from_value(v).ok()),
-    )
+    ))
 }
 
-/// Turns `plan` into edits of the PodSpec text.
+/// Refuses a merge key in any mapping under `node` (at `field`), aliases read through.
+fn no_merge_key(
+    doc: &Document<'_>,
+    node: &Node<'_>,
+    field: &str,
+    depth: usize,
+) -> Result<(), TemplateError> {
+    // The parser bounds nesting; aliases could lead back up, so the walk is bounded too.
+    if depth > yaml::MAX_DEPTH {
+        return Ok(());
+    }
+    let node = doc.resolve(node).unwrap_or(node);
+    if let Some(key) = node.merge_key() {
+        return Err(TemplateError::MergeKey {
+            field: field.to_owned(),
+            at: (key.line(), key.column()),
+        });
+    }
+    for (k, v) in node.entries().unwrap_or_default() {
+        let key = k.as_str().unwrap_or_default();
+        no_merge_key(doc, v, &format!("{field}.{key}"), depth + 1)?;
+    }
+    for (i, item) in node.items().unwrap_or_default().iter().enumerate() {
+        no_merge_key(doc, item, &format!("{field}[{i}]"), depth + 1)?;
+    }
+    Ok(())
+}
+
+/// One edit of a Pod template, with the field it is in (for messages).
+enum Step<'n, 'a> {
+    /// Remove the entry at this index of the mapping.
+    RemoveEntry(&'n Node<'a>, usize),
+    /// Remove the item at this index of the list.
+    RemoveItem(&'n Node<'a>, usize),
+    /// Make the node read as the value, changing only what differs.
+    Converge(&'n Node<'a>, Arc<Value>),
+    /// Append the value to the list at this key of the mapping, creating it if needed.
+    AddToList(&'n Node<'a>, &'static str, Arc<Value>),
+    /// `automountServiceAccountToken: false` in the mapping.
+    DisableAutomount(&'n Node<'a>),
+}
+
+impl<'n, 'a> Step<'n, 'a> {
+    /// The node the step edits: it, or anything that holds it, must not be shared.
+    fn target(&self) -> &'n Node<'a> {
+        match self {
+            Step::RemoveEntry(n, _) | Step::RemoveItem(n, _) | Step::Converge(n, _) => n,
+            Step::AddToList(map, key, _) => map
+                .get(key)
+                .filter(|n| n.items().is_some() || n.is_alias())
+                .unwrap_or(map),
+            Step::DisableAutomount(map) => map.get(AUTOMOUNT).unwrap_or(map),
+        }
+    }
+
+    fn run(self, editor: &mut Editor<'_>) -> Result<(), EditError> {
+        match self {
+            Step::RemoveEntry(map, index) => editor.remove_entry(map, index),
+            Step::RemoveItem(seq, index) => editor.remove_item(seq, index),
+            Step::Converge(node, value) => editor.converge(node, &value),
+            Step::AddToList(map, key, value) => add_to_list(editor, map, key, &value),
+            Step::DisableAutomount(map) => disable_automount(editor, map),
+        }
+    }
+}
+
+/// Turns `plan` into edits of the PodSpec text. Nothing is edited when one of the edits
+/// would go through an alias or into a node an alias stands for.
 pub fn apply(
     plan: &Plan,
     nodes: &TemplateNodes<'_, '_>,
     new: &NewValues,
     editor: &mut Editor<'_>,
-) -> Result<(), EditError> {
+) -> Result<(), TemplateError> {
+    let doc = nodes.doc;
+    let mut steps: Vec<(String, Step<'_, '_>)> = Vec::new();
+    // Aliases on the way to an edited node: a container reached through an alias of
+    // its list is inside the anchored list, and the alias is what to name.
+    let mut through: Vec<(String, &Node<'_>)> = Vec::new();
+    if nodes.spec.is_alias() && !plan.is_empty() {
+        through.push((String::new(), nodes.spec));
+    }
     // Deepest first: edits at the same position keep the order they are made in, and a
     // container's new lines must come before the PodSpec's own.
-    for (ci, container) in nodes.containers.iter().enumerate() {
+    for (ci, (field, container)) in nodes.containers.iter().enumerate() {
         let changes: Vec<MountEdit> = plan
             .mounts
             .iter()
@@ -127,8 +407,25 @@ pub fn apply(
         if changes.is_empty() {
             continue;
         }
-        let mounts = container.entry("volumeMounts");
-        let items = mounts.and_then(|(_, n)| n.items()).unwrap_or_default();
+        let list = usize::from(field.starts_with("initContainers"));
+        if let Some(Some((key, alias))) = nodes.lists.get(list) {
+            through.push((key.clone(), alias));
+        }
+        if container.is_alias() {
+            through.push((field.clone(), container));
+        }
+        // Read through an alias; edits of the alias itself are refused below.
+        let mounts = doc
+            .resolve(container)
+            .unwrap_or(container)
+            .entry("volumeMounts");
+        let mounts_field = format!("{field}.volumeMounts");
+        // Items as Kubernetes reads them, through an alias: an edit of one is then
+        // refused as an edit inside an anchored node.
+        let items = mounts
+            .map(|(_, n)| doc.resolve(n).unwrap_or(n))
+            .and_then(Node::items)
+            .unwrap_or_default();
         let removed: Vec<usize> = changes
             .iter()
             .filter_map(|c| match c {
@@ -138,48 +435,119 @@ pub fn apply(
             .collect();
         let adds = changes.contains(&MountEdit::Add);
         if let Some((index, _)) = mounts.filter(|_| !adds && removed.len() == items.len()) {
-            editor.remove_entry(container, index)?;
+            steps.push((field.clone(), Step::RemoveEntry(container, index)));
             continue;
         }
         for change in &changes {
             match change {
-                MountEdit::Add => add_to_list(editor, container, "volumeMounts", &new.mount)?,
-                MountEdit::Update(i) => {
-                    editor.replace(node_at(items, *i, container)?, Arc::clone(&new.mount))?
-                }
+                MountEdit::Add => steps.push((
+                    mounts_field.clone(),
+                    Step::AddToList(container, "volumeMounts", Arc::clone(&new.mount)),
+                )),
+                MountEdit::Update(i) => steps.push((
+                    format!("{mounts_field}[{i}]"),
+                    Step::Converge(node_at(items, *i, container)?, Arc::clone(&new.mount)),
+                )),
                 MountEdit::Remove(_) => {}
             }
         }
         if let Some((_, seq)) = mounts {
             for i in removed {
-                editor.remove_item(seq, i)?;
+                steps.push((mounts_field.clone(), Step::RemoveItem(seq, i)));
             }
         }
     }
-    let volumes = nodes.spec.entry("volumes");
-    let items = volumes.and_then(|(_, n)| n.items()).unwrap_or_default();
+    let volumes = doc
+        .resolve(nodes.spec)
+        .unwrap_or(nodes.spec)
+        .entry("volumes");
+    let items = volumes
+        .map(|(_, n)| doc.resolve(n).unwrap_or(n))
+        .and_then(Node::items)
+        .unwrap_or_default();
     match plan.volume {
         VolumeChange::Keep => {}
-        VolumeChange::Add => add_to_list(editor, nodes.spec, "volumes", &new.volume)?,
-        VolumeChange::Update(i) => {
-            editor.replace(node_at(items, i, nodes.spec)?, Arc::clone(&new.volume))?
-        }
+        VolumeChange::Add => steps.push((
+            "volumes".into(),
+            Step::AddToList(nodes.spec, "volumes", Arc::clone(&new.volume)),
+        )),
+        VolumeChange::Update(i) => steps.push((
+            format!("volumes[{i}]"),
+            Step::Converge(node_at(items, i, nodes.spec)?, Arc::clone(&new.volume)),
+        )),
         VolumeChange::Remove(i) => match volumes {
-            Some((index, _)) if items.len() == 1 => editor.remove_entry(nodes.spec, index)?,
-            Some((_, seq)) => editor.remove_item(seq, i)?,
+            Some((index, _)) if items.len() == 1 => {
+                steps.push((String::new(), Step::RemoveEntry(nodes.spec, index)));
+            }
+            Some((_, seq)) => steps.push(("volumes".into(), Step::RemoveItem(seq, i))),
             None => {}
         },
     }
     if plan.disable_automount {
-        disable_automount(editor, nodes.spec)?;
+        steps.push((AUTOMOUNT.into(), Step::DisableAutomount(nodes.spec)));
+    }
+    // Every edit is checked before any is made. An alias is named before an anchor it
+    // stands for: it is where the reader's eye is.
+    let shared: Vec<(&String, &Node<'_>, Shared<'_>)> = through
+        .iter()
+        .map(|(field, node)| (field, *node))
+        .chain(steps.iter().map(|(field, step)| (field, step.target())))
+        .filter_map(|(field, target)| doc.shared(target).map(|s| (field, target, s)))
+        .collect();
+    if let Some((field, target, s)) = shared
+        .iter()
+        .find(|(_, _, s)| matches!(s, Shared::Alias(_)))
+        .or(shared.first())
+    {
+        return Err(TemplateError::Shared {
+            field: (*field).clone(),
+            sharing: sharing(doc, target, s),
+        });
+    }
+    for (_, step) in steps {
+        step.run(editor)?;
     }
     Ok(())
 }
 
+/// Sets `automountServiceAccountToken: false` in a ServiceAccount `object` of `doc`.
+pub fn harden_account(
+    doc: &Document<'_>,
+    object: &Node<'_>,
+    editor: &mut Editor<'_>,
+) -> Result<(), TemplateError> {
+    let step = Step::DisableAutomount(object);
+    let target = step.target();
+    if let Some(s) = doc.shared(target) {
+        return Err(TemplateError::Shared {
+            field: AUTOMOUNT.into(),
+            sharing: sharing(doc, target, &s),
+        });
+    }
+    Ok(step.run(editor)?)
+}
+
+/// The node `target` shares, as messages name it.
+fn sharing(doc: &Document<'_>, target: &Node<'_>, shared: &Shared<'_>) -> Sharing {
+    let (is_alias, alias) = match shared {
+        Shared::Alias(a) => (true, a),
+        Shared::Anchored(a) => (false, a),
+    };
+    Sharing {
+        is_alias,
+        name: alias.name.to_owned(),
+        alias_at: (alias.line, alias.column),
+        anchor_at: (alias.anchor_line, alias.anchor_column),
+        anchored: shape(doc.resolve(target).unwrap_or(target)),
+    }
+}
+
+const AUTOMOUNT: &str = "automountServiceAccountToken";
+
 /// Sets `automountServiceAccountToken: false` in `map` (a PodSpec or a ServiceAccount):
 /// replaces the value, or adds the key when it is absent or null.
-pub fn disable_automount(editor: &mut Editor<'_>, map: &Node<'_>) -> Result<(), EditError> {
-    const KEY: &str = "automountServiceAccountToken";
+fn disable_automount(editor: &mut Editor<'_>, map: &Node<'_>) -> Result<(), EditError> {
+    const KEY: &str = AUTOMOUNT;
     match map.entry(KEY) {
         Some((index, n)) if n.is_null() => {
             editor.remove_entry(map, index)?;

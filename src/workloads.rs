@@ -1,8 +1,8 @@
 //! Where Pod templates live (`docs/design.md`, "Where Pod templates are"): the
 //! built-in kinds of Kubernetes and well-known custom workloads, matched by API group and kind (never by kind alone), the user's
-//! `podSpecPaths`, and `v1 List` items.
+//! `podSpecPaths`, and the items of lists (`v1 List`, `DeploymentList`, ...).
 
-use crate::yaml::Node;
+use crate::yaml::{Document, Node};
 
 /// A Pod template found in an object.
 #[derive(Debug)]
@@ -205,14 +205,63 @@ pub fn group(api_version: &str) -> &str {
 
 /// The Pod templates of `object`, in document order of the paths that find them:
 /// built-in kinds first, then `extra` (the config's `podSpecPaths`). Objects of other
-/// kinds have none; neither do known kinds whose template is missing.
+/// kinds have none; neither do known kinds whose template is missing. Aliases on the
+/// way are not followed: see [`pod_templates_in`].
 pub fn pod_templates<'n, 'a>(object: &'n Node<'a>, extra: &[PodSpecPath]) -> Vec<Found<'n, 'a>> {
     let mut found = Vec::new();
-    collect(object, extra, &mut found, 0);
+    collect(None, object, extra, &mut found, 0);
     found
 }
 
+/// The Pod templates of `object`, a node of `doc`, as [`pod_templates`] finds them, but
+/// read the way Kubernetes reads them: through aliases on the way to the PodSpec (an
+/// edit of one found so is then refused, as an edit of what an alias stands for), and
+/// a mapping on the way that lacks the next key but has a merge key (`<<`, which may
+/// bring it in) is found in the PodSpec's place, to be refused for its merge key.
+pub fn pod_templates_in<'n, 'a>(
+    doc: &'n Document<'a>,
+    object: &'n Node<'a>,
+    extra: &[PodSpecPath],
+) -> Vec<Found<'n, 'a>> {
+    let mut found = Vec::new();
+    collect(Some(doc), object, extra, &mut found, 0);
+    found
+}
+
+/// Whether `object` is a list of objects as Kubernetes' clients read one (apimachinery's
+/// unstructured decoding, which `kubectl apply` flattens): a kind ending in `List` (the
+/// generic `v1 List`, or a typed one such as `DeploymentList`) with an `items` list.
+/// A ResourceList is the protocol's, not an object's.
+pub fn is_list(object: &Node<'_>) -> bool {
+    let kind = object.get_str("kind").unwrap_or_default();
+    kind.ends_with("List")
+        && kind != "ResourceList"
+        && object.get("items").and_then(Node::items).is_some()
+}
+
+/// The items of a list of objects ([`is_list`]) that carry neither `apiVersion` nor
+/// `kind`: apimachinery reads them as the list's kind without `List`, which this
+/// function does not, so they are reported, not hardened. Each with its index.
+pub fn unnamed_items<'n, 'a>(object: &'n Node<'a>) -> Vec<(usize, &'n Node<'a>)> {
+    if !is_list(object) || object.get_str("kind") == Some("List") {
+        return Vec::new();
+    }
+    object
+        .get("items")
+        .and_then(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| {
+            item.entries().is_some()
+                && item.get("apiVersion").is_none()
+                && item.get("kind").is_none()
+        })
+        .collect()
+}
+
 fn collect<'n, 'a>(
+    doc: Option<&'n Document<'a>>,
     object: &'n Node<'a>,
     extra: &[PodSpecPath],
     found: &mut Vec<Found<'n, 'a>>,
@@ -221,7 +270,7 @@ fn collect<'n, 'a>(
     let api_version = object.get_str("apiVersion").unwrap_or_default();
     let kind = object.get_str("kind").unwrap_or_default();
     let group = group(api_version);
-    if (api_version, kind) == ("v1", "List") {
+    if is_list(object) {
         // Lists nest only by mistake; one level of List inside a List is plenty.
         if depth < 2 {
             for item in object
@@ -229,7 +278,7 @@ fn collect<'n, 'a>(
                 .and_then(Node::items)
                 .unwrap_or_default()
             {
-                collect(item, extra, found, depth + 1);
+                collect(doc, item, extra, found, depth + 1);
             }
         }
         return;
@@ -240,16 +289,26 @@ fn collect<'n, 'a>(
         .filter(|(g, kinds, _)| *g == group && kinds.contains(&kind))
         .flat_map(|(_, _, paths)| paths.iter());
     for steps in built_in {
-        walk(object, object, None, steps, String::new(), found);
+        walk(doc, object, object, None, steps, String::new(), found);
     }
     for added in extra.iter().filter(|p| p.group == group && p.kind == kind) {
-        walk(object, object, None, &added.steps, String::new(), found);
+        walk(
+            doc,
+            object,
+            object,
+            None,
+            &added.steps,
+            String::new(),
+            found,
+        );
     }
 }
 
 /// Follows `steps` from `node`; `parent` is the mapping that holds `node`, whose
-/// `metadata` is the Pod template's when `node` is its `spec`.
+/// `metadata` is the Pod template's when `node` is its `spec`. With `doc`, aliases on
+/// the way are read through.
 fn walk<'n, 'a>(
+    doc: Option<&'n Document<'a>>,
     object: &'n Node<'a>,
     node: &'n Node<'a>,
     parent: Option<&'n Node<'a>>,
@@ -257,18 +316,26 @@ fn walk<'n, 'a>(
     path: String,
     found: &mut Vec<Found<'n, 'a>>,
 ) {
-    let Some((step, rest)) = steps.split_first() else {
+    let mut push = |spec: &'n Node<'a>, path: String| {
         // Two paths may reach the same PodSpec; it is hardened once.
-        if node.entries().is_some() && !found.iter().any(|f| std::ptr::eq(f.spec, node)) {
+        if !found.iter().any(|f| std::ptr::eq(f.spec, spec)) {
             found.push(Found {
                 object,
-                spec: node,
+                spec,
                 metadata: parent.and_then(|p| p.get("metadata")),
                 path,
             });
         }
+    };
+    let Some((step, rest)) = steps.split_first() else {
+        // The PodSpec as written: an alias of one is found too, and read through it.
+        let read = doc.and_then(|d| d.resolve(node)).unwrap_or(node);
+        if read.entries().is_some() {
+            push(node, path);
+        }
         return;
     };
+    let node = doc.and_then(|d| d.resolve(node)).unwrap_or(node);
     let join = |key: &str| {
         if path.is_empty() {
             key.to_owned()
@@ -279,21 +346,21 @@ fn walk<'n, 'a>(
     match step.as_ref() {
         "[]" => {
             for (i, item) in node.items().unwrap_or_default().iter().enumerate() {
-                walk(object, item, None, rest, format!("{path}[{i}]"), found);
+                walk(doc, object, item, None, rest, format!("{path}[{i}]"), found);
             }
         }
         "*" => {
             for (key, value) in node.entries().unwrap_or_default() {
                 if let Some(key) = key.as_str() {
-                    walk(object, value, None, rest, join(key), found);
+                    walk(doc, object, value, None, rest, join(key), found);
                 }
             }
         }
-        key => {
-            if let Some(next) = node.get(key) {
-                walk(object, next, Some(node), rest, join(key), found);
-            }
-        }
+        key => match node.get(key) {
+            Some(next) => walk(doc, object, next, Some(node), rest, join(key), found),
+            None if doc.is_some() && node.merge_key().is_some() => push(node, path),
+            None => {}
+        },
     }
 }
 
@@ -339,5 +406,47 @@ mod tests {
     fn list_items_are_searched() {
         let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  spec: {}\n- apiVersion: v1\n  kind: ConfigMap\n";
         assert_eq!(paths(text), ["spec"]);
+    }
+
+    #[test]
+    fn typed_lists_are_lists_too() {
+        // As apimachinery decodes them and kubectl applies them: any kind ending in List
+        // with items, whatever its apiVersion.
+        let text = "apiVersion: v1\nkind: ReplicationControllerList\nitems:\n- apiVersion: v1\n  kind: ReplicationController\n  spec:\n    template:\n      spec: {}\n- metadata: {name: unnamed}\n";
+        assert_eq!(paths(text), ["spec.template.spec"]);
+        let docs = Document::parse(text).unwrap();
+        let unnamed: Vec<usize> = unnamed_items(&docs.roots()[0])
+            .iter()
+            .map(|(i, _)| *i)
+            .collect();
+        assert_eq!(unnamed, [1]);
+        let text = "apiVersion: apps/v1\nkind: DeploymentList\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  spec:\n    template:\n      spec: {}\n";
+        assert_eq!(paths(text), ["spec.template.spec"]);
+        // A kind that only ends in List without items, and a ResourceList, are not.
+        assert!(!is_list(
+            &Document::parse("kind: PodList\n").unwrap().roots()[0]
+        ));
+        assert!(!is_list(
+            &Document::parse("kind: ResourceList\nitems: []\n")
+                .unwrap()
+                .roots()[0]
+        ));
+    }
+
+    #[test]
+    fn aliases_on_the_way_are_read_through_and_merges_found() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nx: &t\n  spec: {containers: []}\nspec:\n  template: *t\n";
+        let docs = Document::parse(text).unwrap();
+        let root = &docs.roots()[0];
+        assert!(pod_templates(root, &[]).is_empty());
+        let found = pod_templates_in(&docs, root, &[]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].path, "spec.template.spec");
+        let text = "apiVersion: apps/v1\nkind: Deployment\nx: &t\n  spec: {containers: []}\nspec:\n  template:\n    <<: *t\n";
+        let docs = Document::parse(text).unwrap();
+        let found = pod_templates_in(&docs, &docs.roots()[0], &[]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].path, "spec.template");
+        assert!(found[0].spec.merge_key().is_some());
     }
 }

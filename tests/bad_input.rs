@@ -134,6 +134,48 @@ fn tabs_in_indentation() {
 }
 
 #[test]
+fn continuation_lines_not_indented_past_their_block() {
+    // The YAML test suite's invalid 9C9N, QB6E and DK95/01, in a Pod's annotations:
+    // lines of a multi-line flow collection or quoted scalar must be indented more than
+    // the block mapping they are in.
+    let pod = |value: &str| {
+        format!(
+            "{HEAD}items:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n    annotations:\n      a: {value}\n"
+        )
+    };
+    for (case, value) in [
+        ("9C9N", "[a,\n      b,\n      c]"),
+        ("QB6E", "\"a\n      b\n      c\""),
+        ("DK95/01", "\"bar\n\tbaz\""),
+    ] {
+        refused(
+            case,
+            pod(value).as_bytes(),
+            &["not valid YAML", "line 10, column", "YAML requires more"],
+        );
+    }
+    refused(
+        "9C9N in a stream",
+        b"---\nflow: [a,\nb,\nc]\n",
+        &["line 3, column 1", "YAML requires more"],
+    );
+}
+
+#[test]
+fn carriage_return_without_line_feed() {
+    // Found by fuzzing: a lone CR is a line break for YAML, not for the editor; a volume
+    // removed next to one took the following key with it.
+    let input = format!(
+        "{HEAD}items:\n- apiVersion: v1\n  kind: Pod\n  metadata: {{name: p}}\n  spec:\n    volumes:\n    - name: kube-api-access\n      projected:\n        sources:\n        - serviceAccountToken: {{path: token}}\n        - downwardAPI:\n            it\rms:\n            - path: namespace\n"
+    );
+    refused(
+        "lone CR",
+        input.as_bytes(),
+        &["line 14, column 15", "carriage return without a line feed"],
+    );
+}
+
+#[test]
 fn alias_bomb() {
     let mut bomb = format!("{HEAD}items:\n- apiVersion: v1\n  kind: ConfigMap\n  data:\n");
     bomb.push_str("    a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");

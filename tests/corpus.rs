@@ -61,7 +61,7 @@ fn whole_corpus() {
             .iter()
             .flat_map(|item| workloads::pod_templates(item, &[]))
             .filter(|f| {
-                let (pod, _) = template::read(f.spec);
+                let (pod, _) = template::read(&in_docs, f.spec).unwrap();
                 !decide::decide(&pod, &settings.wanted(), None)
                     .unwrap()
                     .is_empty()
@@ -125,7 +125,7 @@ fn whole_corpus() {
                 let (api_version, kind, _) = identity(found.object);
                 let group = workloads::group(&api_version).to_owned();
                 *kinds.entry((group, kind)).or_insert(0) += 1;
-                let (pod, _) = template::read(found.spec);
+                let (pod, _) = template::read(&out_docs, found.spec).unwrap();
                 if pod.automount != Automount::Off {
                     failures.push(format!("{name}: {:?} not hardened", identity(found.object)));
                 }
@@ -295,7 +295,7 @@ fn rbac_outcomes() {
             for item in in_items {
                 let workload = policy::facts(item);
                 for found in workloads::pod_templates(item, &[]) {
-                    let (pod, _) = template::read(found.spec);
+                    let (pod, _) = template::read(&in_docs, found.spec).unwrap();
                     let holds = !decide::decide(&pod, &wanted, None)
                         .unwrap()
                         .granted

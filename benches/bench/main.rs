@@ -5,16 +5,19 @@
 //! ratios to references measured in the same run: a parse-only pass of the same parser
 //! over the same bytes, `kubectl kustomize` building 2,000 of the Deployments, and kpt
 //! running an identity function over them. Also the start-up time on an empty
-//! ResourceList, and callgrind instruction counts, which do not depend on the load of a
-//! shared machine. Every time is the median of several runs, and each ratio to
+//! ResourceList, callgrind instruction counts, which do not depend on the load of a
+//! shared machine, and what falling back after a failed output check costs
+//! ([`fallback`]). Every time is the median of several runs, and each ratio to
 //! parse-only the median of ratios of runs made one right after the other.
 //!
 //! `cargo bench --bench bench -- --bench [--sizes 1000,10000,50000] [--reps N]
-//! [--tool-items N] [--tool-reps N] [--skip kustomize,kpt,callgrind] [--out DIR]`
+//! [--tool-items N] [--tool-reps N] [--fallback-sizes 1000,10000]
+//! [--skip kustomize,kpt,callgrind,fallback] [--out DIR]`
 //! writes the inputs and `report.md` to `--out` (default `target/bench`). Without
 //! `--bench`, as `cargo test --all-targets` runs it, it only checks, untimed, that the
 //! generated inputs go through the function and are hardened.
 
+mod fallback;
 mod generate;
 mod measure;
 mod tools;
@@ -42,6 +45,7 @@ struct Args {
     reps: Option<usize>,
     tool_items: usize,
     tool_reps: usize,
+    fallback_sizes: Vec<usize>,
     skip: Vec<String>,
     out: PathBuf,
 }
@@ -54,6 +58,7 @@ fn args() -> Result<Args, String> {
         reps: None,
         tool_items: 2_000,
         tool_reps: 3,
+        fallback_sizes: vec![1_000, 10_000],
         skip: Vec::new(),
         out: PathBuf::from("target/bench"),
     };
@@ -69,6 +74,12 @@ fn args() -> Result<Args, String> {
             }
             "--sizes" => {
                 args.sizes = value("--sizes")?
+                    .split(',')
+                    .map(|s| number(s.to_owned()))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--fallback-sizes" => {
+                args.fallback_sizes = value("--fallback-sizes")?
                     .split(',')
                     .map(|s| number(s.to_owned()))
                     .collect::<Result<_, _>>()?;
@@ -149,7 +160,10 @@ fn smoke() -> Result<(), String> {
     measure::function(stream.as_bytes())?;
     measure::parse_only(rl.as_bytes())?;
     measure::function(generate::EMPTY_RESOURCE_LIST.as_bytes())?;
-    eprintln!("bench: generated inputs are hardened (run `make bench` for figures)");
+    fallback::smoke()?;
+    eprintln!(
+        "bench: generated inputs are hardened, and falling back takes two passes (run `make bench` for figures)"
+    );
     Ok(())
 }
 
@@ -375,6 +389,20 @@ fn bench(args: &Args) -> Result<(), String> {
         Some((items, parse, parse_output, function, base))
     };
 
+    // Falling back: the checked output with failing objects spread through the input.
+    let mut fallback_rows = Vec::new();
+    if !args.skip.iter().any(|s| s == "fallback") {
+        for &items in &args.fallback_sizes {
+            for failing in fallback::PATTERNS {
+                log(&format!(
+                    "falling back, {items} Deployments, failing: {}",
+                    failing.label()
+                ));
+                fallback_rows.push(fallback::measure(items, *failing, 3)?);
+            }
+        }
+    }
+
     // The report.
     let _ = writeln!(
         report,
@@ -520,6 +548,36 @@ in a fresh process (median of 3 runs, 2 above 20,000 items); peak memory is its 
             f as f64 / p.max(1) as f64,
             f as f64 / (p + q).max(1) as f64
         );
+    }
+
+    if !fallback_rows.is_empty() {
+        let _ = writeln!(report, "## Falling back after a failed output check\n");
+        let _ = writeln!(
+            report,
+            "The checked output (`protocol::checked_with`, as both protocols call it, without the ResourceList's `results`) on N generated Deployments hardened as usual, but for the failing ones, whose edits are replaced by a set the check refuses (a key inserted that the object already has): they are left out with an internal error, the rest is written. Median of 3; the time is the splice-and-check passes alone, not the reading and deciding before them.\n"
+        );
+        let _ = writeln!(
+            report,
+            "| items | failing | failed | passes | time | to none failing |"
+        );
+        let _ = writeln!(report, "|---:|---|---:|---:|---:|---:|");
+        for row in &fallback_rows {
+            let base = fallback_rows
+                .iter()
+                .find(|r| r.items == row.items && matches!(r.failing, fallback::Failing::None))
+                .map_or(row.secs, |r| r.secs);
+            let _ = writeln!(
+                report,
+                "| {} | {} | {} | {} | {} | {:.2}x |",
+                thousands(row.items),
+                row.failing.label(),
+                thousands(row.failed),
+                row.passes,
+                secs(row.secs),
+                row.secs / base
+            );
+        }
+        let _ = writeln!(report);
     }
 
     let _ = writeln!(report, "## Goals\n");

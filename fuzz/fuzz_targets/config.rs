@@ -1,8 +1,9 @@
 //! Any text as the functionConfig of a ResourceList with one Deployment: the config
-//! reader must never panic, and a config it accepts must give output that parses.
+//! reader must never panic, and a config it accepts must give output that parses, with
+//! no internal error (the output check refusing the function's own edits).
 #![no_main]
 
-use harden_sa_token::{Call, yaml::Document};
+use harden_sa_token::{Call, Error, messages, yaml::Document};
 use libfuzzer_sys::fuzz_target;
 
 const ITEMS: &str = "apiVersion: config.kubernetes.io/v1
@@ -33,7 +34,18 @@ fuzz_target!(|data: &[u8]| {
         input.push_str(line);
         input.push('\n');
     }
-    if let Ok(out) = harden_sa_token::run(input.as_bytes(), Call::Plain) {
-        Document::parse(&out.text).expect("the output parses");
+    match harden_sa_token::run(input.as_bytes(), Call::Plain) {
+        Ok(out) => {
+            if let Some(r) = out
+                .results
+                .iter()
+                .find(|r| messages::is_internal_error(&r.message))
+            {
+                panic!("internal error: {r}");
+            }
+            Document::parse(&out.text).expect("the output parses");
+        }
+        Err(Error::Refused(rejected)) => panic!("the whole output was refused: {rejected}"),
+        Err(_) => {}
     }
 });

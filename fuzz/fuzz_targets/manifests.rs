@@ -1,9 +1,11 @@
-//! Any text as a stream of manifests (seeded from ../shared/corpus), each document made
-//! an item of a ResourceList: the editor must never panic, the output must parse, and a
-//! second run on a clean output must change nothing.
+//! Any text as a stream of manifests (seeded from ../shared/corpus and fuzz/seeds), each
+//! document made an item of a ResourceList: the editor must never panic, the output
+//! check must never refuse the function's own edits (an internal error: a bug of the
+//! editor on input the function accepts), the output must parse, and a second run on an
+//! output without errors must change nothing.
 #![no_main]
 
-use harden_sa_token::{Call, Severity, yaml::Document};
+use harden_sa_token::{Call, Error, Severity, messages, yaml::Document};
 use libfuzzer_sys::fuzz_target;
 
 fn resource_list(stream: &str) -> String {
@@ -24,9 +26,18 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let input = resource_list(stream);
-    let Ok(out) = harden_sa_token::run(input.as_bytes(), Call::Plain) else {
-        return;
+    let out = match harden_sa_token::run(input.as_bytes(), Call::Plain) {
+        Ok(out) => out,
+        Err(Error::Refused(rejected)) => panic!("the whole output was refused: {rejected}"),
+        Err(_) => return,
     };
+    if let Some(r) = out
+        .results
+        .iter()
+        .find(|r| messages::is_internal_error(&r.message))
+    {
+        panic!("internal error: {r}");
+    }
     Document::parse(&out.text).expect("the output parses");
     if out.results.iter().any(|r| r.severity == Severity::Error) {
         return;

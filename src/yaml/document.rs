@@ -4,7 +4,7 @@
 
 use super::edit::{Combined, EditError, Editor, Edits};
 use super::render;
-use super::tree::{self, AnchorSite, Kind, Node, ParseError};
+use super::tree::{self, AliasSite, AnchorSite, Kind, Node, ParseError};
 use super::verify::{self, Mismatch};
 
 /// A parsed YAML text (a stream of documents): the text and the root of each document.
@@ -13,17 +13,35 @@ pub struct Document<'a> {
     text: &'a str,
     roots: Vec<Node<'a>>,
     anchors: Vec<Option<AnchorSite>>,
+    /// The anchors that some alias stands for, in document order, each with the index
+    /// (in this list) of the nearest one whose anchored node holds it: the nodes that
+    /// other places of the document share.
+    aliased: Vec<(AnchorSite, Option<usize>)>,
 }
 
-/// An alias as a message names it: `*name`, and where its anchor `&name` is.
+/// An alias as a message names it: `*name`, where it is, and where its anchor `&name` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Alias<'a> {
     /// The alias's name, without the `*`.
     pub name: &'a str,
-    /// 1-based line of the anchored node.
+    /// 1-based line of the alias.
+    pub line: usize,
+    /// 1-based column of the alias.
+    pub column: usize,
+    /// 1-based line of the anchor, `&name`.
     pub anchor_line: usize,
-    /// 1-based column of the anchored node.
+    /// 1-based column of the anchor.
     pub anchor_column: usize,
+}
+
+/// Why an edit of a node would change other places of the document too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shared<'a> {
+    /// The node is an alias: it stands for the anchored node.
+    Alias(Alias<'a>),
+    /// The node is anchored, or inside an anchored node, that this alias (the first of
+    /// the anchor's) stands for elsewhere.
+    Anchored(Alias<'a>),
 }
 
 /// Output that did not check out: the sets of edits whose scope differs from what they
@@ -73,16 +91,30 @@ impl<'a> Document<'a> {
     /// Parses `text`, a stream of any number of documents.
     pub fn parse(text: &'a str) -> Result<Self, ParseError> {
         let parsed = tree::parse(text)?;
+        let aliased = nest(
+            parsed
+                .anchors
+                .iter()
+                .flatten()
+                .filter(|a| a.alias.is_some()),
+        );
         Ok(Document {
             text,
             roots: parsed.roots,
             anchors: parsed.anchors,
+            aliased,
         })
     }
 
     /// The text parsed.
     pub fn text(&self) -> &'a str {
         self.text
+    }
+
+    /// The anchors of the text, by anchor id, for the check's tests.
+    #[cfg(test)]
+    pub(super) fn anchors(&self) -> &[Option<AnchorSite>] {
+        &self.anchors
     }
 
     /// The root of each document, in order (an empty document has a null root).
@@ -107,12 +139,77 @@ impl<'a> Document<'a> {
             return None;
         };
         let site = self.anchors.get(anchor as usize).copied().flatten()?;
-        let name = self.text.get(node.span())?.trim_start_matches('*');
+        self.describe(
+            &site,
+            &AliasSite {
+                start: node.start,
+                end: node.end,
+                line: node.line,
+                col: node.col,
+            },
+        )
+    }
+
+    /// Whether editing `node` would change other places of the document too: it is an
+    /// alias, or it is anchored (or inside an anchored node) and an alias stands for it.
+    pub fn shared(&self, node: &Node<'_>) -> Option<Shared<'a>> {
+        if let Some(alias) = self.alias(node) {
+            return Some(Shared::Alias(alias));
+        }
+        let id = node.id();
+        // The last anchored node that starts at or before `node`, then the ones that hold
+        // it, until one holds `node` too.
+        let mut at = self
+            .aliased
+            .partition_point(|(site, _)| site.ids.0 <= id)
+            .checked_sub(1);
+        while let Some((site, outer)) = at.and_then(|i| self.aliased.get(i)) {
+            if id <= site.ids.1 {
+                return self.describe(site, &site.alias?).map(Shared::Anchored);
+            }
+            at = *outer;
+        }
+        None
+    }
+
+    /// The alias at `alias` of the anchor at `site`, for a message.
+    fn describe(&self, site: &AnchorSite, alias: &AliasSite) -> Option<Alias<'a>> {
+        let name = self
+            .text
+            .get(alias.start..alias.end)?
+            .trim_start_matches('*');
+        let (anchor_line, anchor_column) = self.anchor_position(site, name);
         Some(Alias {
             name,
-            anchor_line: site.line as usize,
-            anchor_column: site.col as usize + 1,
+            line: alias.line as usize,
+            column: alias.col as usize + 1,
+            anchor_line,
+            anchor_column,
         })
+    }
+
+    /// Where `&name` is written, before the content of the node it anchors (which, for a
+    /// block collection, starts on a later line, at its first entry); the node's own
+    /// position when it cannot be found.
+    fn anchor_position(&self, site: &AnchorSite, name: &str) -> (usize, usize) {
+        let own = (site.line as usize, site.col as usize + 1);
+        let before = self.text.get(..site.start).unwrap_or_default();
+        let token = format!("&{name}");
+        let Some(at) = before.rfind(&token) else {
+            return own;
+        };
+        let after = before.get(at + token.len()..).unwrap_or_default();
+        // Only spaces, a tag and line breaks lie between an anchor and its node.
+        if !after.is_empty() && !after.starts_with(char::is_whitespace) {
+            return own;
+        }
+        let breaks = after.bytes().filter(|&b| b == b'\n').count();
+        let line_start = before
+            .get(..at)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let column = before.get(line_start..at).map_or(0, |t| t.chars().count());
+        ((site.line as usize).saturating_sub(breaks), column + 1)
     }
 
     /// The node the alias `node` stands for (`None` when `node` is not an alias).
@@ -143,7 +240,7 @@ impl<'a> Document<'a> {
     pub fn apply(&self, sets: &[&Edits]) -> Result<String, Rejected> {
         let combined = Combined::new(sets)?;
         let out = combined.apply(self.text)?;
-        let findings = verify::verify(self.text, &self.roots, &out, &combined);
+        let findings = verify::verify(self.text, &self.roots, &self.anchors, &out, &combined);
         if findings.sets.is_empty() && findings.unattributed.is_none() {
             Ok(out)
         } else {
@@ -153,6 +250,27 @@ impl<'a> Document<'a> {
             })
         }
     }
+}
+
+/// `sites` (in document order, as anchors are numbered) with, for each, the index of the
+/// nearest one before it whose subtree holds it.
+fn nest<'s>(sites: impl Iterator<Item = &'s AnchorSite>) -> Vec<(AnchorSite, Option<usize>)> {
+    let mut nested: Vec<(AnchorSite, Option<usize>)> = Vec::new();
+    // The indexes of the sites whose subtree is still open, innermost last.
+    let mut open: Vec<usize> = Vec::new();
+    for site in sites {
+        while let Some(&last) = open.last() {
+            match nested.get(last) {
+                Some((outer, _)) if outer.ids.1 >= site.ids.0 => break,
+                _ => {
+                    open.pop();
+                }
+            }
+        }
+        open.push(nested.len());
+        nested.push((*site, open.iter().rev().nth(1).copied()));
+    }
+    nested
 }
 
 #[cfg(test)]
@@ -186,6 +304,46 @@ mod tests {
     }
 
     #[test]
+    fn nodes_that_aliases_stand_for_are_shared() {
+        let text = "a: &outer\n  b: &inner [1, 2]\n  c: {d: 3}\n  e: &lone [4]\nf: *inner\ng: *outer\nh: [5]\n";
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let a = root.get("a").unwrap();
+        let inner = |line, column| {
+            Some(Shared::Anchored(Alias {
+                name: "inner",
+                line,
+                column,
+                anchor_line: 2,
+                anchor_column: 6,
+            }))
+        };
+        let outer = Some(Shared::Anchored(Alias {
+            name: "outer",
+            line: 6,
+            column: 4,
+            anchor_line: 1,
+            anchor_column: 4,
+        }));
+        // The innermost anchor that an alias stands for names it.
+        assert_eq!(doc.shared(a.get("b").unwrap()), inner(5, 4));
+        assert_eq!(
+            doc.shared(&a.get("b").unwrap().items().unwrap()[1]),
+            inner(5, 4)
+        );
+        assert_eq!(doc.shared(a), outer);
+        assert_eq!(doc.shared(a.get("c").unwrap().get("d").unwrap()), outer);
+        // `&lone` has no alias, but it is inside `&outer`.
+        assert_eq!(doc.shared(a.get("e").unwrap()), outer);
+        assert!(matches!(
+            doc.shared(root.get("f").unwrap()),
+            Some(Shared::Alias(_))
+        ));
+        assert_eq!(doc.shared(root.get("h").unwrap()), None);
+        assert_eq!(doc.shared(root), None);
+    }
+
+    #[test]
     fn aliases_name_their_anchor() {
         let text = "a: &mounts [x]\nb: *mounts\n";
         let doc = Document::parse(text).unwrap();
@@ -194,8 +352,10 @@ mod tests {
             doc.alias(b),
             Some(Alias {
                 name: "mounts",
+                line: 2,
+                column: 4,
                 anchor_line: 1,
-                anchor_column: 12
+                anchor_column: 4
             })
         );
         assert_eq!(doc.alias(doc.roots()[0].get("a").unwrap()), None);

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::render::{self, Layout};
-use super::tree::{Kind, Node, NodeId};
+use super::tree::{Kind, Node, NodeId, ScalarStyle};
 
 /// A layout this editor does not know how to change without touching other bytes, or
 /// sets of edits that cannot be combined.
@@ -189,6 +189,12 @@ impl<'e> Combined<'e> {
         rest.get(..here).unwrap_or_default()
     }
 
+    /// Whether an op changes a node whose id is in `first..=last` (a subtree).
+    pub(super) fn changes_any(&self, first: NodeId, last: NodeId) -> bool {
+        let at = self.ops.partition_point(|(id, _)| *id < first);
+        self.ops.get(at).is_some_and(|(id, _)| *id <= last)
+    }
+
     /// The index of the set whose scope is `node`, for the same walk.
     pub(super) fn scope(&self, cursor: &mut Cursor, node: NodeId) -> Option<usize> {
         let rest = self.scopes.get(cursor.scope..).unwrap_or_default();
@@ -207,7 +213,16 @@ impl<'e> Combined<'e> {
         let extra: usize = order.iter().map(|s| s.text.len()).sum();
         let mut out = String::with_capacity(text.len() + extra);
         let mut pos = 0;
+        let mut last: Option<&Splice> = None;
         for splice in order {
+            // Two sets may both end a block scalar's header with the same strip indicator
+            // (each inserts after it at the very end of the text): they agree, and the
+            // bytes are replaced once.
+            if last.is_some_and(|l| !l.at.is_empty() && l.at == splice.at && l.text == splice.text)
+            {
+                continue;
+            }
+            last = Some(splice);
             let (Some(before), true) =
                 (text.get(pos..splice.at.start), splice.at.end <= text.len())
             else {
@@ -263,6 +278,12 @@ impl<'t> Editor<'t> {
         self.edits.ops.push((node.id(), op));
     }
 
+    /// A change of bytes that no op describes: the check compares what it leaves (the
+    /// value of a block scalar whose header it changes) like any untouched node.
+    fn push_splice(&mut self, at: Range<usize>, text: String) {
+        self.edits.splices.push(Splice { at, text });
+    }
+
     /// Replaces a scalar's text.
     pub fn replace_scalar(&mut self, node: &Node<'_>, text: &str) -> Result<(), EditError> {
         if !matches!(node.kind, Kind::Scalar { .. }) || node.start == node.end {
@@ -294,6 +315,106 @@ impl<'t> Editor<'t> {
         Ok(())
     }
 
+    /// Makes `node` read as `want`, changing only what differs: a scalar whose value
+    /// differs gets new text, a mapping's missing keys are added after its last entry and
+    /// its extra keys removed, a list's items are made to read as the wanted ones in
+    /// place, and extra items removed or missing ones appended. An entry whose value is
+    /// of another kind (or tagged, an alias, or empty) is removed and added again with
+    /// the wanted value, at the end of its mapping. Nothing changes when `node` already
+    /// reads as `want` ([`to_json`](super::to_json)). When some part cannot be edited,
+    /// the error is returned and no edit of this call is kept.
+    pub fn converge(&mut self, node: &Node<'_>, want: &Value) -> Result<(), EditError> {
+        let mark = (self.edits.splices.len(), self.edits.ops.len());
+        let done = self.converge_node(node, want, 0);
+        if done.is_err() {
+            self.edits.splices.truncate(mark.0);
+            self.edits.ops.truncate(mark.1);
+        }
+        done
+    }
+
+    fn converge_node(
+        &mut self,
+        node: &Node<'_>,
+        want: &Value,
+        depth: usize,
+    ) -> Result<(), EditError> {
+        if depth > super::tree::MAX_DEPTH {
+            return Err(EditError::at(node, "a value nested too deeply to converge"));
+        }
+        if super::value::to_json(node).is_ok_and(|v| v == *want) {
+            return Ok(());
+        }
+        match (&node.kind, want) {
+            (Kind::Map { entries, .. }, Value::Object(wanted)) => {
+                if node.merge_key().is_some() {
+                    return Err(EditError::at(node, "a mapping with a merge key (`<<`)"));
+                }
+                // Written anew when it keeps no entry, or loses one in flow style (where
+                // removals of neighbours would meet): a mapping of the same keys.
+                let kept = |(k, v): &(Node<'_>, Node<'_>)| {
+                    k.as_str()
+                        .and_then(|key| wanted.get(key))
+                        .is_some_and(|w| convergeable(v, w))
+                };
+                let keeps_all = entries.iter().all(kept);
+                if !entries.iter().any(kept) || (node.is_flow() && !keeps_all) {
+                    return self.replace(node, Arc::new(want.clone()));
+                }
+                let mut again = Vec::new();
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    match k.as_str().and_then(|key| wanted.get(key).map(|w| (key, w))) {
+                        None => self.remove_entry(node, i)?,
+                        Some((key, w)) if !convergeable(v, w) => {
+                            self.remove_entry(node, i)?;
+                            again.push((key, w));
+                        }
+                        Some((_, w)) => self.converge_node(v, w, depth + 1)?,
+                    }
+                }
+                for (key, w) in wanted {
+                    if node.get(key).is_none() {
+                        self.insert_entry(node, key, Arc::new(w.clone()))?;
+                    }
+                }
+                for (key, w) in again {
+                    self.insert_entry(node, key, Arc::new(w.clone()))?;
+                }
+                Ok(())
+            }
+            (Kind::Seq { items, .. }, Value::Array(wanted)) => {
+                if node.is_flow() && items.len() > wanted.len() {
+                    return self.replace(node, Arc::new(want.clone()));
+                }
+                for (i, item) in items.iter().enumerate() {
+                    match wanted.get(i) {
+                        Some(w) if convergeable(item, w) => {
+                            self.converge_node(item, w, depth + 1)?
+                        }
+                        Some(_) => {
+                            return Err(EditError::at(
+                                item,
+                                "a list item of another kind than the one it should become",
+                            ));
+                        }
+                        None => self.remove_item(node, i)?,
+                    }
+                }
+                for w in wanted.iter().skip(items.len()) {
+                    self.append_item(node, Arc::new(w.clone()))?;
+                }
+                Ok(())
+            }
+            (Kind::Scalar { .. }, w) if convergeable(node, w) => {
+                self.replace_scalar(node, &render::flow(w, self.layout.json))
+            }
+            _ => Err(EditError::at(
+                node,
+                "a value of another kind than the one it should become",
+            )),
+        }
+    }
+
     /// Adds `key: value` after the last entry of a mapping.
     pub fn insert_entry(
         &mut self,
@@ -305,6 +426,7 @@ impl<'t> Editor<'t> {
             return Err(EditError::at(map, "a value that is not a mapping"));
         };
         if *flow {
+            self.check_braces(map)?;
             let entry = format!(
                 "{}: {}",
                 render::scalar_str(key, self.layout.json),
@@ -325,11 +447,11 @@ impl<'t> Editor<'t> {
         self.check_block_start(first_key)?;
         let col = first_key.col as usize;
         let at = self.line_after(map.end);
-        let mut text = self.break_before(at);
+        let mut text = String::new();
         text.extend(std::iter::repeat_n(' ', col));
         text.push_str(&render::scalar_str(key, false));
         text.push_str(&render::block_after_key(&value, col, &self.layout));
-        text.push_str(self.layout.newline);
+        let text = self.new_lines(map, at, text);
         self.push(map, at..at, text, Op::InsertEntry(key.to_owned(), value));
         Ok(())
     }
@@ -352,7 +474,7 @@ impl<'t> Editor<'t> {
         let dash_col = (last.col as usize).saturating_sub(last.start - dash);
         let content_col = last.col as usize;
         let at = self.line_after(seq.end);
-        let mut text = self.break_before(at);
+        let mut text = String::new();
         text.extend(std::iter::repeat_n(' ', dash_col));
         text.push('-');
         text.extend(std::iter::repeat_n(
@@ -364,7 +486,7 @@ impl<'t> Editor<'t> {
             content_col.max(dash_col + 2),
             &self.layout,
         ));
-        text.push_str(self.layout.newline);
+        let text = self.new_lines(seq, at, text);
         self.push(seq, at..at, text, Op::AppendItem(value));
         Ok(())
     }
@@ -381,7 +503,13 @@ impl<'t> Editor<'t> {
             self.flow_remove(items.iter().map(|n| (n.start, n.end)).collect(), index)
         } else {
             let dash = self.dash_before(item)?;
-            self.block_remove(item, dash, item.end, items.get(index + 1).map(|n| n.start))?
+            let next = items.get(index + 1).map(|n| n.start);
+            if self.extend_removal(item, dash, next)? {
+                self.edits.ops.push((seq.id(), Op::RemoveItem(index)));
+                return Ok(());
+            }
+            let previous = index.checked_sub(1).and_then(|i| items.get(i));
+            self.block_remove(item, dash, item.end, next, previous)?
         };
         self.push(seq, range, String::new(), Op::RemoveItem(index));
         Ok(())
@@ -396,6 +524,7 @@ impl<'t> Editor<'t> {
             return Err(EditError::at(map, format!("entry {index}: no such entry")));
         };
         let range = if *flow {
+            self.check_braces(map)?;
             self.flow_remove(
                 entries
                     .iter()
@@ -405,7 +534,15 @@ impl<'t> Editor<'t> {
             )
         } else {
             let next = entries.get(index + 1).map(|(k, _)| k.start);
-            self.block_remove(key, key.start, value.end.max(key.end), next)?
+            if self.extend_removal(key, key.start, next)? {
+                self.edits.ops.push((map.id(), Op::RemoveEntry(index)));
+                return Ok(());
+            }
+            let previous = index
+                .checked_sub(1)
+                .and_then(|i| entries.get(i))
+                .map(|(_, v)| v);
+            self.block_remove(key, key.start, value.end.max(key.end), next, previous)?
         };
         self.push(map, range, String::new(), Op::RemoveEntry(index));
         Ok(())
@@ -448,20 +585,68 @@ impl<'t> Editor<'t> {
         }
     }
 
+    /// When the sibling before a block item or entry (starting at `lead`) was removed up
+    /// to `lead`, so that this one would take its place on a line it shares with a `-`,
+    /// and this one goes too: that removal now runs to `next` instead, whose node takes
+    /// the place (removing this one's whole line would overlap it). Returns whether it
+    /// did; an error when there is no next sibling to take the place.
+    fn extend_removal(
+        &mut self,
+        node: &Node<'_>,
+        lead: usize,
+        next: Option<usize>,
+    ) -> Result<bool, EditError> {
+        let Some(earlier) = self
+            .edits
+            .splices
+            .iter_mut()
+            .find(|s| s.text.is_empty() && !s.at.is_empty() && s.at.end == lead)
+        else {
+            return Ok(false);
+        };
+        match next {
+            Some(next) => {
+                earlier.at.end = next;
+                Ok(true)
+            }
+            None => Err(EditError::at(
+                node,
+                "every entry of a collection that shares its first line with its parent",
+            )),
+        }
+    }
+
     /// The byte range to delete to remove a block item or entry that starts at `lead`
     /// (its `-` or key) and ends at `end`: its whole lines when it starts a line, else up
-    /// to the next sibling, which then takes its place on the line.
+    /// to the next sibling, which then takes its place on the line. `previous` is the
+    /// sibling before it, if any.
     fn block_remove(
         &self,
         node: &Node<'_>,
         lead: usize,
         end: usize,
         next: Option<usize>,
+        previous: Option<&Node<'_>>,
     ) -> Result<Range<usize>, EditError> {
         let line_start = self.line_start(lead);
         let prefix = self.text.get(line_start..lead).unwrap_or_default();
         if prefix.bytes().all(|b| b == b' ') {
-            return Ok(line_start..self.line_after(end));
+            let end = self.line_after(end);
+            // The last lines of a text without a final line break: the break before them
+            // goes too, so that the output lacks one as well; but not the break that ends
+            // a block scalar, which is part of its value.
+            if end == self.text.len()
+                && !self.text.ends_with('\n')
+                && previous.is_none_or(|p| !ends_with_block_scalar(p))
+            {
+                let before = self.text.get(..line_start).unwrap_or_default();
+                let start = before
+                    .strip_suffix('\n')
+                    .map(|b| b.strip_suffix('\r').unwrap_or(b))
+                    .map_or(line_start, str::len);
+                return Ok(start..end);
+            }
+            return Ok(line_start..end);
         }
         match next {
             Some(next) => Ok(lead..next),
@@ -482,6 +667,23 @@ impl<'t> Editor<'t> {
             Err(EditError::at(
                 item,
                 "a list item whose `-` is not on its first line",
+            ))
+        }
+    }
+
+    /// Refuses a flow mapping written without braces (`[k: v]`, a list of one mapping):
+    /// text added after its entry would be another item of the list.
+    fn check_braces(&self, map: &Node<'_>) -> Result<(), EditError> {
+        if self
+            .text
+            .get(map.start..)
+            .is_some_and(|t| t.starts_with('{'))
+        {
+            Ok(())
+        } else {
+            Err(EditError::at(
+                map,
+                "a mapping without braces in a flow list",
             ))
         }
     }
@@ -520,14 +722,112 @@ impl<'t> Editor<'t> {
             .map_or(self.text.len(), |i| pos + i + 1)
     }
 
-    /// A line break to write first when inserting at the very end of a text that does not
-    /// end with one.
-    fn break_before(&self, at: usize) -> String {
+    /// New block lines `lines` (without their last line break) to insert at `at`, after
+    /// the last line of `parent`: they end with a line break, but at the very end of a
+    /// text that has none they start with one instead, so that the output has no final
+    /// line break either.
+    fn new_lines(&mut self, parent: &Node<'_>, at: usize, mut lines: String) -> String {
         if at == self.text.len() && !self.text.is_empty() && !self.text.ends_with('\n') {
-            self.layout.newline.to_owned()
+            self.strip_last_block_scalar(parent);
+            let mut text = String::from(self.layout.newline);
+            text.push_str(&lines);
+            text
         } else {
-            String::new()
+            lines.push_str(self.layout.newline);
+            lines
         }
+    }
+
+    /// Keeps the value of a block scalar that ends `parent` and the text without a line
+    /// break (`|` then `echo hi` and the end of the input: the value is "echo hi", as
+    /// Kubernetes reads it), when new lines are to follow it: the line break they need
+    /// would join its value under clip (`|`) or keep (`|+`) chomping, so its header gets
+    /// the strip indicator (`|-`), which leaves the value as it was.
+    fn strip_last_block_scalar(&mut self, parent: &Node<'_>) {
+        let Some((leaf, lead)) = self.last_leaf(parent) else {
+            return;
+        };
+        if leaf.end != self.text.len()
+            || !matches!(
+                leaf.style(),
+                Some(ScalarStyle::Literal | ScalarStyle::Folded)
+            )
+        {
+            return;
+        }
+        let Some(header) = self.block_header(lead, leaf.start) else {
+            return;
+        };
+        let indicators = self.text.get(header.clone()).unwrap_or_default();
+        if indicators.contains('-') {
+            return;
+        }
+        let stripped = if indicators.contains('+') {
+            indicators.replace('+', "-")
+        } else {
+            format!("{indicators}-")
+        };
+        self.push_splice(header, stripped);
+    }
+
+    /// The last node of `node`'s text (its last descendant in a block collection) and
+    /// where the text that introduces it starts (its key's end, or the end of the item
+    /// or key before it).
+    fn last_leaf<'n, 'b>(&self, node: &'n Node<'b>) -> Option<(&'n Node<'b>, usize)> {
+        let (mut here, mut lead) = (node, None);
+        for _ in 0..=super::tree::MAX_DEPTH {
+            match &here.kind {
+                Kind::Map {
+                    flow: false,
+                    entries,
+                    ..
+                } => {
+                    let (k, v) = entries.last()?;
+                    lead = Some(k.end);
+                    here = v;
+                }
+                Kind::Seq {
+                    flow: false, items, ..
+                } => {
+                    // A block scalar item starts on the line after its `-`: its header
+                    // is found from the end of the item before, or of the key above.
+                    let item = items.last()?;
+                    let before = items.len().checked_sub(2).and_then(|i| items.get(i));
+                    lead = Some(before.map_or(lead.unwrap_or(here.start), |b| b.end));
+                    here = item;
+                }
+                _ => break,
+            }
+        }
+        Some((here, lead?))
+    }
+
+    /// The bytes of a block scalar's header from its `|` or `>` through its indicators,
+    /// found between `lead` (where the text before it ends) and `start` (its content),
+    /// past the `:` or `-`, a tag, an anchor, comments, spaces and line breaks.
+    fn block_header(&self, lead: usize, start: usize) -> Option<Range<usize>> {
+        let gap = self.text.get(lead..start)?;
+        let mut chars = gap.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                ':' | '-' | ' ' | '\t' | '\r' | '\n' => {}
+                // A tag or an anchor runs to the next space.
+                '!' | '&' => while chars.next_if(|(_, c)| !c.is_whitespace()).is_some() {},
+                // Only a comment starts with `#` between two nodes.
+                '#' => while chars.next_if(|(_, c)| *c != '\n').is_some() {},
+                '|' | '>' => {
+                    let rest = gap.get(i + 1..)?;
+                    let len = rest
+                        .bytes()
+                        .take(2)
+                        .take_while(|b| matches!(b, b'1'..=b'9' | b'+' | b'-'))
+                        .count();
+                    return Some(lead + i..lead + i + 1 + len);
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// `end` moved back over trailing line breaks and spaces (which a block scalar's span
@@ -538,11 +838,261 @@ impl<'t> Editor<'t> {
     }
 }
 
+/// Whether `node` can be made to read as `want` in place: both mappings, both lists, or
+/// a written, untagged scalar and a scalar value.
+fn convergeable(node: &Node<'_>, want: &Value) -> bool {
+    match (&node.kind, want) {
+        (Kind::Map { .. }, Value::Object(_)) | (Kind::Seq { .. }, Value::Array(_)) => true,
+        (Kind::Scalar { .. }, Value::Object(_) | Value::Array(_)) => false,
+        (Kind::Scalar { .. }, _) => node.start < node.end && !node.is_tagged(),
+        _ => false,
+    }
+}
+
+/// Whether the last bytes of `node` are a block scalar's (whose last line break is part
+/// of its value).
+fn ends_with_block_scalar(node: &Node<'_>) -> bool {
+    let mut here = node;
+    for _ in 0..=super::tree::MAX_DEPTH {
+        match &here.kind {
+            Kind::Map {
+                flow: false,
+                entries,
+                ..
+            } => match entries.last() {
+                Some((_, v)) => here = v,
+                None => return false,
+            },
+            Kind::Seq {
+                flow: false, items, ..
+            } => match items.last() {
+                Some(item) => here = item,
+                None => return false,
+            },
+            _ => break,
+        }
+    }
+    matches!(
+        here.style(),
+        Some(ScalarStyle::Literal | ScalarStyle::Folded)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::yaml::Document;
     use serde_json::json;
+
+    /// The text of `text` with `key: false` inserted at the end of the mapping at `path`
+    /// (keys from the root; empty for the root), checked.
+    fn inserted(text: &str, path: &[&str]) -> String {
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let map = path.iter().fold(root, |n, k| n.get(k).unwrap());
+        let mut editor = doc.editor(root, root);
+        editor
+            .insert_entry(map, "new", Arc::new(json!(false)))
+            .unwrap();
+        doc.apply(&[&editor.finish()]).unwrap()
+    }
+
+    #[test]
+    fn text_inserted_at_the_end_keeps_the_final_line_break_or_its_absence() {
+        assert_eq!(
+            inserted("a:\n  b: 1\n", &["a"]),
+            "a:\n  b: 1\n  new: false\n"
+        );
+        assert_eq!(inserted("a:\n  b: 1", &["a"]), "a:\n  b: 1\n  new: false");
+        assert_eq!(
+            inserted("a:\r\n  b: 1", &["a"]),
+            "a:\r\n  b: 1\r\n  new: false"
+        );
+        // Two insertions at the end: no blank line between them.
+        let text = "a:\n  b: [1]";
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let mut editor = doc.editor(root, root);
+        let a = root.get("a").unwrap();
+        editor.insert_entry(a, "c", Arc::new(json!(2))).unwrap();
+        editor.insert_entry(root, "d", Arc::new(json!(3))).unwrap();
+        assert_eq!(
+            doc.apply(&[&editor.finish()]).unwrap(),
+            "a:\n  b: [1]\n  c: 2\nd: 3"
+        );
+    }
+
+    #[test]
+    fn a_block_scalar_that_ends_the_text_without_a_break_keeps_its_value() {
+        // Its value has no final line feed; the break new lines need gets the header the
+        // strip indicator, which keeps it so. Strip chomping needs nothing.
+        for (header, stripped) in [
+            ("|", "|-"),
+            ("|+", "|-"),
+            ("|-", "|-"),
+            (">", ">-"),
+            ("|2", "|2-"),
+            ("|2+", "|2-"),
+            ("|+2", "|-2"),
+            (">-1", ">-1"),
+        ] {
+            let text = format!("a:\n  b: !!str {header} # note |\n    echo hi");
+            let out = inserted(&text, &["a"]);
+            assert_eq!(
+                out,
+                format!("a:\n  b: !!str {stripped} # note |\n    echo hi\n  new: false"),
+                "{header}"
+            );
+            let value = |t: &str| {
+                let doc = Document::parse(t).unwrap();
+                let b = doc.roots()[0].get("a").unwrap().get("b").unwrap();
+                b.as_str().unwrap().to_owned()
+            };
+            // `>-1` counts its indentation from column 3: one space is content.
+            let want = if header.contains('1') {
+                " echo hi"
+            } else {
+                "echo hi"
+            };
+            assert_eq!(value(&text), want, "{header}");
+            assert_eq!(value(&out), want, "{header}");
+        }
+        // Found by fuzzing (resource_list target): an empty one whose last line holds
+        // spaces and no line break; the spaces stay, on their own line.
+        assert_eq!(
+            inserted("a:\n  b: |\n ", &["a"]),
+            "a:\n  b: |-\n \n  new: false"
+        );
+        // The last item of a list, with the list's own `-`.
+        let out = inserted("a:\n  b:\n  - x # c\n  - |\n    echo hi", &["a"]);
+        assert_eq!(
+            out,
+            "a:\n  b:\n  - x # c\n  - |-\n    echo hi\n  new: false"
+        );
+        // With a final line break, the header stays.
+        let out = inserted("a:\n  b: |\n    echo hi\n", &["a"]);
+        assert_eq!(out, "a:\n  b: |\n    echo hi\n  new: false\n");
+    }
+
+    #[test]
+    fn removing_the_last_lines_keeps_the_absence_of_a_final_line_break() {
+        let remove = |text: &str| {
+            let doc = Document::parse(text).unwrap();
+            let root = &doc.roots()[0];
+            let a = root.get("a").unwrap();
+            let mut editor = doc.editor(root, root);
+            editor.remove_item(a, a.items().unwrap().len() - 1).unwrap();
+            doc.apply(&[&editor.finish()]).unwrap()
+        };
+        assert_eq!(remove("a:\n- x\n- y"), "a:\n- x");
+        assert_eq!(remove("a:\r\n- x\r\n- y"), "a:\r\n- x");
+        assert_eq!(remove("a:\n- x\n- y\n"), "a:\n- x\n");
+        // The break that ends a block scalar is part of its value: it stays.
+        assert_eq!(remove("a:\n- |\n  x\n- y"), "a:\n- |\n  x\n");
+    }
+
+    #[test]
+    fn a_mapping_without_braces_in_a_flow_list_is_not_edited() {
+        // Found by fuzzing (resource_list target): `[k: v]` is a list of one mapping
+        // written without braces; `, new: x` after it is a second item, not an entry.
+        let text = "a: [k: v, {m: n}]\n";
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let items = root.get("a").unwrap().items().unwrap();
+        let mut editor = doc.editor(root, root);
+        let err = editor
+            .insert_entry(&items[0], "new", Arc::new(json!(1)))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 1, column 5: cannot edit a mapping without braces in a flow list"
+        );
+        let err = editor.remove_entry(&items[0], 0).unwrap_err();
+        assert!(err.what.contains("without braces"), "{err}");
+        // With braces it is an ordinary flow mapping.
+        editor
+            .insert_entry(&items[1], "new", Arc::new(json!(1)))
+            .unwrap();
+        assert_eq!(
+            doc.apply(&[&editor.finish()]).unwrap(),
+            "a: [k: v, {m: n, new: 1}]\n"
+        );
+    }
+
+    #[test]
+    fn removing_the_first_entries_of_a_list_items_mapping() {
+        // Found by fuzzing (resource_list target): the first entry shares its line with
+        // the `-` and is removed up to the next entry, which takes its place; removing
+        // that next entry as well removed its whole line: overlapping changes, and the
+        // whole output refused.
+        let remove = |text: &str, indexes: &[usize]| {
+            let doc = Document::parse(text).unwrap();
+            let root = &doc.roots()[0];
+            let item = &root.get("v").unwrap().items().unwrap()[0];
+            let mut editor = doc.editor(root, root);
+            for &i in indexes {
+                editor.remove_entry(item, i).unwrap();
+            }
+            doc.apply(&[&editor.finish()]).unwrap()
+        };
+        let text = "v:\n- a: 1\n  b: 2\n  c: 3\n  d: 4\n";
+        assert_eq!(remove(text, &[0]), "v:\n- b: 2\n  c: 3\n  d: 4\n");
+        assert_eq!(remove(text, &[0, 1]), "v:\n- c: 3\n  d: 4\n");
+        assert_eq!(remove(text, &[0, 1, 2]), "v:\n- d: 4\n");
+        assert_eq!(remove(text, &[0, 2]), "v:\n- b: 2\n  d: 4\n");
+        assert_eq!(remove(text, &[1, 2]), "v:\n- a: 1\n  d: 4\n");
+        // Converging it to a mapping none of whose keys it keeps writes it anew.
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let item = &root.get("v").unwrap().items().unwrap()[0];
+        let mut editor = doc.editor(root, root);
+        editor.converge(item, &json!({"e": {"f": 5}})).unwrap();
+        assert_eq!(
+            doc.apply(&[&editor.finish()]).unwrap(),
+            "v:\n- e:\n    f: 5\n"
+        );
+    }
+
+    #[test]
+    fn converging_changes_only_what_differs() {
+        let converge = |text: &str, want: Value| {
+            let doc = Document::parse(text).unwrap();
+            let root = &doc.roots()[0];
+            let mut editor = doc.editor(root, root);
+            editor.converge(root.get("v").unwrap(), &want).unwrap();
+            doc.apply(&[&editor.finish()]).unwrap()
+        };
+        let want = json!({"name": "t", "projected": {"defaultMode": 420, "sources": [
+            {"token": {"expirationSeconds": 7200, "path": "token"}},
+            {"configMap": {"name": "ca"}},
+        ]}});
+        // One value differs: one line changes; `0644` is 420 already.
+        let text = "v:\n  name: t\n  projected:\n    defaultMode: 0644\n    sources:\n    - token:\n        path: token\n        expirationSeconds: 3607\n    - configMap:\n        name: ca\n";
+        assert_eq!(converge(text, want.clone()), text.replace("3607", "7200"));
+        // Extra keys and items go, missing ones come, order is kept (a flow mapping
+        // that loses a key is written anew).
+        let text = "v:\n  name: t\n  extra: 1\n  projected:\n    sources:\n    - token: {path: token, audience: x}\n    - configMap:\n        name: ca\n    - downwardAPI: {}\n";
+        assert_eq!(
+            converge(text, want.clone()),
+            "v:\n  name: t\n  projected:\n    sources:\n    - token: {expirationSeconds: 7200, path: token}\n    - configMap:\n        name: ca\n    defaultMode: 420\n"
+        );
+        // A value of another kind, a tagged or an empty one: its entry is written anew.
+        let text = "v:\n  name: !!str t\n  projected:\n    defaultMode:\n    sources: x\n";
+        assert_eq!(
+            converge(text, want.clone()),
+            "v:\n  projected:\n    defaultMode: 420\n    sources:\n    - token:\n        expirationSeconds: 7200\n        path: token\n    - configMap:\n        name: ca\n  name: t\n"
+        );
+        // Nothing to do: nothing changes.
+        let text = "v: {name: t, projected: {defaultMode: 420, sources: [{token: {expirationSeconds: 7200, path: token}}, {configMap: {name: ca}}]}}\n";
+        assert_eq!(converge(text, want.clone()), text);
+        // What cannot be edited leaves no edit behind.
+        let doc = Document::parse("v:\n  <<: {a: 1}\n  name: x\n").unwrap();
+        let root = &doc.roots()[0];
+        let mut editor = doc.editor(root, root);
+        let err = editor.converge(root.get("v").unwrap(), &want).unwrap_err();
+        assert!(err.what.contains("merge key"), "{err}");
+        assert!(editor.finish().is_empty());
+    }
 
     #[test]
     fn sets_of_edits_combine_in_order_and_may_not_share_a_node() {

@@ -28,14 +28,21 @@
 //!
 //! Limits:
 //! - Edits are: replace a scalar's text, replace a mapping, add an entry at the end of
-//!   a mapping, add an item at the end of a list, remove an entry or an item. New values
+//!   a mapping, add an item at the end of a list, remove an entry or an item, and
+//!   converge a node to a value (those edits, where the two differ). New values
 //!   are JSON values, written in block style among block siblings and in flow style
 //!   (JSON in a JSON document) inside flow collections, with the layout measured from
-//!   the text around them; they carry no tags, anchors or comments.
+//!   the text around them; they carry no tags, anchors or comments. The text's final
+//!   line break is kept, or its absence.
 //! - Aliases are never expanded, and nothing reached through one is edited: the edit
-//!   would change every place the anchor is used.
+//!   would change every place the anchor is used. [`Document::shared`] tells whether a
+//!   node is an alias or inside an anchored node an alias stands for, and the check
+//!   refuses any edit inside such a node.
 //! - Merge keys (`<<`) are known to the check only: an edit that would hide a merged key
 //!   or let one through is refused.
+//! - Values are read as go-yaml (libyaml) reads them, which is how Kubernetes reads
+//!   them: a block scalar that ends the text without a line break has no final line
+//!   feed.
 //! - Block nodes that share their first line with a tag, an anchor or a key are not
 //!   edited, since new lines are aligned by column.
 //! - Comments are not part of the tree: those inside a replaced or removed node go with
@@ -51,7 +58,7 @@ mod tree;
 mod value;
 mod verify;
 
-pub use document::{Alias, Document, Rejected};
+pub use document::{Alias, Document, Rejected, Shared};
 pub use edit::{EditError, Editor, Edits};
 pub use tree::{MAX_ALIAS_EXPANSION, MAX_DEPTH, MERGE_KEY, Node, NodeId, ParseError, ScalarStyle};
 pub use value::{MAX_NODES, ValueError, parse_int, resolve_plain, to_json};

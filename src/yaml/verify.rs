@@ -17,7 +17,9 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::edit::{Combined, Cursor, Op};
-use super::tree::{self, Aliases, Ev, Kind, MAX_DEPTH, Node, ParseError, Pos, Reader, ScalarStyle};
+use super::tree::{
+    self, Aliases, AnchorSite, Ev, Kind, MAX_DEPTH, Node, ParseError, Pos, Reader, ScalarStyle,
+};
 
 /// Where the edited text differs from what the edits promised.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,11 +60,13 @@ enum Want<'n, 'x> {
 pub(super) fn verify(
     old_text: &str,
     old_roots: &[Node<'_>],
+    anchors: &[Option<AnchorSite>],
     out_text: &str,
     edits: &Combined<'_>,
 ) -> Findings {
     let mut checker = Checker {
         old_text,
+        anchors,
         out_text,
         edits,
         cursor: Cursor::default(),
@@ -126,6 +130,8 @@ impl Out<'_> {
 /// stands for, aliases expanded, as the parser counts them.
 struct Checker<'x> {
     old_text: &'x str,
+    /// The input's anchors, by anchor id.
+    anchors: &'x [Option<AnchorSite>],
     out_text: &'x str,
     edits: &'x Combined<'x>,
     cursor: Cursor,
@@ -297,8 +303,18 @@ impl<'x> Checker<'x> {
         if anchor != 0 {
             self.anchored.insert(anchor, old);
         }
+        // A node that does not check out is not read to its end, so what an anchor on it
+        // stands for is not known: it is counted as one node, so that an alias of it
+        // further on is not taken for one of an anchor never read. Counting low is safe
+        // there: a pass that found a failing set is never written, and the sets that
+        // check out are checked again without it.
+        let out_anchor = out.event.anchor();
         let Some(set) = self.edits.scope(&mut self.cursor, old.id()) else {
-            return self.compare(old, out, depth);
+            let checked = self.compare(old, out, depth);
+            if checked.is_err() {
+                self.aliases.anchored(out_anchor, 1);
+            }
+            return checked;
         };
         // `open` counts the collection `out` starts, if it starts one.
         let begun = usize::from(matches!(
@@ -309,6 +325,9 @@ impl<'x> Checker<'x> {
         self.scopes.push((set, outside));
         let checked = self.compare(old, out, depth);
         self.scopes.pop();
+        if checked.is_err() {
+            self.aliases.anchored(out_anchor, 1);
+        }
         match checked {
             Err(found) if self.broken => Err(found),
             Err(found) => {
@@ -321,6 +340,20 @@ impl<'x> Checker<'x> {
     }
 
     fn compare(&mut self, old: &'x Node<'x>, out: Out<'x>, depth: usize) -> Result<u64, Mismatch> {
+        // An edit inside an anchored node would change what its aliases stand for too,
+        // and they are never expanded here.
+        if let Some(Some(site)) = self.anchors.get(old.anchor() as usize)
+            && let Some(alias) = site.alias
+            && self.edits.changes_any(site.ids.0, site.ids.1)
+        {
+            return self.fail(
+                out.line(),
+                format!(
+                    "an edit inside the node anchored at input line {}, which the alias at input line {} stands for too",
+                    site.line, alias.line
+                ),
+            );
+        }
         let ops = self.edits.ops(&mut self.cursor, old.id());
         if let Some(value) = ops.iter().rev().find_map(|(_, op)| match op {
             Op::Replace(v) => Some(v),
@@ -441,7 +474,9 @@ impl<'x> Checker<'x> {
     /// Whether an untouched scalar reads as it did. Its text must be the same, but for a
     /// block scalar (`|`, `>`), whose text runs to the line break after its last line:
     /// text inserted after one at the very end of an input without a final line break
-    /// gives it that break, which leaves its value as it was.
+    /// gives it that break (and its header the strip indicator, so that its value stays
+    /// as it was: that the values are equal is checked here), and spaces on that last
+    /// line are then on a line of their own.
     fn same_scalar_text(
         &self,
         old: &Node<'_>,
@@ -453,11 +488,13 @@ impl<'x> Checker<'x> {
         if a == b {
             return true;
         }
+        // Spaces on a last line that has no line break are not content when they are
+        // less indented than the scalar (an empty one's, typically): the value says.
         matches!(
             old.style(),
             Some(ScalarStyle::Literal | ScalarStyle::Folded)
         ) && old_value == out_value
-            && a.trim_end_matches(['\r', '\n']) == b.trim_end_matches(['\r', '\n'])
+            && a.trim_end_matches([' ', '\r', '\n']) == b.trim_end_matches([' ', '\r', '\n'])
     }
 
     /// The keys a mapping's merge key (`<<: *base`, or a list of aliases) brings in, as
@@ -731,7 +768,13 @@ mod tests {
     /// The check of `out` against `text` changed by `edits`, with the first mismatch
     /// found whether it is one set's or none's.
     fn verified(text: &str, docs: &Document<'_>, out: &str, edits: &Edits) -> Result<(), Mismatch> {
-        let findings = verify(text, docs.roots(), out, &Combined::new(&[edits]).unwrap());
+        let findings = verify(
+            text,
+            docs.roots(),
+            docs.anchors(),
+            out,
+            &Combined::new(&[edits]).unwrap(),
+        );
         match (findings.unattributed, findings.sets.into_iter().next()) {
             (Some(m), _) | (None, Some((_, m))) => Err(m),
             (None, None) => Ok(()),
@@ -819,7 +862,8 @@ mod tests {
         let err = verified(&text, &docs, &out, &edits).unwrap_err();
         assert!(err.what.contains("output does not parse"), "{err}");
 
-        // Aliases of an anchor that an edit makes larger.
+        // Aliases of an anchor that an edit makes larger: refused, since the edit is inside
+        // a node aliases stand for, before the count would refuse it.
         let count = tree::MAX_ALIAS_EXPANSION / 3;
         let text = format!("x: &x {{a: 1}}\ny:\n{}", "- *x\n".repeat(count as usize));
         let docs = Document::parse(&text).unwrap();
@@ -832,7 +876,129 @@ mod tests {
         let out = edits.apply(&text).unwrap();
         assert!(Document::parse(&out).is_err());
         let err = verified(&text, &docs, &out, &edits).unwrap_err();
-        assert!(err.what.contains("alias bomb"), "{err}");
+        assert!(
+            err.what.starts_with("an edit inside the node anchored"),
+            "{err}"
+        );
+    }
+
+    /// The first mismatch of the edits `edit` makes with an editor scoped to the root.
+    fn refused(text: &str, edit: impl Fn(&Node<'_>, &mut crate::yaml::Editor<'_>)) -> String {
+        let docs = Document::parse(text).unwrap();
+        let root = &docs.roots()[0];
+        let mut editor = docs.editor(root, root);
+        edit(root, &mut editor);
+        let edits = editor.finish();
+        let out = edits.apply(text).unwrap();
+        verified(text, &docs, &out, &edits).unwrap_err().what
+    }
+
+    #[test]
+    fn edits_that_break_a_merge_fail_closed() {
+        // Kubernetes' reader honours merge keys and an explicit key hides a merged one.
+        let base = "base: &base {volumes: [a], automount: false}
+";
+        // An inserted key that the merge brings in would hide the merged value.
+        let what = refused(&format!("{base}spec:\n  <<: *base\n  x: 1\n"), |root, e| {
+            e.insert_entry(root.get("spec").unwrap(), "volumes", Arc::new(json!(["t"])))
+                .unwrap();
+        });
+        assert_eq!(
+            what,
+            "an edit inserts or removes the key \"volumes\" in a mapping with a merge key (`<<`) that brings it in, or whose merge cannot be read"
+        );
+        // A removed key would let the merged one through (a token granted through a
+        // merged `false` hidden by an explicit `true` is the same edit the other way).
+        let what = refused(
+            &format!("{base}spec:\n  <<: *base\n  automount: true\n"),
+            |root, e| {
+                let spec = root.get("spec").unwrap();
+                e.remove_entry(spec, 1).unwrap();
+            },
+        );
+        assert!(what.contains("the key \"automount\""), "{what}");
+        // A list of merged mappings, and a key none of them brings in: fine.
+        let text = format!("{base}other: &o {{y: 2}}\nspec:\n  <<: [*base, *o]\n  x: 1\n");
+        let docs = Document::parse(&text).unwrap();
+        let root = &docs.roots()[0];
+        let mut editor = docs.editor(root, root);
+        editor
+            .insert_entry(root.get("spec").unwrap(), "z", Arc::new(json!(1)))
+            .unwrap();
+        let edits = editor.finish();
+        assert!(verified(&text, &docs, &edits.apply(&text).unwrap(), &edits).is_ok());
+        let what = refused(&text, |root, e| {
+            e.insert_entry(root.get("spec").unwrap(), "y", Arc::new(json!(1)))
+                .unwrap();
+        });
+        assert!(what.contains("the key \"y\""), "{what}");
+        // A merge whose source cannot be read (not an alias of a mapping): any key.
+        let what = refused("spec:\n  <<: {a: 1}\n  x: 1\n", |root, e| {
+            e.insert_entry(root.get("spec").unwrap(), "z", Arc::new(json!(1)))
+                .unwrap();
+        });
+        assert!(what.contains("whose merge cannot be read"), "{what}");
+    }
+
+    #[test]
+    fn edits_inside_a_node_an_alias_stands_for_fail_closed() {
+        // The merge source itself: a key added to it would be merged in elsewhere.
+        let what = refused(
+            "base: &base {a: 1}\nspec:\n  <<: *base\n  x: 1\n",
+            |root, e| {
+                e.insert_entry(root.get("base").unwrap(), "b", Arc::new(json!(2)))
+                    .unwrap();
+            },
+        );
+        assert_eq!(
+            what,
+            "an edit inside the node anchored at input line 1, which the alias at input line 3 stands for too"
+        );
+        // Only the set is to blame: the alias after the anchored node that did not check
+        // out is not taken for one of an anchor never read (an alias bomb).
+        let text = "base: &base {a: 1}\nspec:\n  <<: *base\n  x: 1\n";
+        let docs = Document::parse(text).unwrap();
+        let root = &docs.roots()[0];
+        let mut editor = docs.editor(root, root);
+        editor
+            .insert_entry(root.get("base").unwrap(), "b", Arc::new(json!(2)))
+            .unwrap();
+        let edits = editor.finish();
+        let out = edits.apply(text).unwrap();
+        let findings = verify(
+            text,
+            docs.roots(),
+            docs.anchors(),
+            &out,
+            &Combined::new(&[&edits]).unwrap(),
+        );
+        assert_eq!(findings.sets.len(), 1);
+        assert!(
+            findings.unattributed.is_none(),
+            "{:?}",
+            findings.unattributed
+        );
+        // Deeper inside the anchored node, and with the alias before nothing else.
+        let what = refused("a: &m\n  b:\n  - x\nc: *m\n", |root, e| {
+            let b = root.get("a").unwrap().get("b").unwrap();
+            e.append_item(b, Arc::new(json!("y"))).unwrap();
+        });
+        assert!(
+            what.starts_with("an edit inside the node anchored"),
+            "{what}"
+        );
+        // An anchor no alias uses may be edited.
+        let text = "a: &m [x]\nc: [y]\n";
+        let docs = Document::parse(text).unwrap();
+        let root = &docs.roots()[0];
+        let mut editor = docs.editor(root, root);
+        editor
+            .append_item(root.get("a").unwrap(), Arc::new(json!("z")))
+            .unwrap();
+        let edits = editor.finish();
+        let out = edits.apply(text).unwrap();
+        assert_eq!(out, "a: &m [x, z]\nc: [y]\n");
+        assert!(verified(text, &docs, &out, &edits).is_ok());
     }
 
     #[test]

@@ -78,7 +78,8 @@ pub fn empty_resource_list_with(config: &str) -> String {
 }
 
 /// A scalar as the tests compare it: value, style, and its text when on one line
-/// (multi-line text is re-indented by the wrapping, its value is not).
+/// (multi-line text is re-indented by the wrapping, its value is not; a block scalar's
+/// text runs to its last line break, and text inserted after it may add one).
 #[derive(Debug, PartialEq)]
 pub struct Scalar {
     pub value: String,
@@ -102,7 +103,9 @@ pub fn scalars(text: &str, node: &Node<'_>, key: Option<&str>, out: &mut Vec<Sca
         out.push(Scalar {
             value: value.to_owned(),
             style,
-            text: (!raw.contains('\n')).then(|| raw.to_owned()),
+            text: (!raw.contains('\n')
+                && !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded))
+            .then(|| raw.to_owned()),
             automount: key == Some("automountServiceAccountToken"),
         });
     } else if let Some(entries) = node.entries() {
