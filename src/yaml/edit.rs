@@ -428,8 +428,19 @@ impl<'t> Editor<'t> {
         let Some((first_key, _)) = entries.first() else {
             return Err(EditError::at(map, "an empty block mapping"));
         };
-        self.check_block_start(first_key)?;
-        let col = first_key.col as usize;
+        if let Some((implicit, _)) = entries.iter().find(|(k, _)| self.explicit_key(k).is_none()) {
+            self.check_block_start(implicit)?;
+        }
+        // The keys' column: an explicit key's (`? key`) is its `?`'s, and its content may
+        // sit anywhere right of it.
+        let col = entries
+            .iter()
+            .map(|(k, _)| {
+                self.explicit_key(k)
+                    .map_or(k.col as usize, |q| self.column(q))
+            })
+            .min()
+            .unwrap_or(first_key.col as usize);
         let at = self.line_after(map.end);
         let mut text = String::new();
         text.extend(std::iter::repeat_n(' ', col));
@@ -517,8 +528,11 @@ impl<'t> Editor<'t> {
                 index,
             )
         } else {
-            let next = entries.get(index + 1).map(|(k, _)| k.start);
-            if self.extend_removal(key, key.start, next)? {
+            let next = entries
+                .get(index + 1)
+                .map(|(k, _)| self.explicit_key(k).unwrap_or(k.start));
+            let lead = self.explicit_key(key).unwrap_or(key.start);
+            if self.extend_removal(key, lead, next)? {
                 self.edits.ops.push((map.id(), Op::RemoveEntry(index)));
                 return Ok(());
             }
@@ -526,7 +540,7 @@ impl<'t> Editor<'t> {
                 .checked_sub(1)
                 .and_then(|i| entries.get(i))
                 .map(|(_, v)| v);
-            self.block_remove(key, key.start, value.end.max(key.end), next, previous)?
+            self.block_remove(key, lead, value.end.max(key.end), next, previous)?
         };
         self.push(map, range, String::new(), Op::RemoveEntry(index));
         Ok(())
@@ -653,6 +667,23 @@ impl<'t> Editor<'t> {
                 "a list item whose `-` is not on its first line",
             ))
         }
+    }
+
+    /// The position of the `?` that introduces `key` when it is an explicit key: the
+    /// first character before it but spaces and line breaks.
+    fn explicit_key(&self, key: &Node<'_>) -> Option<usize> {
+        let before = self.text.get(..key.start)?;
+        let trimmed = before.trim_end_matches([' ', '\t', '\r', '\n']);
+        trimmed
+            .strip_suffix('?')
+            .filter(|t| t.is_empty() || t.ends_with([' ', '\n']))
+            .map(str::len)
+    }
+
+    /// The 0-based column (in characters) of byte `pos`.
+    fn column(&self, pos: usize) -> usize {
+        let start = self.line_start(pos);
+        self.text.get(start..pos).map_or(0, |t| t.chars().count())
     }
 
     /// Refuses a flow mapping written without braces (`[k: v]`, a list of one mapping):
@@ -973,6 +1004,22 @@ mod tests {
         assert_eq!(remove("a:\n- x\n- y\n"), "a:\n- x\n");
         // The break that ends a block scalar is part of its value: it stays.
         assert_eq!(remove("a:\n- |\n  x\n- y"), "a:\n- |\n  x\n");
+    }
+
+    #[test]
+    fn explicit_keys_do_not_set_the_column_of_new_keys() {
+        // Found by fuzzing (resource_list target): the content of `? key` may sit at
+        // another column than the mapping's keys; a new key took its column.
+        let text = "?\n\t\n authUsername\napiVersion: v1\nkind: X\n";
+        assert_eq!(inserted(text, &[]), format!("{text}new: false\n"));
+        let text = "a:\n  ? [k]\n  : 1\n  ? # note\n     other\n";
+        assert_eq!(inserted(text, &["a"]), format!("{text}  new: false\n"));
+        // Removing one removes its `?` too.
+        let doc = Document::parse("a: 1\n? b\n: 2\nc: 3\n").unwrap();
+        let root = &doc.roots()[0];
+        let mut editor = doc.editor(root, root);
+        editor.remove_entry(root, 1).unwrap();
+        assert_eq!(doc.apply(&[&editor.finish()]).unwrap(), "a: 1\nc: 3\n");
     }
 
     #[test]
