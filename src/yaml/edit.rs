@@ -670,14 +670,18 @@ impl<'t> Editor<'t> {
     }
 
     /// The position of the `?` that introduces `key` when it is an explicit key: the
-    /// first character before it but spaces and line breaks.
+    /// first character before it but spaces and line breaks, on the key's line or, when
+    /// the key is on a later line, left of the key (a `?` at or right of the key's
+    /// column is another entry's, whose key is empty).
     fn explicit_key(&self, key: &Node<'_>) -> Option<usize> {
         let before = self.text.get(..key.start)?;
         let trimmed = before.trim_end_matches([' ', '\t', '\r', '\n']);
-        trimmed
+        let at = trimmed
             .strip_suffix('?')
             .filter(|t| t.is_empty() || t.ends_with([' ', '\n']))
-            .map(str::len)
+            .map(str::len)?;
+        let same_line = !before.get(at..).is_some_and(|t| t.contains('\n'));
+        (same_line || self.column(at) < key.col as usize).then_some(at)
     }
 
     /// The 0-based column (in characters) of byte `pos`.
@@ -1014,6 +1018,13 @@ mod tests {
         assert_eq!(inserted(text, &[]), format!("{text}new: false\n"));
         let text = "a:\n  ? [k]\n  : 1\n  ? # note\n     other\n";
         assert_eq!(inserted(text, &["a"]), format!("{text}  new: false\n"));
+        // A key after an entry whose explicit key is empty is not explicit (found by
+        // fuzzing, manifests target: removing `results` took the `?` above it along).
+        let doc = Document::parse("a:\n  b: 1\n  ?\nc: 3\n").unwrap();
+        let root = &doc.roots()[0];
+        let mut editor = doc.editor(root, root);
+        editor.remove_entry(root, 1).unwrap();
+        assert_eq!(doc.apply(&[&editor.finish()]).unwrap(), "a:\n  b: 1\n  ?\n");
         // Removing one removes its `?` too.
         let doc = Document::parse("a: 1\n? b\n: 2\nc: 3\n").unwrap();
         let root = &doc.roots()[0];
