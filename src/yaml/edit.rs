@@ -681,7 +681,9 @@ impl<'t> Editor<'t> {
             .filter(|t| t.is_empty() || t.ends_with([' ', '\n']))
             .map(str::len)?;
         let same_line = !before.get(at..).is_some_and(|t| t.contains('\n'));
-        (same_line || self.column(at) < key.col as usize).then_some(at)
+        // An empty key is the `?`'s whatever: the parser put it at the next node.
+        let empty = key.start == key.end;
+        (same_line || empty || self.column(at) < key.col as usize).then_some(at)
     }
 
     /// The 0-based column (in characters) of byte `pos`.
@@ -1025,6 +1027,13 @@ mod tests {
         let mut editor = doc.editor(root, root);
         editor.remove_entry(root, 1).unwrap();
         assert_eq!(doc.apply(&[&editor.finish()]).unwrap(), "a:\n  b: 1\n  ?\n");
+        // An empty explicit key as the last entry (found by fuzzing, resource_list
+        // target: the new key took the column of the next line's node).
+        let text = "a:\n  b: [x]\n  ?\nc: 1\n";
+        assert_eq!(
+            inserted(text, &["a"]),
+            "a:\n  b: [x]\n  ?\n  new: false\nc: 1\n"
+        );
         // Removing one removes its `?` too.
         let doc = Document::parse("a: 1\n? b\n: 2\nc: 3\n").unwrap();
         let root = &doc.roots()[0];
