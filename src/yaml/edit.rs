@@ -1034,6 +1034,12 @@ mod tests {
             inserted(text, &["a"]),
             "a:\n  b: [x]\n  ?\n  new: false\nc: 1\n"
         );
+        // With a comment after the `?`, at the end of a document (found by fuzzing).
+        let text = "a:\n  b: [x]\n  ?   # note\n\n---\nc: 1\n";
+        assert_eq!(
+            inserted(text, &["a"]),
+            "a:\n  b: [x]\n  ?   # note\n\n  new: false\n---\nc: 1\n"
+        );
         // Removing one removes its `?` too.
         let doc = Document::parse("a: 1\n? b\n: 2\nc: 3\n").unwrap();
         let root = &doc.roots()[0];
