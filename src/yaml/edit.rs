@@ -444,8 +444,19 @@ impl<'t> Editor<'t> {
         let Some((first_key, _)) = entries.first() else {
             return Err(EditError::at(map, "an empty block mapping"));
         };
-        self.check_block_start(first_key)?;
-        let col = first_key.col as usize;
+        if let Some((implicit, _)) = entries.iter().find(|(k, _)| self.explicit_key(k).is_none()) {
+            self.check_block_start(implicit)?;
+        }
+        // The keys' column: an explicit key's (`? key`) is its `?`'s, and its content may
+        // sit anywhere right of it.
+        let col = entries
+            .iter()
+            .map(|(k, _)| {
+                self.explicit_key(k)
+                    .map_or(k.col as usize, |q| self.column(q))
+            })
+            .min()
+            .unwrap_or(first_key.col as usize);
         let at = self.line_after(map.end);
         let mut text = String::new();
         text.extend(std::iter::repeat_n(' ', col));
@@ -533,8 +544,11 @@ impl<'t> Editor<'t> {
                 index,
             )
         } else {
-            let next = entries.get(index + 1).map(|(k, _)| k.start);
-            if self.extend_removal(key, key.start, next)? {
+            let next = entries
+                .get(index + 1)
+                .map(|(k, _)| self.explicit_key(k).unwrap_or(k.start));
+            let lead = self.explicit_key(key).unwrap_or(key.start);
+            if self.extend_removal(key, lead, next)? {
                 self.edits.ops.push((map.id(), Op::RemoveEntry(index)));
                 return Ok(());
             }
@@ -542,7 +556,7 @@ impl<'t> Editor<'t> {
                 .checked_sub(1)
                 .and_then(|i| entries.get(i))
                 .map(|(_, v)| v);
-            self.block_remove(key, key.start, value.end.max(key.end), next, previous)?
+            self.block_remove(key, lead, value.end.max(key.end), next, previous)?
         };
         self.push(map, range, String::new(), Op::RemoveEntry(index));
         Ok(())
@@ -669,6 +683,29 @@ impl<'t> Editor<'t> {
                 "a list item whose `-` is not on its first line",
             ))
         }
+    }
+
+    /// The position of the `?` that introduces `key` when it is an explicit key: the
+    /// first character before it but spaces and line breaks, on the key's line or, when
+    /// the key is on a later line, left of the key (a `?` at or right of the key's
+    /// column is another entry's, whose key is empty).
+    fn explicit_key(&self, key: &Node<'_>) -> Option<usize> {
+        let before = self.text.get(..key.start)?;
+        let trimmed = before.trim_end_matches([' ', '\t', '\r', '\n']);
+        let at = trimmed
+            .strip_suffix('?')
+            .filter(|t| t.is_empty() || t.ends_with([' ', '\n']))
+            .map(str::len)?;
+        let same_line = !before.get(at..).is_some_and(|t| t.contains('\n'));
+        // An empty key is the `?`'s whatever: the parser put it at the next node.
+        let empty = key.start == key.end;
+        (same_line || empty || self.column(at) < key.col as usize).then_some(at)
+    }
+
+    /// The 0-based column (in characters) of byte `pos`.
+    fn column(&self, pos: usize) -> usize {
+        let start = self.line_start(pos);
+        self.text.get(start..pos).map_or(0, |t| t.chars().count())
     }
 
     /// Refuses a flow mapping written without braces (`[k: v]`, a list of one mapping):
@@ -989,6 +1026,42 @@ mod tests {
         assert_eq!(remove("a:\n- x\n- y\n"), "a:\n- x\n");
         // The break that ends a block scalar is part of its value: it stays.
         assert_eq!(remove("a:\n- |\n  x\n- y"), "a:\n- |\n  x\n");
+    }
+
+    #[test]
+    fn explicit_keys_do_not_set_the_column_of_new_keys() {
+        // Found by fuzzing (resource_list target): the content of `? key` may sit at
+        // another column than the mapping's keys; a new key took its column.
+        let text = "?\n\t\n authUsername\napiVersion: v1\nkind: X\n";
+        assert_eq!(inserted(text, &[]), format!("{text}new: false\n"));
+        let text = "a:\n  ? [k]\n  : 1\n  ? # note\n     other\n";
+        assert_eq!(inserted(text, &["a"]), format!("{text}  new: false\n"));
+        // A key after an entry whose explicit key is empty is not explicit (found by
+        // fuzzing, manifests target: removing `results` took the `?` above it along).
+        let doc = Document::parse("a:\n  b: 1\n  ?\nc: 3\n").unwrap();
+        let root = &doc.roots()[0];
+        let mut editor = doc.editor(root, root);
+        editor.remove_entry(root, 1).unwrap();
+        assert_eq!(doc.apply(&[&editor.finish()]).unwrap(), "a:\n  b: 1\n  ?\n");
+        // An empty explicit key as the last entry (found by fuzzing, resource_list
+        // target: the new key took the column of the next line's node).
+        let text = "a:\n  b: [x]\n  ?\nc: 1\n";
+        assert_eq!(
+            inserted(text, &["a"]),
+            "a:\n  b: [x]\n  ?\n  new: false\nc: 1\n"
+        );
+        // With a comment after the `?`, at the end of a document (found by fuzzing).
+        let text = "a:\n  b: [x]\n  ?   # note\n\n---\nc: 1\n";
+        assert_eq!(
+            inserted(text, &["a"]),
+            "a:\n  b: [x]\n  ?   # note\n\n  new: false\n---\nc: 1\n"
+        );
+        // Removing one removes its `?` too.
+        let doc = Document::parse("a: 1\n? b\n: 2\nc: 3\n").unwrap();
+        let root = &doc.roots()[0];
+        let mut editor = doc.editor(root, root);
+        editor.remove_entry(root, 1).unwrap();
+        assert_eq!(doc.apply(&[&editor.finish()]).unwrap(), "a: 1\nc: 3\n");
     }
 
     #[test]

@@ -847,8 +847,16 @@ impl<'a> Events<'a> {
                     let (mut key, key_size) = self.node(event, pos, depth + 1)?;
                     if !flow && key.is_null() && key.start == key.end {
                         // `?` and nothing: the parser puts the empty key where the next
-                        // node starts, perhaps on a later line; it belongs before it.
-                        key.start = at_line_start(self.reader.text(), key.start);
+                        // node starts, perhaps on a later line, past comments; it sits
+                        // right after its `?`.
+                        let text = self.reader.text();
+                        let from = self
+                            .entries
+                            .get(base..)
+                            .and_then(<[_]>::last)
+                            .map_or(start, |(k, v): &(Node<'_>, Node<'_>)| v.end.max(k.end));
+                        key.start = question_mark(text, from, key.start)
+                            .map_or_else(|| at_line_start(text, key.start), |q| q + 1);
                         key.end = key.start;
                     }
                     let (event, pos) = self.reader.next()?;
@@ -960,6 +968,28 @@ fn check_continuation(text: &str, node: &Node<'_>, parent: usize) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// The first `?` in `text[from..to]` outside comments: the indicator of an explicit key
+/// whose key is empty (between two nodes there are only spaces, line breaks, comments
+/// and indicators).
+fn question_mark(text: &str, from: usize, to: usize) -> Option<usize> {
+    let gap = text.get(from..to)?;
+    let mut chars = gap.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '?' => return Some(from + i),
+            '#' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The start of the line that holds `at` when only spaces come before `at` on it (`at`
