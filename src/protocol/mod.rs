@@ -539,6 +539,15 @@ mod tests {
         // Comments alone are not empty: they come back as they were.
         let ok = run(b"# nothing rendered\n", Call::Plain).unwrap();
         assert_eq!(ok.text, "# nothing rendered\n");
+        // Results go after a last value that is an anchor and nothing else (found by
+        // fuzzing: they went between the key and its anchor, and the output was refused).
+        let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec: {containers: [{name: a}]}\nfunctionConfig:\n  &a\n";
+        let ok = run(input.as_bytes(), Call::Plain).unwrap();
+        assert!(
+            ok.text.contains("functionConfig:\n  &a\nresults:\n"),
+            "{}",
+            ok.text
+        );
         // A bad config file is reported even when there is nothing to harden.
         let bad = ConfigFile {
             origin: "bad.yaml",

@@ -845,7 +845,7 @@ impl<'a> Events<'a> {
                         return Ok((node(end.max(start), kind), size));
                     }
                     let (mut key, key_size) = self.node(event, pos, depth + 1)?;
-                    if !flow && key.is_null() && key.start == key.end {
+                    if !flow && key.is_null() && key.start == key.end && key.anchor() == 0 {
                         // `?` and nothing: the parser puts the empty key where the next
                         // node starts, perhaps on a later line, past comments; it sits
                         // right after its `?`.
@@ -862,9 +862,10 @@ impl<'a> Events<'a> {
                     let (event, pos) = self.reader.next()?;
                     let (mut value, value_size) = self.node(event, pos, depth + 1)?;
                     size = size.saturating_add(key_size).saturating_add(value_size);
-                    if value.is_null() && value.start == value.end {
+                    if value.is_null() && value.start == value.end && value.anchor() == 0 {
                         // An empty value is reported at the end of its key; move it past
-                        // the `:` so that the entry's span covers all of its text.
+                        // the `:` so that the entry's span covers all of its text. One
+                        // with an anchor is reported past its anchor, where it ends.
                         let text = self.reader.text();
                         let rest = text.get(key.end..).unwrap_or_default();
                         let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
@@ -1064,6 +1065,19 @@ mod tests {
         assert_eq!(a.column(), 3);
         let c = a.get("c").unwrap();
         assert_eq!(&text[c.span()], "[x]");
+    }
+
+    #[test]
+    fn an_empty_value_with_an_anchor_ends_past_its_anchor() {
+        // Found by fuzzing: the root mapping ended before `&x`, so an entry added to it
+        // went between the key and its anchor.
+        for (text, end) in [("a:\n  &x\n", 7), ("a: &x\nb: 1\n", 5), ("a: &x # c\n", 5)] {
+            let doc = root(text);
+            let a = doc.get("a").unwrap();
+            assert!(a.is_null(), "{text:?}");
+            assert_eq!(a.end, end, "{text:?}");
+        }
+        assert_eq!(root("a:\n  &x\n").end, 7);
     }
 
     #[test]
