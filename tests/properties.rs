@@ -744,7 +744,7 @@ proptest! {
             .map_err(|e| TestCaseError::fail(format!("{e}\n{input}")))?;
         // The output check refusing the function's own edit is a bug, whatever else.
         prop_assert!(
-            !out.results.iter().any(|r| messages::is_internal_error(&r.message)),
+            out.internal_error().is_none(),
             "internal error: {:?}\n{input}", out.results
         );
         // A resource is refused only for what its quirk puts in it, and only where YAML

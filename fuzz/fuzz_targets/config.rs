@@ -3,7 +3,7 @@
 //! no internal error (the output check refusing the function's own edits).
 #![no_main]
 
-use harden_sa_token::{Call, Error, messages, yaml::Document};
+use harden_sa_token::{Call, Error, yaml::Document};
 use libfuzzer_sys::fuzz_target;
 
 const ITEMS: &str = "apiVersion: config.kubernetes.io/v1
@@ -36,11 +36,7 @@ fuzz_target!(|data: &[u8]| {
     }
     match harden_sa_token::run(input.as_bytes(), Call::Plain) {
         Ok(out) => {
-            if let Some(r) = out
-                .results
-                .iter()
-                .find(|r| messages::is_internal_error(&r.message))
-            {
+            if let Some(r) = out.internal_error() {
                 panic!("internal error: {r}");
             }
             Document::parse(&out.text).expect("the output parses");

@@ -5,7 +5,7 @@
 //! output without errors must change nothing.
 #![no_main]
 
-use harden_sa_token::{Call, Error, Severity, messages, yaml::Document};
+use harden_sa_token::{Call, Error, Severity, yaml::Document};
 use libfuzzer_sys::fuzz_target;
 
 fn resource_list(stream: &str) -> String {
@@ -31,11 +31,7 @@ fuzz_target!(|data: &[u8]| {
         Err(Error::Refused(rejected)) => panic!("the whole output was refused: {rejected}"),
         Err(_) => return,
     };
-    if let Some(r) = out
-        .results
-        .iter()
-        .find(|r| messages::is_internal_error(&r.message))
-    {
+    if let Some(r) = out.internal_error() {
         panic!("internal error: {r}");
     }
     Document::parse(&out.text).expect("the output parses");

@@ -5,17 +5,13 @@
 //! whole output): on input the function accepts, that is a bug of the editor.
 #![no_main]
 
-use harden_sa_token::{Call, Error, Protocol, messages, yaml::Document};
+use harden_sa_token::{Call, Error, Protocol, yaml::Document};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     match harden_sa_token::run(data, Call::Plain) {
         Ok(out) => {
-            if let Some(r) = out
-                .results
-                .iter()
-                .find(|r| messages::is_internal_error(&r.message))
-            {
+            if let Some(r) = out.internal_error() {
                 panic!("internal error: {r}");
             }
             let docs = Document::parse(&out.text).expect("the output parses");

@@ -152,6 +152,14 @@ pub struct Report {
 }
 
 impl Run {
+    /// The first result that says the output check refused the function's own edit of
+    /// a resource: on input the function accepts, always a bug of the editor.
+    pub fn internal_error(&self) -> Option<&FnResult> {
+        self.results
+            .iter()
+            .find(|r| messages::is_internal_error(&r.message))
+    }
+
     /// The lines for stderr. Every finding is shown once to whoever called: kpt prints a
     /// ResourceList's `results` itself, and every line the function writes to stderr as
     /// well, so under kpt findings go only into `results`; kustomize (its KRM functions
