@@ -820,8 +820,19 @@ impl<'t> Editor<'t> {
                     ..
                 } => {
                     let (k, v) = entries.last()?;
-                    lead = Some(k.end);
-                    here = v;
+                    if ends_the_entry(k, v) {
+                        lead = Some(k.end);
+                        here = v;
+                    } else {
+                        // `? key` and no value: the key's text ends the mapping; a
+                        // header of it is found from the end of the entry before.
+                        let before = entries.len().checked_sub(2).and_then(|i| entries.get(i));
+                        lead = Some(
+                            before
+                                .map_or(lead.unwrap_or(here.start), |(bk, bv)| bk.end.max(bv.end)),
+                        );
+                        here = k;
+                    }
                 }
                 Kind::Seq {
                     flow: false, items, ..
@@ -841,13 +852,13 @@ impl<'t> Editor<'t> {
 
     /// The bytes of a block scalar's header from its `|` or `>` through its indicators,
     /// found between `lead` (where the text before it ends) and `start` (its content),
-    /// past the `:` or `-`, a tag, an anchor, comments, spaces and line breaks.
+    /// past the `:`, `-` or `?`, a tag, an anchor, comments, spaces and line breaks.
     fn block_header(&self, lead: usize, start: usize) -> Option<Range<usize>> {
         let gap = self.text.get(lead..start)?;
         let mut chars = gap.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
             match c {
-                ':' | '-' | ' ' | '\t' | '\r' | '\n' => {}
+                ':' | '-' | '?' | ' ' | '\t' | '\r' | '\n' => {}
                 // A tag or an anchor runs to the next space.
                 '!' | '&' => while chars.next_if(|(_, c)| !c.is_whitespace()).is_some() {},
                 // Only a comment starts with `#` between two nodes.
@@ -886,6 +897,12 @@ fn convergeable(node: &Node<'_>, want: &Value) -> bool {
     }
 }
 
+/// Whether the value's text ends a block mapping entry: all but an empty value after an
+/// explicit key with no `:` (`? |` and its lines), which the parser puts at the key's end.
+fn ends_the_entry(key: &Node<'_>, value: &Node<'_>) -> bool {
+    !(value.start == value.end && value.end <= key.end)
+}
+
 /// Whether the last bytes of `node` are a block scalar's (whose last line break is part
 /// of its value).
 fn ends_with_block_scalar(node: &Node<'_>) -> bool {
@@ -897,7 +914,7 @@ fn ends_with_block_scalar(node: &Node<'_>) -> bool {
                 entries,
                 ..
             } => match entries.last() {
-                Some((_, v)) => here = v,
+                Some((k, v)) => here = if ends_the_entry(k, v) { v } else { k },
                 None => return false,
             },
             Kind::Seq {
@@ -1005,6 +1022,12 @@ mod tests {
         assert_eq!(
             out,
             "a:\n  b:\n  - x # c\n  - |-\n    echo hi\n  new: false"
+        );
+        // An explicit key with no value ends the mapping (found by fuzzing,
+        // resource_list target: its value, not the key, was taken as the last node).
+        assert_eq!(
+            inserted("a:\n  b: 1\n  ? |+\n    set", &["a"]),
+            "a:\n  b: 1\n  ? |-\n    set\n  new: false"
         );
         // With a final line break, the header stays.
         let out = inserted("a:\n  b: |\n    echo hi\n", &["a"]);
