@@ -1,4 +1,4 @@
-//! The RBAC evidence of the input (SPEC §8, `docs/design.md` "Who needs the API"): reads
+//! The RBAC evidence of the input (`docs/design.md`, "Who needs the API"): reads
 //! the ServiceAccounts, Roles, ClusterRoles, RoleBindings and ClusterRoleBindings among the
 //! input's objects into an [`Inventory`], the pure model of [`crate::rbac`], and says which
 //! ServiceAccount a Pod template runs as. The model answers the rest

@@ -128,7 +128,7 @@ fn tabs_in_indentation() {
     refused(
         "tabs",
         format!("{HEAD}items:\n- apiVersion: v1\n\tkind: Pod\n").as_bytes(),
-        // The tab itself, not the start of the token before it (issue 12).
+        // The tab itself, not the start of the token before it.
         &["not valid YAML", "line 5, column 1:", "found a tab"],
     );
 }
