@@ -1,4 +1,5 @@
-//! Who can use a token: a pure model of the RBAC objects in the input (`docs/design.md`, "Who needs the API").
+//! Who can use a token: a pure model of the RBAC objects in the input
+//! (`docs/design.md`, "Who needs the API").
 //!
 //! A reader fills an [`Inventory`] with the ServiceAccounts, Roles, ClusterRoles,
 //! RoleBindings and ClusterRoleBindings it finds; [`Inventory::evidence`] then says, for the
