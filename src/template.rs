@@ -360,10 +360,8 @@ impl<'n, 'a> Step<'n, 'a> {
     fn target(&self) -> &'n Node<'a> {
         match self {
             Step::RemoveEntry(n, _) | Step::RemoveItem(n, _) | Step::Converge(n, _) => n,
-            Step::AddToList(map, key, _) => map
-                .get(key)
-                .filter(|n| n.items().is_some() || n.is_alias())
-                .unwrap_or(map),
+            // A null list is replaced, and with it any anchor it has.
+            Step::AddToList(map, key, _) => map.get(key).unwrap_or(map),
             Step::DisableAutomount(map) => map.get(AUTOMOUNT).unwrap_or(map),
         }
     }
