@@ -39,6 +39,7 @@ impl Failing {
             Failing::None => "none".into(),
             Failing::One => "one, in the middle".into(),
             Failing::Every(1) => "all".into(),
+            Failing::Every(2) => "every other (50%)".into(),
             Failing::Every(n) => format!("every {n}th ({:.0}%)", 100.0 / n as f64),
         }
     }
