@@ -38,6 +38,16 @@ pub struct Outcome {
     pub rows: Vec<Row>,
 }
 
+impl Outcome {
+    /// Whether the output check refused the object's edits (an internal error: a bug of
+    /// the editor on input the function accepts).
+    pub fn is_internal_error(&self) -> bool {
+        self.results
+            .iter()
+            .any(|r| messages::is_internal_error(&r.message))
+    }
+}
+
 /// The filter for one run: the settings, the RBAC objects of the whole input, and what
 /// the settings want, made once.
 #[derive(Debug)]

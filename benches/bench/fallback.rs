@@ -12,7 +12,7 @@ use std::sync::Arc;
 use harden_sa_token::filter::{Filter, Outcome};
 use harden_sa_token::protocol::checked_with;
 use harden_sa_token::yaml::{Document, Node};
-use harden_sa_token::{Settings, messages};
+use harden_sa_token::Settings;
 
 use crate::generate;
 use crate::measure::{self, median};
@@ -113,14 +113,7 @@ pub fn measure(items: usize, failing: Failing, reps: usize) -> Result<Row, Strin
         out.map_err(|e| e.to_string())?;
         times.push(secs);
         passes = count;
-        failed = outcomes
-            .iter()
-            .filter(|o| {
-                o.results
-                    .iter()
-                    .any(|r| messages::is_internal_error(&r.message))
-            })
-            .count();
+        failed = outcomes.iter().filter(|o| o.is_internal_error()).count();
     }
     Ok(Row {
         items,

@@ -451,14 +451,7 @@ mod tests {
             .unwrap();
             let failing = 300 / every;
             assert_eq!(passes, if failing == 0 { 1 } else { 2 }, "every {every}");
-            let internal = outcomes
-                .iter()
-                .filter(|o| {
-                    o.results
-                        .iter()
-                        .any(|r| messages::is_internal_error(&r.message))
-                })
-                .count();
+            let internal = outcomes.iter().filter(|o| o.is_internal_error()).count();
             assert_eq!(internal, failing, "every {every}");
             // The others are hardened, the failing ones left as they were.
             assert_eq!(
