@@ -9,10 +9,10 @@
 
 use std::sync::Arc;
 
+use harden_sa_token::Settings;
 use harden_sa_token::filter::{Filter, Outcome};
 use harden_sa_token::protocol::checked_with;
 use harden_sa_token::yaml::{Document, Node};
-use harden_sa_token::Settings;
 
 use crate::generate;
 use crate::measure::{self, median};

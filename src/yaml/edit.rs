@@ -66,6 +66,13 @@ struct Splice {
     text: String,
 }
 
+impl Splice {
+    /// Whether it changes nothing (what is left of one joined to another).
+    fn is_noop(&self) -> bool {
+        self.at.is_empty() && self.text.is_empty()
+    }
+}
+
 /// A set of edits to the subtree of one node (one object's, usually), applied and
 /// checked together: when the output does not check out, the sets whose own subtree
 /// differs are known, and the others can still be written.
@@ -108,7 +115,13 @@ impl Edits {
     /// The replacements made between two marks of the [`Editor`] ([`Editor::mark`]), in
     /// order of position: the exact change one part of an object's edits makes.
     pub fn replacements_between(&self, marks: Range<usize>) -> Vec<(Range<usize>, String)> {
-        let mut made: Vec<&Splice> = self.splices.get(marks).unwrap_or_default().iter().collect();
+        let mut made: Vec<&Splice> = self
+            .splices
+            .get(marks)
+            .unwrap_or_default()
+            .iter()
+            .filter(|s| !s.is_noop())
+            .collect();
         made.sort_by_key(|s| (s.at.start, s.at.end));
         made.into_iter()
             .map(|s| (s.at.clone(), s.text.clone()))
@@ -118,7 +131,7 @@ impl Edits {
     /// The byte ranges of the original and what replaces each, in order of position:
     /// the exact change, for a diff or a report's fix.
     pub fn replacements(&self) -> impl Iterator<Item = (Range<usize>, &str)> {
-        let mut order: Vec<&Splice> = self.splices.iter().collect();
+        let mut order: Vec<&Splice> = self.splices.iter().filter(|s| !s.is_noop()).collect();
         order.sort_by_key(|s| (s.at.start, s.at.end));
         order.into_iter().map(|s| (s.at.clone(), s.text.as_str()))
     }
@@ -260,8 +273,82 @@ impl<'t> Editor<'t> {
     }
 
     /// The edits collected so far.
-    pub fn finish(self) -> Edits {
+    pub fn finish(mut self) -> Edits {
+        self.insert_before_a_final_removal();
         self.edits
+    }
+
+    /// A removal of the last lines of a text without a final line break takes the break
+    /// before them too, so that the output lacks one as well ([`Self::block_remove`]).
+    /// Whole lines removed right before it, ending where its lines start, would overlap
+    /// it: they join it, taking the break before them in turn. Lines inserted where the
+    /// removed lines start (after the lines before them) would fall inside it: they go
+    /// where the removal starts instead, their line break moved from their end to their
+    /// front.
+    fn insert_before_a_final_removal(&mut self) {
+        let len = self.text.len();
+        if self.text.ends_with('\n') {
+            return;
+        }
+        let splices = &mut self.edits.splices;
+        let is_removal = |s: &Splice| s.text.is_empty() && !s.at.is_empty();
+        let Some(last) = splices
+            .iter()
+            .position(|s| is_removal(s) && s.at.end == len)
+        else {
+            return;
+        };
+        let text = self.text;
+        // The break that ends the line before `at`, when `at` starts a line.
+        let break_before = |at: usize| {
+            let before = text.get(..at).unwrap_or_default();
+            ["\r\n", "\n"].into_iter().find(|n| before.ends_with(n))
+        };
+        let mut start = splices.get(last).map_or(len, |s| s.at.start);
+        // Each removal joined leaves an empty splice at the end: it changes nothing.
+        while let Some(earlier) = splices
+            .iter_mut()
+            .find(|s| is_removal(s) && s.at.start < start && s.at.end > start && s.at.end < len)
+        {
+            let Some(newline) = break_before(earlier.at.start) else {
+                return;
+            };
+            start = earlier.at.start - newline.len();
+            earlier.at = len..len;
+        }
+        if let Some(removal) = splices.get_mut(last) {
+            removal.at.start = start;
+        }
+        let rest = text.get(start..).unwrap_or_default();
+        let Some(newline) = ["\r\n", "\n"].into_iter().find(|n| rest.starts_with(n)) else {
+            return;
+        };
+        // Lines inserted at the start of a removed line, in the order of position.
+        let mut inserted: Vec<usize> = (0..splices.len())
+            .filter(|&i| {
+                splices.get(i).is_some_and(|s| {
+                    s.at.is_empty()
+                        && s.at.start > start
+                        && s.at.start < len
+                        && break_before(s.at.start).is_some()
+                        && s.text.ends_with(newline)
+                })
+            })
+            .collect();
+        inserted.sort_by_key(|&i| splices.get(i).map_or(len, |s| s.at.start));
+        let mut lines = String::new();
+        for &i in &inserted {
+            if let Some(splice) = splices.get_mut(i) {
+                let text = std::mem::take(&mut splice.text);
+                lines.push_str(newline);
+                lines.push_str(text.strip_suffix(newline).unwrap_or(&text));
+                splice.at = len..len;
+            }
+        }
+        if let Some(first) = inserted.first().and_then(|&i| splices.get_mut(i)) {
+            first.text = lines;
+            first.at = start..start;
+        }
     }
 
     /// A mark of how far the edits have got, to name the ones made between two marks
@@ -1049,6 +1136,45 @@ mod tests {
         assert_eq!(remove("a:\n- x\n- y\n"), "a:\n- x\n");
         // The break that ends a block scalar is part of its value: it stays.
         assert_eq!(remove("a:\n- |\n  x\n- y"), "a:\n- |\n  x\n");
+    }
+
+    #[test]
+    fn lines_removed_at_the_end_without_a_break_leave_room_for_lines_inserted_before_them() {
+        // Found by fuzzing (resource_list target): a token volume converged at the very
+        // end of a text without a final line break lost its unknown keys, each removal
+        // overlapping the next, and the keys added to the volume fell inside them.
+        let edit = |text: &str, remove: &[usize]| {
+            let doc = Document::parse(text).unwrap();
+            let root = &doc.roots()[0];
+            let a = root.get("a").unwrap();
+            let mut editor = doc.editor(root, root);
+            for &i in remove {
+                editor.remove_entry(a, i).unwrap();
+            }
+            // Deepest first, as the callers do: at one position, as made.
+            let b = a.get("b").unwrap();
+            let c = b.get("c").unwrap();
+            editor.insert_entry(c, "d", Arc::new(json!(1))).unwrap();
+            editor
+                .insert_entry(b, "new", Arc::new(json!(false)))
+                .unwrap();
+            doc.apply(&[&editor.finish()]).unwrap()
+        };
+        let text = "a:\n  b:\n    c:\n      x: 0\n  x: 2\n  y: 3\n  z: 4";
+        let want = "a:\n  b:\n    c:\n      x: 0\n      d: 1\n    new: false";
+        assert_eq!(edit(text, &[1, 2, 3]), want);
+        assert_eq!(edit(text, &[3, 1, 2]), want);
+        assert_eq!(
+            edit(&text.replace('\n', "\r\n"), &[2, 3, 1]),
+            want.replace('\n', "\r\n")
+        );
+        // Only the last: the others stay, the new lines go before it.
+        assert_eq!(
+            edit(text, &[3]),
+            "a:\n  b:\n    c:\n      x: 0\n      d: 1\n    new: false\n  x: 2\n  y: 3"
+        );
+        // With a final line break, nothing moves.
+        assert_eq!(edit(&format!("{text}\n"), &[1, 2, 3]), format!("{want}\n"));
     }
 
     #[test]
