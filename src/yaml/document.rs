@@ -238,6 +238,35 @@ impl<'a> Document<'a> {
     /// of its own scope); when some do not check out, [`Rejected`] names them, so the
     /// caller can leave their objects as they were and apply the rest again.
     pub fn apply(&self, sets: &[&Edits]) -> Result<String, Rejected> {
+        // A set whose own edits overlap cannot be made: it is named, like one the check
+        // refuses, so that the others can still be written.
+        let overlapping: Vec<(usize, Mismatch)> = sets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, set)| {
+                let at = set.overlap()?;
+                let line = self
+                    .text
+                    .get(..at)
+                    .unwrap_or_default()
+                    .matches('\n')
+                    .count()
+                    + 1;
+                Some((
+                    i,
+                    Mismatch {
+                        line: None,
+                        what: format!("edits that overlap at line {line} of the input"),
+                    },
+                ))
+            })
+            .collect();
+        if !overlapping.is_empty() {
+            return Err(Rejected {
+                sets: overlapping,
+                unattributed: None,
+            });
+        }
         let combined = Combined::new(sets)?;
         let out = combined.apply(self.text)?;
         let findings = verify::verify(self.text, &self.roots, &self.anchors, &out, &combined);
@@ -301,6 +330,36 @@ mod tests {
         assert_eq!(err.sets[0].0, 1);
         assert!(err.unattributed.is_none());
         assert!(err.to_string().contains("already has"), "{err}");
+    }
+
+    #[test]
+    fn a_set_whose_own_edits_overlap_is_named_and_the_others_are_written() {
+        let text = "- x:\n    b: 2\n    c: 3\n- z: 1\n";
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let items = root.items().unwrap();
+        // The first set changes a value inside the entry it also removes.
+        let x = items[0].get("x").unwrap();
+        let mut editor = doc.editor(root, &items[0]);
+        editor.remove_entry(x, 0).unwrap();
+        editor.converge(x.get("b").unwrap(), &json!(3)).unwrap();
+        let overlapping = editor.finish();
+        let mut editor = doc.editor(root, &items[1]);
+        editor
+            .insert_entry(&items[1], "w", Arc::new(json!(true)))
+            .unwrap();
+        let fine = editor.finish();
+        assert_eq!(overlapping.overlap(), Some(12));
+        assert_eq!(fine.overlap(), None);
+        let err = doc.apply(&[&overlapping, &fine]).unwrap_err();
+        assert_eq!(err.sets.len(), 1, "{err:?}");
+        assert_eq!(err.sets[0].0, 0);
+        assert!(err.unattributed.is_none());
+        assert!(err.to_string().contains("overlap at line 2"), "{err}");
+        assert_eq!(
+            doc.apply(&[&fine]).unwrap(),
+            "- x:\n    b: 2\n    c: 3\n- z: 1\n  w: true\n"
+        );
     }
 
     #[test]

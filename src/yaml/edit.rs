@@ -128,6 +128,27 @@ impl Edits {
             .collect()
     }
 
+    /// The first byte of the original where two of its splices overlap, if any: edits
+    /// that cannot all be made. Two that replace the same bytes with the same text (a
+    /// block scalar's header given its strip indicator twice) agree.
+    pub(super) fn overlap(&self) -> Option<usize> {
+        let mut order: Vec<&Splice> = self.splices.iter().filter(|s| !s.is_noop()).collect();
+        order.sort_by_key(|s| (s.at.start, s.at.end));
+        let mut end = 0;
+        let mut last: Option<&Splice> = None;
+        for splice in order {
+            if last.is_some_and(|l| l.at == splice.at && l.text == splice.text) {
+                continue;
+            }
+            if splice.at.start < end {
+                return Some(splice.at.start);
+            }
+            end = end.max(splice.at.end);
+            last = Some(splice);
+        }
+        None
+    }
+
     /// The byte ranges of the original and what replaces each, in order of position:
     /// the exact change, for a diff or a report's fix.
     pub fn replacements(&self) -> impl Iterator<Item = (Range<usize>, &str)> {
