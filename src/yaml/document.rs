@@ -204,10 +204,7 @@ impl<'a> Document<'a> {
             return own;
         }
         let breaks = after.bytes().filter(|&b| b == b'\n').count();
-        let line_start = before
-            .get(..at)
-            .and_then(|t| t.rfind('\n'))
-            .map_or(0, |i| i + 1);
+        let line_start = tree::line_start(before, at);
         let column = before.get(line_start..at).map_or(0, |t| t.chars().count());
         ((site.line as usize).saturating_sub(breaks), column + 1)
     }
@@ -244,14 +241,7 @@ impl<'a> Document<'a> {
             .iter()
             .enumerate()
             .filter_map(|(i, set)| {
-                let at = set.overlap()?;
-                let line = self
-                    .text
-                    .get(..at)
-                    .unwrap_or_default()
-                    .matches('\n')
-                    .count()
-                    + 1;
+                let (line, _) = tree::position(self.text, set.overlap()?);
                 Some((
                     i,
                     Mismatch {

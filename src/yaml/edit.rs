@@ -849,10 +849,7 @@ impl<'t> Editor<'t> {
     }
 
     fn line_start(&self, pos: usize) -> usize {
-        self.text
-            .get(..pos)
-            .and_then(|t| t.rfind('\n'))
-            .map_or(0, |i| i + 1)
+        super::tree::line_start(self.text, pos)
     }
 
     /// The start of the line after the one that holds `pos - 1` (the last byte of a node),

@@ -360,11 +360,10 @@ fn lone_carriage_return(text: &str) -> Result<(), ParseError> {
     else {
         return Ok(());
     };
-    let before = text.get(..at).unwrap_or_default();
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let (line, column) = position(text, at);
     Err(ParseError {
-        line: before.bytes().filter(|&b| b == b'\n').count() + 1,
-        column: before.get(line_start..).map_or(0, |l| l.chars().count()) + 1,
+        line,
+        column,
         message: "a carriage return without a line feed after it; lines must end with LF or CRLF"
             .into(),
     })
@@ -605,13 +604,20 @@ fn end_position(text: &str) -> (usize, usize) {
 }
 
 /// The 1-based line and column (in characters) of byte `offset` of `text`.
-fn position(text: &str, offset: usize) -> (usize, usize) {
+pub(super) fn position(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
     let last = before
-        .rfind('\n')
-        .map_or(before, |i| before.get(i + 1..).unwrap_or_default());
+        .get(line_start(before, before.len())..)
+        .unwrap_or_default();
     (line, last.chars().count() + 1)
+}
+
+/// The byte offset of the start of the line that holds byte `at` of `text`.
+pub(super) fn line_start(text: &str, at: usize) -> usize {
+    text.get(..at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1)
 }
 
 /// What the aliases of a document stand for, to refuse alias bombs
@@ -904,8 +910,7 @@ impl<'a> Events<'a> {
 /// The column of the `-` that introduces the block sequence item whose content starts at
 /// `start`, when it is on the same line (past an anchor or a tag); `None` otherwise.
 fn dash_column(text: &str, start: usize) -> Option<usize> {
-    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
-    let before = text.get(line_start..start)?;
+    let before = text.get(line_start(text, start)..start)?;
     // The last `-` followed by a space: the indicator (an anchor or a tag after it has
     // no space in it).
     let dash = before
@@ -996,10 +1001,7 @@ fn question_mark(text: &str, from: usize, to: usize) -> Option<usize> {
 /// The start of the line that holds `at` when only spaces come before `at` on it (`at`
 /// is where the line's first node starts), else `at`.
 fn at_line_start(text: &str, at: usize) -> usize {
-    let line_start = text
-        .get(..at)
-        .and_then(|t| t.rfind('\n'))
-        .map_or(0, |i| i + 1);
+    let line_start = line_start(text, at);
     match text.get(line_start..at) {
         Some(indent) if indent.bytes().all(|b| b == b' ') => line_start,
         _ => at,
