@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::render::{self, Layout};
-use super::tree::{Kind, Node, NodeId, ScalarStyle};
+use super::tree::{Kind, Node, NodeId};
 
 /// A layout this editor does not know how to change without touching other bytes, or
 /// sets of edits that cannot be combined.
@@ -71,6 +71,23 @@ impl Splice {
     fn is_noop(&self) -> bool {
         self.at.is_empty() && self.text.is_empty()
     }
+
+    /// Whether it removes bytes and writes none.
+    fn is_removal(&self) -> bool {
+        self.text.is_empty() && !self.at.is_empty()
+    }
+}
+
+/// `splices` in order of position, as they are applied: those at one position in the
+/// order they were made, without the ones that change nothing, and with two that replace
+/// the same bytes with the same text taken once (two sets, or two insertions of one
+/// set, may each end a block scalar's header with the same strip indicator when they
+/// insert after it at the very end of the text: they agree).
+fn in_order<'s>(splices: impl Iterator<Item = &'s Splice>) -> Vec<&'s Splice> {
+    let mut order: Vec<&Splice> = splices.filter(|s| !s.is_noop()).collect();
+    order.sort_by_key(|s| (s.at.start, s.at.end));
+    order.dedup_by(|b, a| !a.at.is_empty() && a.at == b.at && a.text == b.text);
+    order
 }
 
 /// A set of edits to the subtree of one node (one object's, usually), applied and
@@ -115,36 +132,21 @@ impl Edits {
     /// The replacements made between two marks of the [`Editor`] ([`Editor::mark`]), in
     /// order of position: the exact change one part of an object's edits makes.
     pub fn replacements_between(&self, marks: Range<usize>) -> Vec<(Range<usize>, String)> {
-        let mut made: Vec<&Splice> = self
-            .splices
-            .get(marks)
-            .unwrap_or_default()
-            .iter()
-            .filter(|s| !s.is_noop())
-            .collect();
-        made.sort_by_key(|s| (s.at.start, s.at.end));
-        made.into_iter()
+        in_order(self.splices.get(marks).unwrap_or_default().iter())
+            .into_iter()
             .map(|s| (s.at.clone(), s.text.clone()))
             .collect()
     }
 
     /// The first byte of the original where two of its splices overlap, if any: edits
-    /// that cannot all be made. Two that replace the same bytes with the same text (a
-    /// block scalar's header given its strip indicator twice) agree.
+    /// that cannot all be made.
     pub(super) fn overlap(&self) -> Option<usize> {
-        let mut order: Vec<&Splice> = self.splices.iter().filter(|s| !s.is_noop()).collect();
-        order.sort_by_key(|s| (s.at.start, s.at.end));
         let mut end = 0;
-        let mut last: Option<&Splice> = None;
-        for splice in order {
-            if last.is_some_and(|l| l.at == splice.at && l.text == splice.text) {
-                continue;
-            }
+        for splice in in_order(self.splices.iter()) {
             if splice.at.start < end {
                 return Some(splice.at.start);
             }
             end = end.max(splice.at.end);
-            last = Some(splice);
         }
         None
     }
@@ -152,9 +154,9 @@ impl Edits {
     /// The byte ranges of the original and what replaces each, in order of position:
     /// the exact change, for a diff or a report's fix.
     pub fn replacements(&self) -> impl Iterator<Item = (Range<usize>, &str)> {
-        let mut order: Vec<&Splice> = self.splices.iter().filter(|s| !s.is_noop()).collect();
-        order.sort_by_key(|s| (s.at.start, s.at.end));
-        order.into_iter().map(|s| (s.at.clone(), s.text.as_str()))
+        in_order(self.splices.iter())
+            .into_iter()
+            .map(|s| (s.at.clone(), s.text.as_str()))
     }
 }
 
@@ -239,24 +241,13 @@ impl<'e> Combined<'e> {
         }
     }
 
-    /// The text with every splice applied. Splices at the same position keep the order
-    /// they were made in.
+    /// The text with every splice applied ([`in_order`]).
     pub(super) fn apply(&self, text: &str) -> Result<String, EditError> {
-        let mut order: Vec<&Splice> = self.splices.clone();
-        order.sort_by_key(|s| (s.at.start, s.at.end));
+        let order = in_order(self.splices.iter().copied());
         let extra: usize = order.iter().map(|s| s.text.len()).sum();
         let mut out = String::with_capacity(text.len() + extra);
         let mut pos = 0;
-        let mut last: Option<&Splice> = None;
         for splice in order {
-            // Two sets may both end a block scalar's header with the same strip indicator
-            // (each inserts after it at the very end of the text): they agree, and the
-            // bytes are replaced once.
-            if last.is_some_and(|l| !l.at.is_empty() && l.at == splice.at && l.text == splice.text)
-            {
-                continue;
-            }
-            last = Some(splice);
             let (Some(before), true) =
                 (text.get(pos..splice.at.start), splice.at.end <= text.len())
             else {
@@ -311,27 +302,21 @@ impl<'t> Editor<'t> {
         if self.text.ends_with('\n') {
             return;
         }
+        let text = self.text;
         let splices = &mut self.edits.splices;
-        let is_removal = |s: &Splice| s.text.is_empty() && !s.at.is_empty();
         let Some(last) = splices
             .iter()
-            .position(|s| is_removal(s) && s.at.end == len)
+            .position(|s| s.is_removal() && s.at.end == len)
         else {
             return;
-        };
-        let text = self.text;
-        // The break that ends the line before `at`, when `at` starts a line.
-        let break_before = |at: usize| {
-            let before = text.get(..at).unwrap_or_default();
-            ["\r\n", "\n"].into_iter().find(|n| before.ends_with(n))
         };
         let mut start = splices.get(last).map_or(len, |s| s.at.start);
         // Each removal joined leaves an empty splice at the end: it changes nothing.
         while let Some(earlier) = splices
             .iter_mut()
-            .find(|s| is_removal(s) && s.at.start < start && s.at.end > start && s.at.end < len)
+            .find(|s| s.is_removal() && s.at.start < start && s.at.end > start && s.at.end < len)
         {
-            let Some(newline) = break_before(earlier.at.start) else {
+            let Some(newline) = line_break_before(text, earlier.at.start) else {
                 return;
             };
             start = earlier.at.start - newline.len();
@@ -340,8 +325,10 @@ impl<'t> Editor<'t> {
         if let Some(removal) = splices.get_mut(last) {
             removal.at.start = start;
         }
-        let rest = text.get(start..).unwrap_or_default();
-        let Some(newline) = ["\r\n", "\n"].into_iter().find(|n| rest.starts_with(n)) else {
+        let Some(newline) = text
+            .get(start..)
+            .and_then(|rest| LINE_BREAKS.into_iter().find(|n| rest.starts_with(n)))
+        else {
             return;
         };
         // Lines inserted at the start of a removed line, in the order of position.
@@ -351,7 +338,7 @@ impl<'t> Editor<'t> {
                     s.at.is_empty()
                         && s.at.start > start
                         && s.at.start < len
-                        && break_before(s.at.start).is_some()
+                        && line_break_before(text, s.at.start).is_some()
                         && s.text.ends_with(newline)
                 })
             })
@@ -722,7 +709,7 @@ impl<'t> Editor<'t> {
             .edits
             .splices
             .iter_mut()
-            .find(|s| s.text.is_empty() && !s.at.is_empty() && s.at.end == lead)
+            .find(|s| s.is_removal() && s.at.end == lead)
         else {
             return Ok(false);
         };
@@ -761,12 +748,8 @@ impl<'t> Editor<'t> {
                 && !self.text.ends_with('\n')
                 && previous.is_none_or(|p| !ends_with_block_scalar(p))
             {
-                let before = self.text.get(..line_start).unwrap_or_default();
-                let start = before
-                    .strip_suffix('\n')
-                    .map(|b| b.strip_suffix('\r').unwrap_or(b))
-                    .map_or(line_start, str::len);
-                return Ok(start..end);
+                let newline = line_break_before(self.text, line_start).unwrap_or_default();
+                return Ok(line_start - newline.len()..end);
             }
             return Ok(line_start..end);
         }
@@ -886,15 +869,10 @@ impl<'t> Editor<'t> {
     /// would join its value under clip (`|`) or keep (`|+`) chomping, so its header gets
     /// the strip indicator (`|-`), which leaves the value as it was.
     fn strip_last_block_scalar(&mut self, parent: &Node<'_>) {
-        let Some((leaf, lead)) = self.last_leaf(parent) else {
+        let Some((leaf, Some(lead))) = last_leaf(parent) else {
             return;
         };
-        if leaf.end != self.text.len()
-            || !matches!(
-                leaf.style(),
-                Some(ScalarStyle::Literal | ScalarStyle::Folded)
-            )
-        {
+        if leaf.end != self.text.len() || !leaf.is_block_scalar() {
             return;
         }
         let Some(header) = self.block_header(lead, leaf.start) else {
@@ -910,49 +888,6 @@ impl<'t> Editor<'t> {
             format!("{indicators}-")
         };
         self.push_splice(header, stripped);
-    }
-
-    /// The last node of `node`'s text (its last descendant in a block collection) and
-    /// where the text that introduces it starts (its key's end, or the end of the item
-    /// or key before it).
-    fn last_leaf<'n, 'b>(&self, node: &'n Node<'b>) -> Option<(&'n Node<'b>, usize)> {
-        let (mut here, mut lead) = (node, None);
-        for _ in 0..=super::tree::MAX_DEPTH {
-            match &here.kind {
-                Kind::Map {
-                    flow: false,
-                    entries,
-                    ..
-                } => {
-                    let (k, v) = entries.last()?;
-                    if ends_the_entry(k, v) {
-                        lead = Some(k.end);
-                        here = v;
-                    } else {
-                        // `? key` and no value: the key's text ends the mapping; a
-                        // header of it is found from the end of the entry before.
-                        let before = entries.len().checked_sub(2).and_then(|i| entries.get(i));
-                        lead = Some(
-                            before
-                                .map_or(lead.unwrap_or(here.start), |(bk, bv)| bk.end.max(bv.end)),
-                        );
-                        here = k;
-                    }
-                }
-                Kind::Seq {
-                    flow: false, items, ..
-                } => {
-                    // A block scalar item starts on the line after its `-`: its header
-                    // is found from the end of the item before, or of the key above.
-                    let item = items.last()?;
-                    let before = items.len().checked_sub(2).and_then(|i| items.get(i));
-                    lead = Some(before.map_or(lead.unwrap_or(here.start), |b| b.end));
-                    here = item;
-                }
-                _ => break,
-            }
-        }
-        Some((here, lead?))
     }
 
     /// The bytes of a block scalar's header from its `|` or `>` through its indicators,
@@ -1008,33 +943,61 @@ fn ends_the_entry(key: &Node<'_>, value: &Node<'_>) -> bool {
     !(value.start == value.end && value.end <= key.end)
 }
 
-/// Whether the last bytes of `node` are a block scalar's (whose last line break is part
-/// of its value).
-fn ends_with_block_scalar(node: &Node<'_>) -> bool {
-    let mut here = node;
+/// The last node of `node`'s text (its last descendant in a block collection) and
+/// where the text that introduces it starts (its key's end, or the end of the item
+/// or key before it; `None` for `node` itself).
+fn last_leaf<'n, 'b>(node: &'n Node<'b>) -> Option<(&'n Node<'b>, Option<usize>)> {
+    let (mut here, mut lead) = (node, None);
     for _ in 0..=super::tree::MAX_DEPTH {
         match &here.kind {
             Kind::Map {
                 flow: false,
                 entries,
                 ..
-            } => match entries.last() {
-                Some((k, v)) => here = if ends_the_entry(k, v) { v } else { k },
-                None => return false,
-            },
+            } => {
+                let (k, v) = entries.last()?;
+                if ends_the_entry(k, v) {
+                    lead = Some(k.end);
+                    here = v;
+                } else {
+                    // `? key` and no value: the key's text ends the mapping; a
+                    // header of it is found from the end of the entry before.
+                    let before = entries.len().checked_sub(2).and_then(|i| entries.get(i));
+                    lead = Some(
+                        before.map_or(lead.unwrap_or(here.start), |(bk, bv)| bk.end.max(bv.end)),
+                    );
+                    here = k;
+                }
+            }
             Kind::Seq {
                 flow: false, items, ..
-            } => match items.last() {
-                Some(item) => here = item,
-                None => return false,
-            },
+            } => {
+                // A block scalar item starts on the line after its `-`: its header
+                // is found from the end of the item before, or of the key above.
+                let item = items.last()?;
+                let before = items.len().checked_sub(2).and_then(|i| items.get(i));
+                lead = Some(before.map_or(lead.unwrap_or(here.start), |b| b.end));
+                here = item;
+            }
             _ => break,
         }
     }
-    matches!(
-        here.style(),
-        Some(ScalarStyle::Literal | ScalarStyle::Folded)
-    )
+    Some((here, lead))
+}
+
+/// Whether the last bytes of `node` are a block scalar's (whose last line break is part
+/// of its value).
+fn ends_with_block_scalar(node: &Node<'_>) -> bool {
+    last_leaf(node).is_some_and(|(leaf, _)| leaf.is_block_scalar())
+}
+
+/// The line breaks the editor knows: CRLF first, so that it is not taken for its LF.
+const LINE_BREAKS: [&str; 2] = ["\r\n", "\n"];
+
+/// The line break that ends the line before byte `at` of `text`, when `at` starts a line.
+fn line_break_before(text: &str, at: usize) -> Option<&'static str> {
+    let before = text.get(..at)?;
+    LINE_BREAKS.into_iter().find(|n| before.ends_with(n))
 }
 
 #[cfg(test)]

@@ -166,6 +166,15 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// Whether this is a literal (`|`) or folded (`>`) block scalar, whose last line
+    /// break is part of its value.
+    pub(super) fn is_block_scalar(&self) -> bool {
+        matches!(
+            self.style(),
+            Some(ScalarStyle::Literal | ScalarStyle::Folded)
+        )
+    }
+
     /// Whether this is a null: an empty value, or a plain `~`, `null`, `Null` or `NULL`.
     pub fn is_null(&self) -> bool {
         match &self.kind {

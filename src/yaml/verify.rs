@@ -490,10 +490,8 @@ impl<'x> Checker<'x> {
         }
         // Spaces on a last line that has no line break are not content when they are
         // less indented than the scalar (an empty one's, typically): the value says.
-        matches!(
-            old.style(),
-            Some(ScalarStyle::Literal | ScalarStyle::Folded)
-        ) && old_value == out_value
+        old.is_block_scalar()
+            && old_value == out_value
             && a.trim_end_matches([' ', '\r', '\n']) == b.trim_end_matches([' ', '\r', '\n'])
     }
 
