@@ -69,7 +69,7 @@ fn collect(
     found: &mut Vec<Object>,
     depth: usize,
 ) {
-    let object = deref(doc, object);
+    let object = doc.read_through(object);
     if object.entries().is_none() || policy::is_local_config(object) {
         return;
     }
@@ -86,7 +86,7 @@ fn collect(
         return;
     }
     let group = workloads::group(api_version);
-    let metadata = object.get("metadata").map(|m| deref(doc, m));
+    let metadata = object.get("metadata").map(|m| doc.read_through(m));
     let meta = |key: &str| string(doc, metadata.and_then(|m| m.get(key)));
     let name = meta("name").unwrap_or_default().to_owned();
     let namespace = Namespace::new(meta("namespace"));
@@ -112,7 +112,7 @@ fn collect(
             aggregated: kind == "ClusterRole"
                 && object
                     .get("aggregationRule")
-                    .is_some_and(|a| !deref(doc, a).is_null()),
+                    .is_some_and(|a| !doc.read_through(a).is_null()),
         }),
         (RBAC_GROUP, "RoleBinding" | "ClusterRoleBinding") => Object::Binding(Binding {
             kind: if kind == "RoleBinding" {
@@ -142,11 +142,11 @@ fn list_items<'n, 'a>(
     if !kind.ends_with("List") {
         return None;
     }
-    deref(doc, object.get("items")?).items()
+    doc.read_through(object.get("items")?).items()
 }
 
 fn policy_rule(doc: &Document<'_>, rule: &Node<'_>) -> PolicyRule {
-    let rule = deref(doc, rule);
+    let rule = doc.read_through(rule);
     let strings = |key: &str| strings(doc, rule.get(key));
     PolicyRule {
         verbs: strings("verbs"),
@@ -158,7 +158,7 @@ fn policy_rule(doc: &Document<'_>, rule: &Node<'_>) -> PolicyRule {
 }
 
 fn role_ref(doc: &Document<'_>, node: Option<&Node<'_>>) -> RoleRef {
-    let node = node.map(|n| deref(doc, n));
+    let node = node.map(|n| doc.read_through(n));
     let text = |key: &str| string(doc, node.and_then(|n| n.get(key))).unwrap_or_default();
     RoleRef {
         kind: text("kind").into(),
@@ -167,7 +167,7 @@ fn role_ref(doc: &Document<'_>, node: Option<&Node<'_>>) -> RoleRef {
 }
 
 fn subject(doc: &Document<'_>, node: &Node<'_>) -> Subject {
-    let node = deref(doc, node);
+    let node = doc.read_through(node);
     let text = |key: &str| string(doc, node.get(key));
     Subject {
         kind: text("kind").unwrap_or_default().into(),
@@ -181,11 +181,11 @@ fn subject(doc: &Document<'_>, node: &Node<'_>) -> Subject {
 /// `serviceAccountName`, else `serviceAccount`, else `default`, in its workload's
 /// namespace.
 pub fn service_account(doc: &Document<'_>, found: &Found<'_, '_>) -> ServiceAccount {
-    let spec = deref(doc, found.spec);
+    let spec = doc.read_through(found.spec);
     let namespace = found
         .object
         .get("metadata")
-        .and_then(|m| deref(doc, m).get("namespace"));
+        .and_then(|m| doc.read_through(m).get("namespace"));
     ServiceAccount::of_pod_spec(
         string(doc, spec.get("serviceAccountName")),
         string(doc, spec.get("serviceAccount")),
@@ -193,14 +193,9 @@ pub fn service_account(doc: &Document<'_>, found: &Found<'_, '_>) -> ServiceAcco
     )
 }
 
-/// The node an alias stands for, or the node itself.
-fn deref<'n, 'a>(doc: &'n Document<'a>, node: &'n Node<'a>) -> &'n Node<'a> {
-    doc.resolve(node).unwrap_or(node)
-}
-
 /// A scalar's text, following an alias; a null is absent, as Kubernetes reads it.
 fn string<'n, 'a>(doc: &'n Document<'a>, node: Option<&'n Node<'a>>) -> Option<&'n str> {
-    let node = deref(doc, node?);
+    let node = doc.read_through(node?);
     if node.is_null() {
         return None;
     }
@@ -209,7 +204,8 @@ fn string<'n, 'a>(doc: &'n Document<'a>, node: Option<&'n Node<'a>>) -> Option<&
 
 /// The items of a list, following an alias; anything else has none.
 fn items<'n, 'a>(doc: &'n Document<'a>, node: Option<&'n Node<'a>>) -> &'n [Node<'a>] {
-    node.and_then(|n| deref(doc, n).items()).unwrap_or_default()
+    node.and_then(|n| doc.read_through(n).items())
+        .unwrap_or_default()
 }
 
 /// The strings of a list of scalars; items of another shape are left out.

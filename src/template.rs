@@ -137,7 +137,7 @@ pub fn read<'n, 'a>(
 ) -> Result<(PodTemplate, TemplateNodes<'n, 'a>), TemplateError> {
     let body = mapping(doc, spec, "")?;
     // Read through an alias (`automountServiceAccountToken: *off`), as Kubernetes does.
-    let automount = automount_value(body.get(AUTOMOUNT).map(|n| doc.resolve(n).unwrap_or(n)));
+    let automount = automount_value(body.get(AUTOMOUNT).map(|n| doc.read_through(n)));
     let mut volumes = Vec::new();
     for (i, v) in list(doc, body, "volumes", "volumes")?.iter().enumerate() {
         let field = format!("volumes[{i}]");
@@ -241,7 +241,7 @@ fn mapping<'n, 'a>(
     node: &'n Node<'a>,
     field: &str,
 ) -> Result<&'n Node<'a>, TemplateError> {
-    let target = doc.resolve(node).unwrap_or(node);
+    let target = doc.read_through(node);
     if target.entries().is_none() {
         return Err(TemplateError::NotAMapping {
             field: field.to_owned(),
@@ -269,7 +269,7 @@ fn list<'n, 'a>(
     let Some(node) = map.get(key) else {
         return Ok(&[]);
     };
-    let target = doc.resolve(node).unwrap_or(node);
+    let target = doc.read_through(node);
     if target.is_null() {
         return Ok(&[]);
     }
@@ -290,18 +290,15 @@ fn volume_source(
     let Some(projected) = volume.get("projected") else {
         return Ok(VolumeSource::Other);
     };
-    let projected = doc.resolve(projected).unwrap_or(projected);
+    let projected = doc.read_through(projected);
     let sources = projected
         .get("sources")
-        .map(|s| doc.resolve(s).unwrap_or(s))
+        .map(|s| doc.read_through(s))
         .and_then(Node::items)
         .unwrap_or_default();
-    let has_token = sources.iter().any(|s| {
-        doc.resolve(s)
-            .unwrap_or(s)
-            .get("serviceAccountToken")
-            .is_some()
-    });
+    let has_token = sources
+        .iter()
+        .any(|s| doc.read_through(s).get("serviceAccountToken").is_some());
     if !has_token {
         return Ok(VolumeSource::Other);
     }
@@ -324,7 +321,7 @@ fn no_merge_key(
     if depth > yaml::MAX_DEPTH {
         return Ok(());
     }
-    let node = doc.resolve(node).unwrap_or(node);
+    let node = doc.read_through(node);
     if let Some(key) = node.merge_key() {
         return Err(TemplateError::MergeKey {
             field: field.to_owned(),
@@ -413,15 +410,12 @@ pub fn apply(
             through.push((field.clone(), container));
         }
         // Read through an alias; edits of the alias itself are refused below.
-        let mounts = doc
-            .resolve(container)
-            .unwrap_or(container)
-            .entry("volumeMounts");
+        let mounts = doc.read_through(container).entry("volumeMounts");
         let mounts_field = format!("{field}.volumeMounts");
         // Items as Kubernetes reads them, through an alias: an edit of one is then
         // refused as an edit inside an anchored node.
         let items = mounts
-            .map(|(_, n)| doc.resolve(n).unwrap_or(n))
+            .map(|(_, n)| doc.read_through(n))
             .and_then(Node::items)
             .unwrap_or_default();
         let removed: Vec<usize> = changes
@@ -455,12 +449,9 @@ pub fn apply(
             }
         }
     }
-    let volumes = doc
-        .resolve(nodes.spec)
-        .unwrap_or(nodes.spec)
-        .entry("volumes");
+    let volumes = doc.read_through(nodes.spec).entry("volumes");
     let items = volumes
-        .map(|(_, n)| doc.resolve(n).unwrap_or(n))
+        .map(|(_, n)| doc.read_through(n))
         .and_then(Node::items)
         .unwrap_or_default();
     match plan.volume {
@@ -536,7 +527,7 @@ fn sharing(doc: &Document<'_>, target: &Node<'_>, shared: &Shared<'_>) -> Sharin
         name: alias.name.to_owned(),
         alias_at: (alias.line, alias.column),
         anchor_at: (alias.anchor_line, alias.anchor_column),
-        anchored: shape(doc.resolve(target).unwrap_or(target)),
+        anchored: shape(doc.read_through(target)),
     }
 }
 

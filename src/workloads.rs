@@ -329,13 +329,13 @@ fn walk<'n, 'a>(
     };
     let Some((step, rest)) = steps.split_first() else {
         // The PodSpec as written: an alias of one is found too, and read through it.
-        let read = doc.and_then(|d| d.resolve(node)).unwrap_or(node);
+        let read = doc.map_or(node, |d| d.read_through(node));
         if read.entries().is_some() {
             push(node, path);
         }
         return;
     };
-    let node = doc.and_then(|d| d.resolve(node)).unwrap_or(node);
+    let node = doc.map_or(node, |d| d.read_through(node));
     let join = |key: &str| {
         if path.is_empty() {
             key.to_owned()

@@ -209,6 +209,12 @@ impl<'a> Document<'a> {
         ((site.line as usize).saturating_sub(breaks), column + 1)
     }
 
+    /// The node the alias `node` stands for, or `node` itself when it is not an alias
+    /// (or its anchor is not found): what a reader of the document reads there.
+    pub fn read_through<'n>(&'n self, node: &'n Node<'a>) -> &'n Node<'a> {
+        self.resolve(node).unwrap_or(node)
+    }
+
     /// The node the alias `node` stands for (`None` when `node` is not an alias).
     pub fn resolve(&self, node: &Node<'_>) -> Option<&Node<'a>> {
         let Kind::Alias(anchor) = node.kind else {
