@@ -19,7 +19,7 @@ use crate::messages;
 use crate::policy;
 use crate::rbac::{Evidence, Inventory, Verdict};
 use crate::results::{FnResult, ResourceRef, Row, RowChange, Rule, Severity, Tally};
-use crate::template::{self, NewValues, TemplateNodes};
+use crate::template::{self, NewValues, TemplateError, TemplateNodes};
 use crate::workloads::{self, Found};
 use crate::yaml::{Document, Editor, Edits, Node};
 
@@ -184,19 +184,7 @@ impl<'s> Filter<'s> {
             && is_service_account(object)
             && policy::selected(self.settings, &policy::facts(object))
         {
-            let now = template::account(object).map_err(|e| {
-                Box::new(
-                    FnResult::about(
-                        Severity::Error,
-                        messages::left_unchanged(&messages::template_error(&e)),
-                        object,
-                        object,
-                        Some(messages::ACCOUNT_FIELD),
-                    )
-                    .at(account_field(object))
-                    .rule(Rule::LeftUnchanged),
-                )
-            })?;
+            let now = template::account(object).map_err(|e| account_refused(&e, object, object))?;
             if now != Automount::Off {
                 work.tally.accounts_not_hardened += 1;
                 changes.push(Change::Account { object, now });
@@ -373,12 +361,14 @@ impl<'s> Filter<'s> {
                             result.detail.parts = parts;
                             result
                         }
-                        Change::Account { object, now } => about(
+                        Change::Account {
+                            object: account,
+                            now,
+                        } => account_result(
                             Severity::Error,
                             messages::account_not_hardened(now),
+                            account,
                             object,
-                            Some(messages::ACCOUNT_FIELD),
-                            account_field(object),
                         )
                         .rule(Rule::ServiceAccountAutomount),
                     };
@@ -435,29 +425,18 @@ impl<'s> Filter<'s> {
                             let made = before..work.editor.mark();
                             done.push((found.object, found.spec, &found.path, message, made));
                         }
-                        Change::Account { object, .. } => {
-                            template::harden_account(doc, object, &mut work.editor).map_err(
-                                |e| {
-                                    Box::new(
-                                        about(
-                                            Severity::Error,
-                                            messages::left_unchanged(&messages::template_error(&e)),
-                                            object,
-                                            Some(messages::ACCOUNT_FIELD),
-                                            account_field(object),
-                                        )
-                                        .rule(Rule::LeftUnchanged),
-                                    )
-                                },
-                            )?;
+                        Change::Account {
+                            object: account, ..
+                        } => {
+                            template::harden_account(doc, account, &mut work.editor)
+                                .map_err(|e| account_refused(&e, account, object))?;
                             work.tally.accounts_not_hardened -= 1;
                             work.tally.accounts_hardened += 1;
-                            let mut result = about(
+                            let mut result = account_result(
                                 Severity::Info,
                                 messages::account_hardened(),
+                                account,
                                 object,
-                                Some(messages::ACCOUNT_FIELD),
-                                account_field(object),
                             )
                             .rule(Rule::Hardened);
                             result.detail.splices = Some(before..work.editor.mark());
@@ -505,10 +484,35 @@ fn warning_rule(warning: &decide::Warning) -> Rule {
     }
 }
 
-/// Where a ServiceAccount's result points: its `automountServiceAccountToken`, else
-/// the object.
-fn account_field<'n>(object: &'n Node<'_>) -> &'n Node<'n> {
-    object.get(messages::ACCOUNT_FIELD).unwrap_or(object)
+/// A result about the ServiceAccount `account` (in the input's object `holder`): it
+/// points at its `automountServiceAccountToken`, else at the object.
+fn account_result(
+    severity: Severity,
+    message: String,
+    account: &Node<'_>,
+    holder: &Node<'_>,
+) -> FnResult {
+    FnResult::about(
+        severity,
+        message,
+        account,
+        holder,
+        Some(messages::ACCOUNT_FIELD),
+    )
+    .at(account.get(messages::ACCOUNT_FIELD).unwrap_or(account))
+}
+
+/// The error for a ServiceAccount the function will not edit: it is left unchanged.
+fn account_refused(error: &TemplateError, account: &Node<'_>, holder: &Node<'_>) -> Box<FnResult> {
+    Box::new(
+        account_result(
+            Severity::Error,
+            messages::left_unchanged(&messages::template_error(error)),
+            account,
+            holder,
+        )
+        .rule(Rule::LeftUnchanged),
+    )
 }
 
 fn is_service_account(object: &Node<'_>) -> bool {
