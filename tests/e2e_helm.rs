@@ -1,18 +1,30 @@
-//! End to end with the real Helm 3: `helm template REL CHART --post-renderer <binary>`
+//! End to end with the real Helm 4 and Helm 3: `helm template REL CHART --post-renderer X`
 //! (and `--post-renderer-args=--config=FILE`), which needs no cluster and renders exactly
 //! what `helm install` and `helm upgrade` would send.
+//!
+//! Helm 4 (the `helm4_*` tests) takes only post-renderer plugins: the repository's
+//! `examples/integrations/helm-plugin` is installed with `helm plugin install` into a
+//! Helm home of the test's own, and runs `harden-sa-token` from `PATH`. It sends the
+//! chart's hooks through the post-renderer with the templates, in one stream, each
+//! document annotated `postrenderer.helm.sh/postrender-filename` (by which it splits the
+//! result again): every Pod template of `examples/helm/chart`, the pre-install Job and
+//! the `helm test` Pod included, comes out hardened; the annotations reach the function
+//! and leave it intact; `helm install --dry-run=client` hardens the same; the README's
+//! Helm 4 commands (`<!-- e2e_helm4: begin -->`) run as written from the repository root.
+//!
+//! Helm 3:
 //!
 //! * A chart made by `helm create` at test time: the Deployment is hardened and every
 //!   other document is byte for byte what `helm template` prints without the
 //!   post-renderer, `# Source:` comments included.
-//! * `tests/e2e/helm/chart` with `tests/e2e/helm/harden.yaml`: the config file reaches the
+//! * `examples/helm/chart` with `examples/helm/harden.yaml`: the config file reaches the
 //!   function (the init container keeps no token, tokens live 7200 s).
 //! * A config with an unknown field fails the render and Helm shows the function's
 //!   message.
 //! * The README's Helm 3 commands, between `<!-- e2e_helm: begin -->` and
-//!   `<!-- e2e_helm: end -->`, run as written by `sh` in `tests/e2e/helm/`, so that
-//!   `./chart` and `harden.yaml` are the fixtures there, with `helm` and `harden-sa-token`
-//!   resolved through `PATH` to the helm found below and the binary cargo built.
+//!   `<!-- e2e_helm: end -->`, run as written by `sh` from the repository root, with `helm`
+//!   and `harden-sa-token` resolved through `PATH` to the helm found below and the binary
+//!   cargo built.
 //!
 //! Hooks: Helm 3.17.3 does not send hooks to a post-renderer at all. `renderResources`
 //! (pkg/action/action.go) splits the hooks off before it writes the manifests to the
@@ -25,10 +37,11 @@
 //! Helm on success also drops the post-renderer's stderr: the function's summary and
 //! warnings are not shown to a Helm user unless the render fails.
 //!
-//! Which helm: `$HARDEN_SA_TOKEN_HELM` when set (a path that does not run skips, which
-//! is how to see the skip on a machine that has helm), else `.tools/helm/helm` from
-//! `scripts/setup-helm.sh`, else `helm` on `PATH`; it must be Helm 3. Skipped loudly
-//! (failed under `REQUIRE_E2E=1`) without one.
+//! Which helm: `$HARDEN_SA_TOKEN_HELM` (`$HARDEN_SA_TOKEN_HELM4`) when set (a path that
+//! does not run skips, which is how to see the skip on a machine that has helm), else
+//! `.tools/helm/helm` (`.tools/helm4/helm`) from `scripts/setup-helm.sh`, else `helm` on
+//! `PATH`; it must be Helm 3 (Helm 4). Skipped loudly (failed under `REQUIRE_E2E=1`)
+//! without one.
 
 mod common;
 
@@ -50,16 +63,35 @@ const VOLUME: &str = "kube-api-access";
 const MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 const RELEASE: &str = "web";
 const HOOK_ANNOTATION: &str = "helm.sh/hook";
-const README_BEGIN: &str = "<!-- e2e_helm: begin -->\n";
-const README_END: &str = "<!-- e2e_helm: end -->\n";
-/// Where the README's commands run: `./chart` and `harden.yaml` are there.
-const FIXTURES: &str = "tests/e2e/helm";
+/// The example chart and config of the README.
+const FIXTURES: &str = "examples/helm";
 
-/// A Helm 3 that runs, with its version.
+/// A Helm that runs, with its version.
 struct Helm {
     path: PathBuf,
     version: String,
 }
+
+/// Which Helm a test drives: where `scripts/setup-helm.sh` puts it, the variable that
+/// names another, and the version prefix it must report.
+#[derive(Clone, Copy)]
+struct Major {
+    local: &'static str,
+    env: &'static str,
+    prefix: &'static str,
+}
+
+const HELM3: Major = Major {
+    local: ".tools/helm/helm",
+    env: HELM_ENV,
+    prefix: "v3.",
+};
+
+const HELM4: Major = Major {
+    local: ".tools/helm4/helm",
+    env: "HARDEN_SA_TOKEN_HELM4",
+    prefix: "v4.",
+};
 
 /// The first executable `name` on `PATH`.
 fn on_path(name: &str) -> Option<PathBuf> {
@@ -70,20 +102,21 @@ fn on_path(name: &str) -> Option<PathBuf> {
 }
 
 impl Helm {
-    /// The helm to run, or why there is none.
-    fn find() -> Result<Self, String> {
-        let (path, from) = if let Some(path) = std::env::var_os(HELM_ENV) {
-            (PathBuf::from(path), format!("${HELM_ENV}"))
+    /// The helm of `major` to run, or why there is none.
+    fn find(major: Major) -> Result<Self, String> {
+        let (path, from) = if let Some(path) = std::env::var_os(major.env) {
+            (PathBuf::from(path), format!("${}", major.env))
         } else {
-            let local = repo_path(".tools/helm/helm");
+            let local = repo_path(major.local);
             if local.is_file() {
                 (local, "scripts/setup-helm.sh".to_owned())
             } else if let Some(path) = on_path("helm") {
                 (path, "PATH".to_owned())
             } else {
                 return Err(format!(
-                    "no helm: neither .tools/helm/helm (scripts/setup-helm.sh, run by `make test`) \
-                     nor helm on PATH; or name one with {HELM_ENV}"
+                    "no helm: neither {} (scripts/setup-helm.sh, run by `make test`) \
+                     nor helm on PATH; or name one with {}",
+                    major.local, major.env
                 ));
             }
         };
@@ -99,19 +132,25 @@ impl Helm {
             ));
         }
         let version = stdout(&out).trim().to_owned();
-        if !version.starts_with("v3.") {
+        if !version.starts_with(major.prefix) {
             // Helm 4 takes only plugins as post-renderers and sends hooks through them.
             return Err(format!(
-                "{} (from {from}) reports version {version:?}; these tests are for Helm 3",
-                path.display()
+                "{} (from {from}) reports version {version:?}; these tests want {}*",
+                path.display(),
+                major.prefix
             ));
         }
         Ok(Self { path, version })
     }
 
-    /// helm, or `None` after saying why the test `name` is skipped.
+    /// Helm 3, or `None` after saying why the test `name` is skipped.
     fn or_skip(name: &str) -> Option<Self> {
-        Self::find()
+        Self::major_or_skip(HELM3, name)
+    }
+
+    /// The helm of `major`, or `None` after saying why the test `name` is skipped.
+    fn major_or_skip(major: Major, name: &str) -> Option<Self> {
+        Self::find(major)
             .map_err(|why| common::skip(&format!("{TEST}::{name}"), &why))
             .ok()
     }
@@ -383,22 +422,25 @@ fn helm_create_chart_is_hardened_and_nothing_else_changes() {
     assert_untouched_hook(from_template(&docs, test_pod), &["wget"]);
 }
 
-/// `tests/e2e/helm/chart` rendered as the README's commands render it: the ServiceAccount
-/// and the hook Job untouched, the Deployment hardened with or without the config of
-/// `tests/e2e/helm/harden.yaml`.
+/// `examples/helm/chart` rendered as the README's commands render it: the ServiceAccount
+/// and the hooks (a Job and a `helm test` Pod) untouched, the Deployment hardened with or
+/// without the config of `examples/helm/harden.yaml`.
 fn assert_fixture_render(hardened: &str, plain: &str, with_config: bool) {
     let docs = documents(hardened);
     let plain_docs = documents(plain);
-    let (sa, deployment, job) = (
+    let (sa, deployment, job, test) = (
         "web/templates/serviceaccount.yaml",
         "web/templates/deployment.yaml",
         "web/templates/migrate-job.yaml",
+        "web/templates/tests/test-connection.yaml",
     );
-    assert_eq!(sources(&docs), [sa, deployment, job]);
-    assert_eq!(sources(&plain_docs), [sa, deployment, job]);
+    assert_eq!(sources(&docs), [sa, deployment, test, job]);
+    assert_eq!(sources(&plain_docs), [sa, deployment, test, job]);
     assert_eq!(from_template(&docs, sa), from_template(&plain_docs, sa));
-    assert_eq!(from_template(&docs, job), from_template(&plain_docs, job));
-    assert_untouched_hook(from_template(&docs, job), &["migrate"]);
+    for (hook, container) in [(job, "migrate"), (test, "wget")] {
+        assert_eq!(from_template(&docs, hook), from_template(&plain_docs, hook));
+        assert_untouched_hook(from_template(&docs, hook), &[container]);
+    }
     let doc = from_template(&docs, deployment);
     lines_kept_in_order(from_template(&plain_docs, deployment), doc, &[]).unwrap();
     if with_config {
@@ -495,18 +537,27 @@ fn a_bad_config_fails_the_render_with_the_function_message() {
     );
 }
 
-/// The commands of the README's Helm 3 block, between the e2e_helm markers.
-fn readme_commands() -> Vec<String> {
+/// The commands of the README's `sh` block between the markers `<!-- NAME: begin -->` and
+/// `<!-- NAME: end -->`.
+fn readme_commands(name: &str) -> Vec<String> {
     let readme = repo_file("README.md");
-    for marker in [README_BEGIN, README_END] {
-        assert_eq!(readme.matches(marker).count(), 1, "README.md: {marker:?}");
+    let (begin, end) = (
+        format!("<!-- {name}: begin -->\n"),
+        format!("<!-- {name}: end -->\n"),
+    );
+    for marker in [&begin, &end] {
+        assert_eq!(
+            readme.matches(marker.as_str()).count(),
+            1,
+            "README.md: {marker:?}"
+        );
     }
-    let (_, rest) = readme.split_once(README_BEGIN).expect("begin marker");
-    let (region, _) = rest.split_once(README_END).expect("end marker");
+    let (_, rest) = readme.split_once(&begin).expect("begin marker");
+    let (region, _) = rest.split_once(&end).expect("end marker");
     let (block, _) = region
         .strip_prefix("```sh\n")
         .and_then(|b| b.split_once("\n```\n"))
-        .unwrap_or_else(|| panic!("README.md: no ```sh block right after {README_BEGIN:?}"));
+        .unwrap_or_else(|| panic!("README.md: no ```sh block right after {begin:?}"));
     block
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
@@ -519,8 +570,8 @@ fn readme_helm_commands_run_as_written() {
     let Some(helm) = Helm::or_skip("readme_helm_commands_run_as_written") else {
         return;
     };
-    let commands = readme_commands();
-    const CONFIG: &str = "--post-renderer-args=--config=harden.yaml";
+    let commands = readme_commands("e2e_helm");
+    const CONFIG: &str = "--post-renderer-args=--config=examples/helm/harden.yaml";
     assert!(
         commands.iter().any(|c| !c.contains(CONFIG)) && commands.iter().any(|c| c.contains(CONFIG)),
         "the README shows a command without and one with {CONFIG}: {commands:?}"
@@ -536,12 +587,11 @@ fn readme_helm_commands_run_as_written() {
         &format!("#!/bin/sh\nexec '{helm_path}' \"$@\"\n"),
         &path_with_bin(),
     );
-    let fixtures = repo_path(FIXTURES);
-    let plain = helm.template(&tmp, &fixtures.join("chart"), &[]);
+    let plain = helm.template(&tmp, &repo_path(FIXTURES).join("chart"), &[]);
     for command in &commands {
         let mut sh = Command::new("sh");
         sh.args(["-c", command])
-            .current_dir(&fixtures)
+            .current_dir(repo_path("."))
             .env("PATH", &path);
         isolate(&mut sh, &tmp);
         let out = output(&mut sh);
@@ -553,5 +603,292 @@ fn readme_helm_commands_run_as_written() {
         );
         assert_eq!(stderr(&out), "", "README.md: `{command}`");
         assert_fixture_render(&stdout(&out), &plain, command.contains(CONFIG));
+    }
+}
+
+/// Helm 4 with the repository's post-renderer plugin installed in `tmp`'s Helm home, and
+/// `PATH` for it: `harden-sa-token` is the binary cargo built, `helm` this Helm.
+fn helm4_with_plugin(helm: &Helm, tmp: &TempDir) -> std::ffi::OsString {
+    let helm_path = helm.path.to_str().expect("UTF-8 helm path");
+    assert!(!helm_path.contains('\''), "{helm_path}");
+    let path = common::shim(
+        &tmp.join("bin"),
+        "helm",
+        &format!("#!/bin/sh\nexec '{helm_path}' \"$@\"\n"),
+        &path_with_bin(),
+    );
+    let mut install = helm.command(tmp);
+    install
+        .args(["plugin", "install"])
+        .arg(repo_path("examples/integrations/helm-plugin"))
+        .env("PATH", &path);
+    run(&mut install);
+    path
+}
+
+/// `helm ARGS` (Helm 4, from the repository root, with `path`), which must succeed;
+/// returns its stdout.
+fn helm4(helm: &Helm, tmp: &TempDir, path: &std::ffi::OsStr, args: &[&str]) -> String {
+    let mut cmd = helm.command(tmp);
+    cmd.args(args).current_dir(repo_path(".")).env("PATH", path);
+    let out = run(&mut cmd);
+    assert_eq!(stderr(&out), "", "helm {args:?}");
+    stdout(&out)
+}
+
+/// `examples/helm/chart` as Helm 4 renders it through the function: every Pod template,
+/// the hooks' included, hardened (with `harden.yaml`: the init container without a
+/// token, tokens of 7200 s); the ServiceAccount's own setting untouched; Helm's
+/// annotations gone again. (Helm 4 re-serializes what it sends a post-renderer, so the
+/// lines are compared with what it sent, in the spy test, not with the plain render.)
+fn assert_helm4_render(hardened: &str, plain: &str, with_config: bool) {
+    let docs = documents(hardened);
+    let plain_docs = documents(plain);
+    let (sa, deployment, job, test) = (
+        "web/templates/serviceaccount.yaml",
+        "web/templates/deployment.yaml",
+        "web/templates/migrate-job.yaml",
+        "web/templates/tests/test-connection.yaml",
+    );
+    assert_eq!(sources(&docs), [sa, deployment, test, job]);
+    assert_eq!(sources(&plain_docs), sources(&docs));
+    assert!(
+        from_template(&docs, sa)
+            .lines()
+            .any(|l| l == "automountServiceAccountToken: true"),
+        "{hardened}"
+    );
+    assert!(!hardened.contains("postrender-filename"), "{hardened}");
+    let expiration = if with_config { "7200" } else { "3607" };
+    assert_hardened(
+        from_template(&docs, deployment),
+        &[("wait-for-db", !with_config), ("app", true)],
+        expiration,
+    );
+    assert_hardened(from_template(&docs, job), &[("migrate", true)], expiration);
+    assert_hardened(from_template(&docs, test), &[("wget", true)], expiration);
+}
+
+#[test]
+fn helm4_plugin_hardens_templates_and_hooks_in_one_call() {
+    let Some(helm) = Helm::major_or_skip(
+        HELM4,
+        "helm4_plugin_hardens_templates_and_hooks_in_one_call",
+    ) else {
+        return;
+    };
+    let tmp = TempDir::new(TEST);
+    let path = helm4_with_plugin(&helm, &tmp);
+    let chart = "examples/helm/chart";
+    let plain = helm4(&helm, &tmp, &path, &["template", RELEASE, chart]);
+    let hardened = helm4(
+        &helm,
+        &tmp,
+        &path,
+        &[
+            "template",
+            RELEASE,
+            chart,
+            "--post-renderer",
+            "harden-sa-token",
+        ],
+    );
+    assert_helm4_render(&hardened, &plain, false);
+    let configured = helm4(
+        &helm,
+        &tmp,
+        &path,
+        &[
+            "template",
+            RELEASE,
+            chart,
+            "--post-renderer",
+            "harden-sa-token",
+            "--post-renderer-args=--config=examples/helm/harden.yaml",
+        ],
+    );
+    assert_helm4_render(&configured, &plain, true);
+}
+
+#[test]
+fn helm4_sends_hooks_with_filename_annotations_that_the_function_keeps() {
+    let Some(helm) = Helm::major_or_skip(
+        HELM4,
+        "helm4_sends_hooks_with_filename_annotations_that_the_function_keeps",
+    ) else {
+        return;
+    };
+    let tmp = TempDir::new(TEST);
+    let path = helm4_with_plugin(&helm, &tmp);
+    // A second plugin that saves what Helm sends and what the function answers.
+    let (saved_in, saved_out) = (tmp.join("stdin.yaml"), tmp.join("stdout.yaml"));
+    let spy = tmp.join("spy");
+    fs::create_dir(&spy).expect("spy dir");
+    fs::write(
+        spy.join("spy.sh"),
+        format!(
+            "#!/bin/sh\ntee '{}' | harden-sa-token \"$@\" | tee '{}'\n",
+            saved_in.display(),
+            saved_out.display()
+        ),
+    )
+    .expect("write spy.sh");
+    run(Command::new("chmod").arg("+x").arg(spy.join("spy.sh")));
+    fs::write(
+        spy.join("plugin.yaml"),
+        format!(
+            "apiVersion: v1\ntype: postrenderer/v1\nname: spy\nversion: 0.1.0\n\
+             runtime: subprocess\nruntimeConfig:\n  platformCommand:\n  - command: {}\n",
+            spy.join("spy.sh").display()
+        ),
+    )
+    .expect("write plugin.yaml");
+    let mut install = helm.command(&tmp);
+    install
+        .args(["plugin", "install"])
+        .arg(&spy)
+        .env("PATH", &path);
+    run(&mut install);
+
+    let chart = "examples/helm/chart";
+    let hardened = helm4(
+        &helm,
+        &tmp,
+        &path,
+        &["template", RELEASE, chart, "--post-renderer", "spy"],
+    );
+    let plain = helm4(&helm, &tmp, &path, &["template", RELEASE, chart]);
+    assert_helm4_render(&hardened, &plain, false);
+
+    let sent = fs::read_to_string(&saved_in).expect("saved stdin");
+    let answered = fs::read_to_string(&saved_out).expect("saved stdout");
+    const ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename: ";
+    let marks = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.contains(ANNOTATION))
+            .map(|l| l.trim().to_owned())
+            .collect()
+    };
+    let sent_marks = marks(&sent);
+    // Templates and hooks in one stream, each document marked with its file.
+    for file in [
+        "web/templates/serviceaccount.yaml",
+        "web/templates/deployment.yaml",
+        "web/templates/migrate-job.yaml",
+        "web/templates/tests/test-connection.yaml",
+    ] {
+        assert!(
+            sent_marks.iter().any(|m| m.contains(file)),
+            "Helm {} did not send {file} with its annotation: {sent_marks:?}",
+            helm.version
+        );
+    }
+    assert_eq!(
+        marks(&answered),
+        sent_marks,
+        "the function keeps Helm's annotations"
+    );
+    lines_kept_in_order(&sent, &answered, &[]).unwrap();
+    // What Helm printed is the function's answer, split again by those annotations.
+    let direct = harden(&[], sent.as_bytes());
+    assert!(direct.status.success(), "{}", stderr(&direct));
+    assert_eq!(stdout(&direct), answered);
+}
+
+#[test]
+fn helm4_install_dry_run_hardens_the_release_and_its_hooks() {
+    let Some(helm) = Helm::major_or_skip(
+        HELM4,
+        "helm4_install_dry_run_hardens_the_release_and_its_hooks",
+    ) else {
+        return;
+    };
+    let tmp = TempDir::new(TEST);
+    let path = helm4_with_plugin(&helm, &tmp);
+    let out = helm4(
+        &helm,
+        &tmp,
+        &path,
+        &[
+            "install",
+            RELEASE,
+            "examples/helm/chart",
+            "--dry-run=client",
+            "--post-renderer",
+            "harden-sa-token",
+        ],
+    );
+    // `helm install --dry-run` prints the hooks under HOOKS: and the rest under MANIFEST:.
+    let (_, rest) = out
+        .split_once("HOOKS:\n")
+        .unwrap_or_else(|| panic!("{out}"));
+    let (hooks, manifest) = rest
+        .split_once("MANIFEST:\n")
+        .unwrap_or_else(|| panic!("{out}"));
+    let hooks = documents(hooks);
+    let manifest = documents(manifest);
+    assert_hardened(
+        from_template(&manifest, "web/templates/deployment.yaml"),
+        &[("wait-for-db", true), ("app", true)],
+        "3607",
+    );
+    assert_hardened(
+        from_template(&hooks, "web/templates/migrate-job.yaml"),
+        &[("migrate", true)],
+        "3607",
+    );
+    assert_hardened(
+        from_template(&hooks, "web/templates/tests/test-connection.yaml"),
+        &[("wget", true)],
+        "3607",
+    );
+}
+
+#[test]
+fn helm4_readme_commands_run_as_written() {
+    let Some(helm) = Helm::major_or_skip(HELM4, "helm4_readme_commands_run_as_written") else {
+        return;
+    };
+    let commands = readme_commands("e2e_helm4");
+    const INSTALL: &str = "helm plugin install examples/integrations/helm-plugin";
+    const CONFIG: &str = "--post-renderer-args=--config=examples/helm/harden.yaml";
+    assert_eq!(
+        commands.first().map(String::as_str),
+        Some(INSTALL),
+        "{commands:?}"
+    );
+    let tmp = TempDir::new(TEST);
+    let helm_path = helm.path.to_str().expect("UTF-8 helm path");
+    let path = common::shim(
+        &tmp.join("bin"),
+        "helm",
+        &format!("#!/bin/sh\nexec '{helm_path}' \"$@\"\n"),
+        &path_with_bin(),
+    );
+    let plain = helm4(
+        &helm,
+        &tmp,
+        &path,
+        &["template", RELEASE, "examples/helm/chart"],
+    );
+    let renders = commands.iter().filter(|c| c.starts_with("helm template"));
+    assert_eq!(renders.clone().count(), 2, "{commands:?}");
+    for command in &commands {
+        let mut sh = Command::new("sh");
+        sh.args(["-c", command])
+            .current_dir(repo_path("."))
+            .env("PATH", &path);
+        isolate(&mut sh, &tmp);
+        let out = output(&mut sh);
+        assert!(
+            out.status.success(),
+            "README.md: `{command}` failed ({}):\n{}",
+            out.status,
+            stderr(&out)
+        );
+        if command.starts_with("helm template") {
+            assert_eq!(stderr(&out), "", "README.md: `{command}`");
+            assert_helm4_render(&stdout(&out), &plain, command.contains(CONFIG));
+        }
     }
 }
