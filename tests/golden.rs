@@ -1,13 +1,18 @@
 //! Golden cases: `tests/golden/<case>/` holds `input.yaml` (a ResourceList, YAML or
 //! JSON), an optional `config.yaml` (appended as its `functionConfig`), and either
 //! `expected.yaml` (the exact output) and/or `expected-error.txt` (text the error must
-//! contain; with a ResourceList output, the error results and exit code 1). `UPDATE_EXPECTED=1 cargo test --test golden` rewrites `expected.yaml`.
-//! Every case with output is also run again on its own output, which must change nothing.
+//! contain; with a ResourceList output, the error results and exit code 1).
+//! `UPDATE_EXPECTED=1 cargo test --test golden` rewrites `expected.yaml`. Every case with
+//! output is also run again on its own output, which must change nothing. Each case is a
+//! test of its own (libtest-mimic, as toml_edit's test suites do): `cargo test --test
+//! golden CASE` runs one.
 
 mod common;
 
 use std::fs;
 use std::path::Path;
+
+use libtest_mimic::{Arguments, Failed, Trial};
 
 fn run_case(dir: &Path) -> Result<(), String> {
     let mut input = fs::read_to_string(dir.join("input.yaml")).map_err(|e| e.to_string())?;
@@ -68,28 +73,35 @@ fn run_case(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn golden_cases() {
+/// Each case directory is its own test, named after it: `cargo test --test golden
+/// kind-cronjob` runs the cases whose name contains `kind-cronjob` (`-- --exact NAME`,
+/// `--list`, `--skip` and the other flags of the standard harness work too).
+fn main() -> std::process::ExitCode {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let mut dirs: Vec<_> = fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
+    let mut dirs: Vec<_> = match fs::read_dir(&root) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect(),
+        Err(e) => {
+            eprintln!("golden: cannot read {}: {e}", root.display());
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     dirs.sort();
-    assert!(
-        dirs.len() >= 10,
-        "expected golden cases under {}",
-        root.display()
-    );
-    let failures: Vec<String> = dirs
-        .iter()
-        .filter_map(|d| {
-            run_case(d)
-                .err()
-                .map(|e| format!("{}: {e}", d.file_name().unwrap().to_string_lossy()))
+    if dirs.len() < 10 {
+        eprintln!("golden: expected golden cases under {}", root.display());
+        return std::process::ExitCode::FAILURE;
+    }
+    let trials = dirs
+        .into_iter()
+        .map(|dir| {
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Trial::test(name, move || run_case(&dir).map_err(Failed::from))
         })
         .collect();
-    eprintln!("golden: {} cases, {} failed", dirs.len(), failures.len());
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    libtest_mimic::run(&Arguments::from_args(), trials).exit_code()
 }
