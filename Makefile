@@ -20,10 +20,13 @@ E2E_TESTS := e2e_kpt e2e_kpt_pipeline e2e_kustomize e2e_image e2e_findings e2e_h
 build:
 	$(CARGO) build --release --locked
 
-## static: the statically linked binary the image carries.
+## static: the statically linked binary the image carries, built the way pre-commit
+## builds the hooks (`cargo install --path`), in the environment below, so that the
+## pre-commit test (tests/e2e_precommit.rs, which sets the same) finds it built.
+STATIC_ENV := RUSTFLAGS='-C target-feature=+crt-static' CARGO_PROFILE_RELEASE_STRIP=symbols \
+	CARGO_BUILD_TARGET=$(TARGET) CARGO_TARGET_DIR=$(CURDIR)/target
 static:
-	RUSTFLAGS='-C target-feature=+crt-static' CARGO_PROFILE_RELEASE_STRIP=symbols \
-		$(CARGO) build --release --locked --target $(TARGET)
+	$(STATIC_ENV) $(CARGO) install --quiet --locked --force --bins --root target/static --path .
 
 ## image: the container image IMAGE, built FROM scratch with podman or docker.
 image: static

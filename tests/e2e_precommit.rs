@@ -1,9 +1,15 @@
 //! The pre-commit hooks of `.pre-commit-hooks.yaml`, with the real `pre-commit` (from
 //! PyPI, in `.venv/`) on a temporary Git repository of manifests: `pre-commit try-repo`
-//! builds the hooks from this repository as a user's `repo:` entry would (cargo, the
-//! hooks' `language: rust`), then `check` fails on what is not hardened, `fix` hardens it
-//! (and fails the commit, as pre-commit does when a hook changes files), and `check`
-//! passes afterwards.
+//! installs the hooks from a clone of this repository as a user's `repo:` entry would,
+//! then `check` fails on what is not hardened, `fix` hardens it (and fails the commit, as
+//! pre-commit does when a hook changes files), and `check` passes afterwards.
+//!
+//! For the hooks' `language: rust`, pre-commit runs `cargo install --bins --root ENV
+//! --path .` in its clone, a release build of the whole crate in a new directory every
+//! time (minutes). A `cargo` first on `PATH` takes that one command: it checks that the
+//! clone is this crate (the same `Cargo.toml`) and installs the binary cargo already
+//! built for the tests; every other cargo command goes to the real cargo. `cargo install
+//! --path .` itself is what `make static` runs for the image.
 //!
 //! Skipped loudly (failed under `REQUIRE_E2E=1`) without pre-commit or git.
 
@@ -13,7 +19,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{DEPLOYMENT, TempDir, output, repo_path, stderr, stdout, works};
+use common::{BIN, DEPLOYMENT, TempDir, output, repo_path, stderr, stdout, works};
 
 const TEST: &str = "e2e_precommit";
 
@@ -25,10 +31,35 @@ fn pre_commit(repo: &Path, home: &Path, hook: &str) -> Output {
             .arg(hook)
             .current_dir(repo)
             .env("PRE_COMMIT_HOME", home)
-            // The build of the hook shares this repository's target directory, so that
-            // it is incremental after the first run.
-            .env("CARGO_TARGET_DIR", repo_path("target/pre-commit"))
+            .env("PATH", cargo_shim(home))
             .env_remove("GITHUB_ACTIONS"),
+    )
+}
+
+/// `PATH` with a `cargo` first that installs the binary under test for pre-commit's
+/// `cargo install --bins --root ENV --path .` (see the module doc).
+fn cargo_shim(home: &Path) -> std::ffi::OsString {
+    let real =
+        String::from_utf8(output(Command::new("sh").args(["-c", "command -v cargo"])).stdout)
+            .expect("UTF-8 cargo path");
+    let manifest = repo_path("Cargo.toml");
+    let script = format!(
+        "#!/bin/sh\n\
+         set -eu\n\
+         if [ \"$#\" -ne 6 ] || [ \"$1 $2 $3 $5 $6\" != 'install --bins --root --path .' ]; then\n\
+         \x20 exec '{real}' \"$@\"\n\
+         fi\n\
+         cmp -s Cargo.toml '{manifest}' || {{ echo \"cargo shim: $PWD is not this crate\" >&2; exit 1; }}\n\
+         mkdir -p \"$4/bin\"\n\
+         cp '{BIN}' \"$4/bin/harden-sa-token\"\n",
+        real = real.trim(),
+        manifest = manifest.display(),
+    );
+    common::shim(
+        &home.join("cargo-shim"),
+        "cargo",
+        &script,
+        &std::env::var_os("PATH").unwrap_or_default(),
     )
 }
 
