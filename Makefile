@@ -15,7 +15,7 @@ ENGINE ?= $(shell if command -v podman >/dev/null 2>&1; then echo podman; \
 export CONTAINERS_CONF ?= $(CURDIR)/scripts/containers.conf
 E2E_TESTS := e2e_kpt e2e_kpt_pipeline e2e_kustomize e2e_image e2e_findings e2e_helm readme fix_check e2e_precommit reports
 
-.PHONY: build static image e2e-setup validators-setup helm-setup test e2e fuzz lint demo schema bench clean
+.PHONY: build static image e2e-setup validators-setup helm-setup test quick e2e fuzz lint demo schema bench clean
 
 build:
 	$(CARGO) build --release --locked
@@ -58,6 +58,13 @@ helm-setup:
 test: e2e-setup validators-setup helm-setup
 	HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) test --locked --all-targets
 	$(CARGO) test --locked --doc
+
+## quick: the fast loop while developing: unit tests, the golden cases, and the property
+## tests with 64 cases each instead of 512 (`make test` runs them all, as CI does).
+quick:
+	$(CARGO) test --locked --lib --bins
+	$(CARGO) test --locked --test golden
+	PROPTEST_CASES=64 $(CARGO) test --locked --test properties
 
 ## e2e: the end-to-end tests alone.
 e2e: e2e-setup helm-setup

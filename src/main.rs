@@ -3,7 +3,7 @@
 //! the library, [`harden_sa_token::run`]); as `fix` and `check`, works on files.
 //! Exit codes are decided here and only here.
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -282,6 +282,11 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
     if cli.schema {
         write_stdout(&harden_sa_token::config::schema_json())?;
         return Ok(0);
+    }
+    // Run bare on a terminal, it would wait for a stream nobody is going to type.
+    if cli.plugin_config.is_none() && cli.config.is_none() && std::io::stdin().is_terminal() {
+        eprint!("{}", messages::BARE_TERMINAL_USAGE);
+        return Ok(2);
     }
     let plugin_config = cli.plugin_config.as_deref().map(read_config).transpose()?;
     let config = cli.config.as_deref().map(read_config).transpose()?;

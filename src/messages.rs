@@ -282,6 +282,17 @@ pub fn stream_summary(documents: usize, tally: &Tally, warnings: usize, errors: 
     )
 }
 
+/// What `harden-sa-token` run with no argument on a terminal says instead of waiting for
+/// stdin.
+pub const BARE_TERMINAL_USAGE: &str = "\
+harden-sa-token reads manifests on stdin and writes them hardened on stdout, e.g.:
+  kubectl kustomize ./app | harden-sa-token > hardened.yaml
+  harden-sa-token --config harden.yaml < rendered.yaml > hardened.yaml
+  harden-sa-token check k8s/        harden-sa-token fix k8s/
+  kpt fn eval ./pkg --exec harden-sa-token
+See harden-sa-token --help.
+";
+
 /// The last line of `fix` (`changed` files written or shown) and `check`.
 pub fn files_summary(
     files: usize,

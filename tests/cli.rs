@@ -137,3 +137,32 @@ fn help_says_what_the_default_token_lifetime_means() {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }
 }
+
+/// Run bare with a terminal as stdin it says how to use it and exits 2, instead of
+/// waiting silently for a stream. `script` (util-linux) gives the binary a terminal.
+#[test]
+fn bare_on_a_terminal_prints_usage_and_exits_2() {
+    if !common::works("script", &["--version"]) {
+        return common::skip(
+            "cli::bare_on_a_terminal_prints_usage_and_exits_2",
+            "`script` (util-linux) is not installed, so no terminal can be given",
+        );
+    }
+    let out = common::output(
+        std::process::Command::new("script")
+            .args([
+                "-qec",
+                &format!("'{}'; echo exit=$?", common::BIN),
+                "/dev/null",
+            ])
+            .stdin(std::process::Stdio::null()),
+    );
+    // script copies the terminal's output (stdout and stderr) to its stdout.
+    let shown = stdout(&out).replace("\r\n", "\n");
+    assert!(
+        shown.starts_with("harden-sa-token reads manifests on stdin"),
+        "{shown}"
+    );
+    assert!(shown.contains("See harden-sa-token --help.\n"), "{shown}");
+    assert!(shown.trim_end().ends_with("exit=2"), "{shown}");
+}
