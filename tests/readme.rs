@@ -1,9 +1,11 @@
-//! Every `sh` block of the README runs as written, so that what a new user copies works:
-//! in a copy of the repository's examples as working directory, with `harden-sa-token`
-//! (the binary under test) and the project's helm on `PATH`, and a home directory of
-//! its own. A block is skipped only when an HTML comment just above it says why
-//! (`<!-- not run: ... -->`) or which test runs it (`<!-- run by: ... -->`); `<!-- exit:
-//! N -->` says the exit status it must end with (a `check` that finds something).
+//! Every `sh` block of the README and of `docs/*.md` runs as written, so that what a new
+//! user copies works: from the repository root, as the text says, with `harden-sa-token`
+//! (the binary under test) and the project's helm on `PATH`, and a home directory and a
+//! `TMPDIR` of its own (where `mktemp -d` puts what a block writes). A block must leave the
+//! repository as it found it: no file added, removed or changed (`.git` and `target/`
+//! aside). A block is skipped only when an HTML comment just above it says why (`<!-- not
+//! run: ... -->`) or which test runs it (`<!-- run by: ... -->`); `<!-- exit: N -->` says
+//! the exit status it must end with (a `check` that finds something).
 //!
 //! A block that needs kpt, kubectl, podman, helm or git is skipped loudly when the tool
 //! is missing (and fails under `REQUIRE_E2E=1`); podman blocks also need the image that
@@ -11,10 +13,11 @@
 
 mod common;
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{BIN, TempDir, copy_dir, output, repo_file, repo_path, stderr, stdout};
+use common::{BIN, TempDir, output, repo_file, repo_path, stderr, stdout};
 
 /// One `sh` block of the README.
 #[derive(Debug)]
@@ -86,6 +89,71 @@ fn blocks(readme: &str) -> Vec<Block> {
     blocks
 }
 
+/// What a block may not change: every file under `root` (but `.git` and the top-level
+/// `target`, and the cargo target directory wherever it is) with its size and modification
+/// time, and every directory.
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, Option<(u64, std::time::SystemTime)>> {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from);
+    let mut files = BTreeMap::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let entries =
+            std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display()));
+        for entry in entries {
+            let entry = entry.expect("dir entry");
+            let path = entry.path();
+            let rel = path.strip_prefix(root).expect("under root").to_path_buf();
+            if rel == Path::new(".git")
+                || rel == Path::new("target")
+                || target.as_deref() == Some(path.as_path())
+            {
+                continue;
+            }
+            let meta = std::fs::symlink_metadata(&path).expect("metadata");
+            if meta.is_dir() {
+                dirs.push(path);
+                files.insert(rel, None);
+            } else {
+                let modified = meta.modified().expect("mtime");
+                files.insert(rel, Some((meta.len(), modified)));
+            }
+        }
+    }
+    files
+}
+
+/// What differs between two snapshots, one line per path.
+fn changes(
+    before: &BTreeMap<PathBuf, Option<(u64, std::time::SystemTime)>>,
+    after: &BTreeMap<PathBuf, Option<(u64, std::time::SystemTime)>>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, was) in before {
+        match after.get(path) {
+            None => out.push(format!("removed {}", path.display())),
+            Some(now) if now != was => out.push(format!("changed {}", path.display())),
+            Some(_) => {}
+        }
+    }
+    for path in after.keys().filter(|p| !before.contains_key(*p)) {
+        out.push(format!("left behind {}", path.display()));
+    }
+    out
+}
+
+/// The Markdown files whose blocks are run: the README, then `docs/*.md`.
+fn documents() -> Vec<String> {
+    let mut docs: Vec<String> = std::fs::read_dir(repo_path("docs"))
+        .expect("read docs/")
+        .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".md"))
+        .map(|name| format!("docs/{name}"))
+        .collect();
+    docs.sort();
+    docs.insert(0, "README.md".to_owned());
+    docs
+}
+
 /// The tools a script calls that these machines may lack, with a command that shows
 /// whether one runs.
 const TOOLS: &[(&str, &[&str])] = &[
@@ -98,16 +166,23 @@ const TOOLS: &[(&str, &[&str])] = &[
 
 #[test]
 fn readme_blocks_run_as_written() {
-    let readme = repo_file("README.md");
-    let blocks = blocks(&readme);
-    assert!(blocks.len() >= 15, "found {} sh blocks", blocks.len());
+    let documents: Vec<(String, Vec<Block>)> = documents()
+        .into_iter()
+        .map(|doc| {
+            let blocks = blocks(&repo_file(&doc));
+            (doc, blocks)
+        })
+        .collect();
+    let readme_blocks = documents[0].1.len();
+    assert!(readme_blocks >= 10, "found {readme_blocks} sh blocks in README.md");
+    let total: usize = documents.iter().map(|(_, b)| b.len()).sum();
     let tmp = TempDir::new("readme");
     let home = tmp.join("home");
-    let work = tmp.join("work");
-    for dir in ["examples", "function-config", "scripts"] {
-        copy_dir(&repo_path(dir), &work.join(dir));
+    let scratch = tmp.join("tmp");
+    for dir in [&home, &scratch] {
+        std::fs::create_dir_all(dir).expect("create a directory of the test");
     }
-    std::fs::create_dir_all(&home).expect("create home");
+    let root = repo_path(".");
     let bin_dir = Path::new(BIN).parent().expect("binary has a directory");
     let mut path = vec![bin_dir.to_path_buf(), repo_path(".tools/helm")];
     path.extend(std::env::split_paths(
@@ -117,67 +192,93 @@ fn readme_blocks_run_as_written() {
     let image = format!("localhost/harden-sa-token:{}", env!("CARGO_PKG_VERSION"));
 
     let mut ran = 0;
-    for block in &blocks {
-        if let Some(why) = &block.skip {
-            eprintln!("README line {}: {why}", block.line);
-            continue;
-        }
-        let words: Vec<&str> = block
-            .script
-            .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-            .collect();
-        let missing = TOOLS.iter().find(|(tool, args)| {
-            words.contains(tool)
-                && !Command::new(tool)
-                    .args(*args)
-                    .env("PATH", &path)
+    for (doc, blocks) in &documents {
+        for block in blocks {
+            let at = format!("{doc} line {}", block.line);
+            if let Some(why) = &block.skip {
+                eprintln!("{at}: {why}");
+                continue;
+            }
+            let words: Vec<&str> = block
+                .script
+                .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+                .collect();
+            let missing = TOOLS.iter().find(|(tool, args)| {
+                words.contains(tool)
+                    && !Command::new(tool)
+                        .args(*args)
+                        .env("PATH", &path)
+                        .env("CONTAINERS_CONF", repo_path("scripts/containers.conf"))
+                        .output()
+                        .is_ok_and(|o| o.status.success())
+            });
+            if let Some((tool, _)) = missing {
+                common::skip(&at, &format!("`{tool}` does not run"));
+                continue;
+            }
+            if words.contains(&"podman")
+                && !Command::new("podman")
+                    .args(["image", "exists", &image])
                     .env("CONTAINERS_CONF", repo_path("scripts/containers.conf"))
-                    .output()
-                    .is_ok_and(|o| o.status.success())
-        });
-        if let Some((tool, _)) = missing {
-            common::skip(
-                &format!("readme line {}", block.line),
-                &format!("`{tool}` does not run"),
+                    .status()
+                    .is_ok_and(|s| s.success())
+            {
+                common::skip(
+                    &at,
+                    &format!("image {image} does not exist (`make test` builds it)"),
+                );
+                continue;
+            }
+            let before = snapshot(&root);
+            let out = output(
+                Command::new("timeout")
+                    .args(["300", "bash", "-e", "-o", "pipefail", "-c", &block.script])
+                    .current_dir(&root)
+                    .env("PATH", &path)
+                    .env("HOME", &home)
+                    .env("TMPDIR", &scratch)
+                    .env_remove("KUSTOMIZE_PLUGIN_HOME")
+                    .env_remove("CONTAINERS_CONF")
+                    .env_remove("GITHUB_ACTIONS")
+                    .env_remove("KPT_FN_RUNTIME"),
             );
-            continue;
-        }
-        if words.contains(&"podman")
-            && !Command::new("podman")
-                .args(["image", "exists", &image])
-                .env("CONTAINERS_CONF", repo_path("scripts/containers.conf"))
-                .status()
-                .is_ok_and(|s| s.success())
-        {
-            common::skip(
-                &format!("readme line {}", block.line),
-                &format!("image {image} does not exist (`make test` builds it)"),
+            assert_eq!(
+                out.status.code(),
+                Some(block.exit),
+                "{at}:\n{}--- stdout ---\n{}--- stderr ---\n{}",
+                block.script,
+                stdout(&out),
+                stderr(&out)
             );
-            continue;
+            let changed = changes(&before, &snapshot(&root));
+            assert!(
+                changed.is_empty(),
+                "{at}: the block must leave the repository as it found it (write to \
+                 `$(mktemp -d)` instead):\n{}{}",
+                block.script,
+                changed.join("\n")
+            );
+            ran += 1;
         }
-        let out = output(
-            Command::new("timeout")
-                .args(["300", "bash", "-e", "-o", "pipefail", "-c", &block.script])
-                .current_dir(&work)
-                .env("PATH", &path)
-                .env("HOME", &home)
-                .env_remove("KUSTOMIZE_PLUGIN_HOME")
-                .env_remove("CONTAINERS_CONF")
-                .env_remove("GITHUB_ACTIONS")
-                .env_remove("KPT_FN_RUNTIME"),
-        );
-        assert_eq!(
-            out.status.code(),
-            Some(block.exit),
-            "README line {}:\n{}--- stdout ---\n{}--- stderr ---\n{}",
-            block.line,
-            block.script,
-            stdout(&out),
-            stderr(&out)
-        );
-        ran += 1;
     }
-    eprintln!("readme: ran {ran} of {} sh blocks", blocks.len());
+    eprintln!("readme: ran {ran} of {total} sh blocks");
+}
+
+#[test]
+fn a_file_left_behind_is_seen() {
+    let tmp = TempDir::new("readme-snapshot");
+    std::fs::create_dir_all(tmp.join("examples")).expect("create");
+    std::fs::write(tmp.join("examples/a.yaml"), "a: 1\n").expect("write");
+    std::fs::create_dir_all(tmp.join("target")).expect("create");
+    let before = snapshot(&tmp.0);
+    assert!(changes(&before, &snapshot(&tmp.0)).is_empty());
+    std::fs::write(tmp.join("hardened.yaml"), "").expect("write");
+    std::fs::write(tmp.join("target/ignored"), "").expect("write");
+    std::fs::write(tmp.join("examples/a.yaml"), "a: 22\n").expect("write");
+    assert_eq!(
+        changes(&before, &snapshot(&tmp.0)),
+        ["changed examples/a.yaml", "left behind hardened.yaml"]
+    );
 }
 
 #[test]
