@@ -92,7 +92,7 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-## schema: regenerate function-config/schema.json and the README's config table from src/config/fields.rs.
+## schema: regenerate function-config/schema.json and the config table of docs/configuration.md from src/config/fields.rs.
 schema:
 	UPDATE_SCHEMA=1 $(CARGO) test --locked --test schema
 

@@ -1,4 +1,4 @@
-//! `function-config/schema.json` and the README's table of config fields are generated
+//! `function-config/schema.json` and the table of config fields in `docs/configuration.md` are generated
 //! from the field definitions (`src/config/fields.rs`); these tests fail when either is
 //! stale, and `make schema` (UPDATE_SCHEMA=1) rewrites both. The shipped examples must
 //! also be accepted by the function.
@@ -22,31 +22,31 @@ fn schema_is_current() {
 }
 
 #[test]
-fn readme_config_table_is_current() {
+fn configuration_table_is_current() {
     const BEGIN: &str = "<!-- config-table: begin";
     const END: &str = "<!-- config-table: end -->";
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-    let readme = std::fs::read_to_string(&path).unwrap();
-    let start = readme
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/configuration.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let start = doc
         .find(BEGIN)
-        .expect("the README has the config table's begin marker");
+        .expect("docs/configuration.md has the config table's begin marker");
     let start = start
-        + readme[start..]
+        + doc[start..]
             .find('\n')
             .expect("a line break after the marker")
         + 1;
-    let end = readme
+    let end = doc
         .find(END)
-        .expect("the README has the config table's end marker");
-    let want = harden_sa_token::config::readme_table();
+        .expect("docs/configuration.md has the config table's end marker");
+    let want = harden_sa_token::config::fields_table();
     if std::env::var("UPDATE_SCHEMA").is_ok_and(|v| v == "1") {
-        let updated = format!("{}{want}{}", &readme[..start], &readme[end..]);
+        let updated = format!("{}{want}{}", &doc[..start], &doc[end..]);
         std::fs::write(&path, updated).unwrap();
         return;
     }
     assert!(
-        readme[start..end] == want,
-        "the README's config table differs from src/config/fields.rs: run `make schema`"
+        doc[start..end] == want,
+        "the config table of docs/configuration.md differs from src/config/fields.rs: run `make schema`"
     );
 }
 

@@ -1,7 +1,7 @@
 //! The fields of the functionConfig, each defined once: its name under `spec`, its
 //! ConfigMap key, its default, what it allows, what it does, its schema and how it is
-//! read and checked. `Settings::default`, both readers, the JSON Schema and the README's
-//! table all come from [`FIELDS`].
+//! read and checked. `Settings::default`, both readers, the JSON Schema and the table of
+//! `docs/configuration.md` all come from [`FIELDS`].
 
 use serde_json::{Value as Json, json};
 

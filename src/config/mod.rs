@@ -11,7 +11,7 @@ mod fields;
 mod read;
 mod schema;
 
-pub use schema::{readme_table, schema_json};
+pub use schema::{fields_table, schema_json};
 
 use crate::decide::{ApiAccess, ContainerFilter, TokenVolume, Wanted};
 use crate::select::Selector;

@@ -1,6 +1,6 @@
 //! What the field definitions say for readers: the JSON Schema of the typed form
-//! (kept in `function-config/schema.json`) and the table of the README's configuration
-//! reference.
+//! (kept in `function-config/schema.json`) and the table of fields in the configuration
+//! reference, `docs/configuration.md`.
 
 use serde_json::{Map, Value as Json, json};
 
@@ -59,8 +59,8 @@ pub fn schema_json() -> String {
     text
 }
 
-/// The README's table of fields, in Markdown.
-pub fn readme_table() -> String {
+/// The table of fields of `docs/configuration.md`, in Markdown.
+pub fn fields_table() -> String {
     let mut table = String::from(
         "| field (`spec.`) | ConfigMap key | default | allowed | what it does |\n|---|---|---|---|---|\n",
     );

@@ -1,5 +1,5 @@
 //! Which protocol a call speaks, decided from its arguments and its input, with no flag
-//! (the rule is in the README and `--help`):
+//! (the rule is in `docs/protocols.md` and `--help`):
 //!
 //! 1. A positional `CONFIG_FILE` argument: kustomize's legacy exec plugin. The config is
 //!    that file; stdin is a plain stream (empty for a kustomization without resources).
