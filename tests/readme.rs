@@ -145,7 +145,12 @@ fn changes(
 fn documents() -> Vec<String> {
     let mut docs: Vec<String> = std::fs::read_dir(repo_path("docs"))
         .expect("read docs/")
-        .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| name.ends_with(".md"))
         .map(|name| format!("docs/{name}"))
         .collect();
@@ -174,7 +179,10 @@ fn readme_blocks_run_as_written() {
         })
         .collect();
     let readme_blocks = documents[0].1.len();
-    assert!(readme_blocks >= 10, "found {readme_blocks} sh blocks in README.md");
+    assert!(
+        readme_blocks >= 10,
+        "found {readme_blocks} sh blocks in README.md"
+    );
     let total: usize = documents.iter().map(|(_, b)| b.len()).sum();
     let tmp = TempDir::new("readme");
     let home = tmp.join("home");
