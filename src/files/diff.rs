@@ -23,9 +23,7 @@
 
 use std::fmt;
 use std::ops::Range;
-#[cfg(test)]
-use std::path::PathBuf;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 /// Lines of context around each change that `git diff` and `diff -u` show by default.
 pub const DEFAULT_CONTEXT: usize = 3;
@@ -503,6 +501,30 @@ fn line(out: &mut String, prefix: char, text: &str) {
     }
 }
 
+/// The path a patch names `path` by, for `git apply` run in `here` (the working
+/// directory): relative to `here` when the file is under it, else relative to `/` (then
+/// `git -C / apply` or `patch -d / -p1` takes it). `git apply` refuses absolute paths and
+/// `..` components, so neither is ever written; `.` and `..` are resolved by their
+/// names, as the paths were given (symbolic links are not followed).
+pub fn patch_path(path: &Path, here: &Path) -> PathBuf {
+    let mut full = PathBuf::new();
+    for component in here.join(path).components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                full.pop();
+            }
+            other => full.push(other),
+        }
+    }
+    if let Ok(under) = full.strip_prefix(here) {
+        return under.to_path_buf();
+    }
+    full.components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect()
+}
+
 /// A diff header label for `path` under `prefix` (`"a/"` or `"b/"`), as git writes
 /// one: components joined by `/`, `.` components left out (git refuses paths with
 /// them), and the whole label in double quotes with C escapes when the path has a
@@ -723,6 +745,21 @@ mod tests {
             d.contains("@@ -2,7 +2,8 @@") && d.contains("@@ -10,7 +11,7 @@"),
             "{d}"
         );
+    }
+
+    #[test]
+    fn patch_paths_are_relative_to_the_working_directory_or_to_the_root() {
+        let here = Path::new("/work/repo");
+        for (path, want) in [
+            ("k8s/web.yaml", "k8s/web.yaml"),
+            ("./k8s/../k8s/web.yaml", "k8s/web.yaml"),
+            ("/work/repo/k8s/web.yaml", "k8s/web.yaml"),
+            ("/tmp/tmp.x/deployment.yaml", "tmp/tmp.x/deployment.yaml"),
+            ("../other/web.yaml", "work/other/web.yaml"),
+            ("/../../etc/x.yaml", "etc/x.yaml"),
+        ] {
+            assert_eq!(patch_path(Path::new(path), here), Path::new(want), "{path}");
+        }
     }
 
     #[test]

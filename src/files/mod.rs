@@ -20,7 +20,7 @@ pub mod write;
 
 pub use diff::{
     DEFAULT_CONTEXT, LineIndex, Position, Region, Replacement, ReplacementError, apply, check,
-    label, unified,
+    label, patch_path, unified,
 };
 pub use walk::{EXTENSIONS, SkipReason, Skipped, Walk, WalkError, WalkStep, walk};
 pub use write::{WriteError, WriteStep, write_atomic};

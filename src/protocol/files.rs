@@ -199,23 +199,19 @@ impl TreeRun {
             .collect()
     }
 
-    /// A unified diff of every changed file, with paths as the walk named them (relative
-    /// to where the command ran when it was given relative paths), as `git apply` takes.
+    /// A unified diff of every changed file, with paths relative to where the command
+    /// ran for the files under it, so that `git apply` takes it there, and relative to
+    /// `/` for the others ([`files::patch_path`]).
     pub fn diff(&self) -> Result<String, DiffError> {
-        let here = std::env::current_dir().ok();
+        let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
         let mut diff = String::new();
         for f in self.files.iter().filter(|f| f.output.is_some()) {
-            // `git apply` takes no absolute path: name a file under the working
-            // directory relative to it.
-            let path = here
-                .as_deref()
-                .and_then(|here| f.path.strip_prefix(here).ok())
-                .unwrap_or(&f.path);
+            let path = files::patch_path(&f.path, &here);
             let hunks = files::unified(
                 &f.text,
                 &f.replacements,
-                &files::label("a/", path),
-                &files::label("b/", path),
+                &files::label("a/", &path),
+                &files::label("b/", &path),
                 files::DEFAULT_CONTEXT,
             )
             .map_err(|error| DiffError {
