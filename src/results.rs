@@ -177,6 +177,8 @@ pub enum Rule {
     TokenWithoutGrant,
     /// Under `rbac: apply`, evidence too incomplete to decide.
     IncompleteEvidence,
+    /// The input shows OpenShift while `platform` is unset.
+    PlatformUnset,
     /// What was hardened.
     Hardened,
     /// A stream document that is not an object.
@@ -201,6 +203,7 @@ impl Rule {
         Rule::UnknownContainer,
         Rule::TokenWithoutGrant,
         Rule::IncompleteEvidence,
+        Rule::PlatformUnset,
         Rule::Hardened,
         Rule::NotAnObject,
     ];
@@ -223,6 +226,7 @@ impl Rule {
             Rule::UnknownContainer => "HST023",
             Rule::TokenWithoutGrant => "HST024",
             Rule::IncompleteEvidence => "HST025",
+            Rule::PlatformUnset => "HST026",
             Rule::Hardened => "HST100",
             Rule::NotAnObject => "HST101",
         }

@@ -93,10 +93,13 @@ fn targeting_and_policy_fields_are_read() {
     assert!(s.service_accounts && !s.namespace_file);
     assert_eq!((s.targets.len(), s.exclude.len()), (1, 1));
     assert_eq!(s.rules.len(), 2);
-    assert_eq!(s.rules[0].access, ApiAccess::None);
+    assert_eq!(s.rules[0].access, Some(ApiAccess::None));
     assert_eq!(
         s.rules[1].access,
-        ApiAccess::Containers(vec!["migrate".into(), "init-db".into()])
+        Some(ApiAccess::Containers(vec![
+            "migrate".into(),
+            "init-db".into()
+        ]))
     );
     assert_eq!(
         s.pod_spec_paths[0].steps,
@@ -226,7 +229,7 @@ fn positions_are_the_key_for_unknown_fields_and_none_in_a_resource_list() {
     let err = read(text).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "functionConfig field `spec.expirySeconds` (line 4, column 3): unknown field `expirySeconds` (did you mean `expirationSeconds`?); allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, targets, exclude, containers, rules, rbac, serviceAccounts, podSpecPaths"
+        "functionConfig field `spec.expirySeconds` (line 4, column 3): unknown field `expirySeconds` (did you mean `expirationSeconds`?); allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, platform, targets, exclude, containers, rules, rbac, serviceAccounts, podSpecPaths"
     );
     let doc = Document::parse(text).unwrap();
     let err = from_node(&doc, doc.roots().first(), Origin::ResourceList).unwrap_err();
