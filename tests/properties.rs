@@ -804,7 +804,7 @@ proptest! {
             for f in found {
                 let (pod, _) = template::read(&out_docs, f.spec).map_err(|e| TestCaseError::fail(format!("{e:?}\n{}", out.text)))?;
                 prop_assert_eq!(pod.automount, Automount::Off, "{}", out.text);
-                let plan = decide::decide(&pod, &settings.wanted(), None);
+                let plan = decide::decide(&pod, &settings.wanted(), None, None);
                 prop_assert!(plan.as_ref().is_ok_and(|p| p.is_empty()), "{plan:?}\n{}", out.text);
             }
         }
