@@ -296,6 +296,7 @@ impl<'s> Filter<'s> {
                     containers: plan.granted.iter().map(|&i| pod.label(i)).collect(),
                     change: RowChange::Already,
                     may_do: evidence.as_ref().map(messages::may_do),
+                    token: plan.lifetime.as_ref().map(messages::token_cells),
                 });
                 if plan.is_empty() {
                     work.tally.not_hardened -= 1;

@@ -895,6 +895,24 @@ pub fn lifetime_short(wanted: &Wanted) -> String {
     }
 }
 
+/// A Pod template's token in the inventory's cells: its lifetime (`3607 s (a year for
+/// legacy clients)`, `3600 s (no expirationSeconds)`) and its audience.
+pub fn token_cells(lifetime: &Lifetime) -> (String, String) {
+    let audience = lifetime.audience.as_deref();
+    let seconds = match lifetime.written {
+        None => format!("{DEFAULT_EXPIRATION_SECONDS} s (no expirationSeconds)"),
+        Some(s) if lifetime.effective == EXTENDED_TO_SECONDS => {
+            format!("{s} s (a year for legacy clients)")
+        }
+        Some(s) => format!("{s} s"),
+    };
+    let audience = match audience.filter(|a| !a.is_empty()) {
+        Some(a) => format!("`{a}`"),
+        None => "the API server's own".to_owned(),
+    };
+    (seconds, audience)
+}
+
 /// What a node is, with its article.
 fn shape(shape: Shape) -> &'static str {
     match shape {

@@ -128,6 +128,9 @@ pub struct Row {
     /// What the ServiceAccount may do, as far as the RBAC objects of the input tell;
     /// `None` with `rbac: off`.
     pub may_do: Option<String>,
+    /// Its token's lifetime and audience, short, when a container holds the token: an
+    /// existing volume may keep its own, so this is per Pod template.
+    pub token: Option<(String, String)>,
 }
 
 /// What a run did to one Pod template.
