@@ -277,3 +277,38 @@ fn aliases_inside_the_config_are_followed() {
     let s = typed("  targets: &t\n  - {kind: Job}\n  exclude: *t\n").unwrap();
     assert_eq!((s.targets.len(), s.exclude.len()), (1, 1));
 }
+
+#[test]
+fn lifetime_rules_and_platform_are_read_and_checked() {
+    let s = typed("  platform: openshift\n  rules:\n  - {target: {kind: Job}, expirationSeconds: 7200}\n  - {target: {kind: Job}, apiAccess: none, expirationSeconds: 600}\n").unwrap();
+    assert_eq!(s.platform, Some(Platform::OpenShift));
+    assert!(s.token().service_ca);
+    assert_eq!(
+        (s.rules[0].access.clone(), s.rules[0].expiration_seconds),
+        (None, Some(7200))
+    );
+    assert_eq!(s.rules[1].access, Some(ApiAccess::None));
+    assert_eq!(Settings::default().platform, None);
+    assert_eq!(
+        typed("  platform: kubernetes\n").unwrap().platform,
+        Some(Platform::Kubernetes)
+    );
+    let err = typed("  rules:\n  - {target: {kind: Job}, expirationSeconds: 60}\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("spec.rules[0].expirationSeconds")
+            && err.contains("60 is not allowed")
+            && err.contains("600 to 4294967296 (2^32)"),
+        "{err}"
+    );
+    let err = typed("  rules:\n  - {target: {kind: Job}}\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("missing field `apiAccess` or `expirationSeconds`"),
+        "{err}"
+    );
+    let err = typed("  platform: openshfit\n").unwrap_err().to_string();
+    assert!(err.contains("did you mean `openshift`?"), "{err}");
+}
