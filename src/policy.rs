@@ -160,10 +160,25 @@ pub fn lifetime_statement(
         }))
 }
 
-/// What in `object` shows that the input is meant for OpenShift, if anything: an
-/// apiVersion of an `openshift.io` group (SecurityContextConstraints, Route...), or an
-/// annotation of an `openshift.io` prefix (`openshift.io/display-name`...).
+/// What in `object` (or an item of it, when it is a list) shows that the input is meant
+/// for OpenShift, if anything: an apiVersion of an `openshift.io` group
+/// (SecurityContextConstraints, Route...), or an annotation of an `openshift.io` prefix
+/// (`openshift.io/display-name`...).
 pub fn shows_openshift(object: &Node<'_>) -> Option<String> {
+    if object.get_str("kind").is_some_and(|k| k.ends_with("List")) {
+        // Lists nest one level: their items are objects, not lists of lists.
+        let items = object
+            .get("items")
+            .and_then(Node::items)
+            .unwrap_or_default();
+        if let Some(found) = items.iter().find_map(shows_openshift_object) {
+            return Some(found);
+        }
+    }
+    shows_openshift_object(object)
+}
+
+fn shows_openshift_object(object: &Node<'_>) -> Option<String> {
     let is_openshift = |group: &str| group == "openshift.io" || group.ends_with(".openshift.io");
     let api_version = object.get_str("apiVersion").unwrap_or_default();
     if is_openshift(workloads::group(api_version)) {
@@ -262,6 +277,14 @@ mod tests {
         assert_eq!(shows_openshift(&plain.roots()[0]), None);
         let route = Document::parse("apiVersion: route.openshift.io/v1\nkind: Route\n").unwrap();
         assert!(shows_openshift(&route.roots()[0]).is_some());
+        let list = Document::parse(
+            "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: security.openshift.io/v1, kind: SecurityContextConstraints}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            shows_openshift(&list.roots()[0]).as_deref(),
+            Some("SecurityContextConstraints of apiVersion security.openshift.io/v1")
+        );
     }
 
     #[test]
