@@ -523,4 +523,23 @@ subjects: {kind: ServiceAccount, name: a}
             ]
         );
     }
+
+    #[test]
+    fn a_service_accounts_automount_setting_is_recorded_and_a_later_definition_wins() {
+        let sa = |ns: &str| ServiceAccount::new("batch", ns);
+        let inventory = inventory_of(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: batch, namespace: jobs}\nautomountServiceAccountToken: false\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: batch, namespace: other}\nautomountServiceAccountToken: false\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: batch, namespace: other}\n",
+        );
+        assert_eq!(inventory.automount(&sa("jobs")), Some(false));
+        assert_eq!(inventory.automount(&sa("other")), None);
+        assert_eq!(inventory.automount(&sa("elsewhere")), None);
+        // With rbac: off, the ServiceAccounts alone are read.
+        let doc = Document::parse(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: batch, namespace: jobs}\nautomountServiceAccountToken: false\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: jobs}\n",
+        )
+        .unwrap();
+        let accounts = accounts(&doc, doc.roots());
+        assert_eq!(accounts.automount(&sa("jobs")), Some(false));
+        assert_eq!(accounts.evidence(&sa("jobs")).grants.len(), 0);
+    }
 }
