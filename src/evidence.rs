@@ -53,6 +53,19 @@ pub fn inventory<'n, 'a: 'n>(
         .collect()
 }
 
+/// The ServiceAccounts among `objects` alone, with their automount settings, for
+/// `rbac: off`: whether a Pod gets a token at all is not RBAC, and is read anyway.
+pub fn accounts<'n, 'a: 'n>(
+    doc: &'n Document<'a>,
+    objects: impl IntoIterator<Item = &'n Node<'a>>,
+) -> Inventory {
+    objects
+        .into_iter()
+        .flat_map(|object| self::objects(doc, object))
+        .filter(Object::is_account)
+        .collect()
+}
+
 /// The RBAC objects `object`, a node of `doc`, is or holds (the items of a list), in
 /// order; none for any other object.
 pub fn objects(doc: &Document<'_>, object: &Node<'_>) -> Vec<Object> {
@@ -93,7 +106,17 @@ fn collect(
     let read = match (group, kind) {
         // The core group has one version; anything else is not Kubernetes' object.
         ("", "ServiceAccount") if api_version == "v1" => {
-            Object::ServiceAccount(ServiceAccount { name, namespace })
+            let account = ServiceAccount { name, namespace };
+            // Whether its Pods get a token at all (`docs/design.md`, "Access today"); a
+            // value that is not a boolean reads as unset, as the API server rejects it.
+            let automount = object
+                .get("automountServiceAccountToken")
+                .and_then(|n| doc.read_through(n).as_bool());
+            found.push(Object::ServiceAccount(account.clone()));
+            if let Some(on) = automount {
+                found.push(Object::ServiceAccountAutomount(account, on));
+            }
+            return;
         }
         (RBAC_GROUP, "Role" | "ClusterRole") => Object::Role(Role {
             kind: if kind == "Role" {
@@ -411,6 +434,7 @@ items:
             .into_iter()
             .map(|o| match o {
                 Object::ServiceAccount(sa) => format!("sa {}", sa.name),
+                Object::ServiceAccountAutomount(sa, on) => format!("automount {} {on}", sa.name),
                 Object::Binding(b) => format!("binding {:?} {}", b.kind, b.name),
                 Object::Role(r) => format!("role {}", r.name),
             })
@@ -498,5 +522,24 @@ subjects: {kind: ServiceAccount, name: a}
                 ServiceAccount::new("default", "jobs")
             ]
         );
+    }
+
+    #[test]
+    fn a_service_accounts_automount_setting_is_recorded_and_a_later_definition_wins() {
+        let sa = |ns: &str| ServiceAccount::new("batch", ns);
+        let inventory = inventory_of(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: batch, namespace: jobs}\nautomountServiceAccountToken: false\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: batch, namespace: other}\nautomountServiceAccountToken: false\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: batch, namespace: other}\n",
+        );
+        assert_eq!(inventory.automount(&sa("jobs")), Some(false));
+        assert_eq!(inventory.automount(&sa("other")), None);
+        assert_eq!(inventory.automount(&sa("elsewhere")), None);
+        // With rbac: off, the ServiceAccounts alone are read.
+        let doc = Document::parse(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: batch, namespace: jobs}\nautomountServiceAccountToken: false\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: jobs}\n",
+        )
+        .unwrap();
+        let accounts = accounts(&doc, doc.roots());
+        assert_eq!(accounts.automount(&sa("jobs")), Some(false));
+        assert_eq!(accounts.evidence(&sa("jobs")).grants.len(), 0);
     }
 }

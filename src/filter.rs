@@ -60,6 +60,9 @@ pub struct Filter<'s> {
     tense: messages::Tense,
     /// Whether audit mode also makes the edits enforce mode would make, for a report.
     proposals: bool,
+    /// Whether the run has already warned that the input shows OpenShift while
+    /// `platform` is unset: once per run is enough.
+    warned_platform: std::cell::Cell<bool>,
 }
 
 /// What was decided about one Pod template or ServiceAccount, to be enacted.
@@ -109,6 +112,7 @@ impl<'s> Filter<'s> {
             new,
             tense,
             proposals: false,
+            warned_platform: std::cell::Cell::new(false),
         }
     }
 
@@ -129,6 +133,22 @@ impl<'s> Filter<'s> {
             tally: Tally::default(),
             rows: Vec::new(),
         };
+        if self.settings.platform.is_none()
+            && !self.warned_platform.get()
+            && let Some(what) = policy::shows_openshift(object)
+        {
+            self.warned_platform.set(true);
+            work.results.push(
+                FnResult::about(
+                    Severity::Warning,
+                    messages::openshift_without_platform(&what),
+                    object,
+                    object,
+                    None,
+                )
+                .rule(Rule::PlatformUnset),
+            );
+        }
         if !policy::is_local_config(object) {
             let found = workloads::pod_templates_in(doc, object, &self.settings.pod_spec_paths);
             for (index, _) in workloads::unnamed_items(object) {
@@ -212,16 +232,26 @@ impl<'s> Filter<'s> {
                 };
                 let stated = policy::statement(self.settings, &workload, f.metadata)
                     .map_err(|bad| error(messages::bad_annotation(&bad)))?;
+                let lifetime = policy::lifetime_statement(self.settings, &workload, f.metadata)
+                    .map_err(|bad| error(messages::bad_lifetime(&bad)))?;
                 let evidence = self.evidence(doc, f);
                 // An explicit statement wins over the evidence.
                 let statement = stated.clone().or_else(|| {
                     let evidence = evidence.as_ref()?;
                     policy::evidence_statement(self.settings.rbac, evidence)
                 });
-                let (pod, nodes) =
+                let (mut pod, nodes) =
                     template::read(doc, f.spec).map_err(|e| error(messages::template_error(&e)))?;
-                let plan = decide::decide(&pod, &self.wanted, statement.as_ref())
-                    .map_err(|c| error(messages::conflict(&c)))?;
+                let account = evidence::service_account(doc, f);
+                // Access today follows the ServiceAccount when the Pod leaves it unset.
+                pod.account = match self.inventory.automount(&account) {
+                    Some(true) => Automount::On,
+                    Some(false) => Automount::Off,
+                    None => Automount::Unset,
+                };
+                let plan =
+                    decide::decide(&pod, &self.wanted, statement.as_ref(), lifetime.as_ref())
+                        .map_err(|c| error(messages::conflict(&c)))?;
                 work.results.extend(plan.warnings.iter().map(|w| {
                     about(
                         Severity::Warning,
@@ -262,10 +292,11 @@ impl<'s> Filter<'s> {
                     resource: ResourceRef::of(f.object),
                     path: f.path.clone(),
                     at: Some((f.spec.line(), f.spec.column())),
-                    account: messages::account_name(&evidence::service_account(doc, f)),
+                    account: messages::account_name(&account),
                     containers: plan.granted.iter().map(|&i| pod.label(i)).collect(),
                     change: RowChange::Already,
                     may_do: evidence.as_ref().map(messages::may_do),
+                    token: plan.lifetime.as_ref().map(messages::token_cells),
                 });
                 if plan.is_empty() {
                     work.tally.not_hardened -= 1;

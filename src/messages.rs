@@ -3,10 +3,11 @@
 //! and the filter found, so wording can change without touching them.
 
 use crate::decide::{
-    Automount, Conflict, Dropped, MountEdit, Plan, PodTemplate, StatedBy, VolumeChange, Wanted,
-    Warning, Why,
+    Automount, Conflict, DEFAULT_EXPIRATION_SECONDS, Dropped, EXTENDED_EXPIRATION_SECONDS,
+    EXTENDED_TO_SECONDS, Lifetime, LifetimeBy, LifetimeWhy, MountEdit, Plan, PodTemplate, StatedBy,
+    VolumeChange, Wanted, Warning, Why, effective_lifetime, is_own_audience, token_of,
 };
-use crate::policy::{API_ACCESS_ANNOTATION, BadAnnotation};
+use crate::policy::{API_ACCESS_ANNOTATION, BadAnnotation, BadLifetime, LIFETIME_ANNOTATION};
 use crate::rbac::{Evidence, Grant, UNSET_NAMESPACE_NOTE, Verdict};
 use crate::results::{Rule, Tally};
 use crate::select::ObjectFacts;
@@ -112,6 +113,23 @@ pub fn bad_annotation(bad: &BadAnnotation) -> String {
     )
 }
 
+/// A malformed lifetime annotation.
+pub fn bad_lifetime(bad: &BadLifetime) -> String {
+    format!(
+        "{}: {:?} is not a token lifetime; allowed: a number of seconds from 600 to 4294967296 (2^32)",
+        lifetime_by(&bad.on),
+        bad.value
+    )
+}
+
+/// The input shows OpenShift (`what`: the object or annotation that does) while the
+/// config leaves `platform` unset.
+pub fn openshift_without_platform(what: &str) -> String {
+    format!(
+        "the input looks meant for OpenShift ({what}), but platform is not set, so token volumes are written as Kubernetes mounts them, without the ConfigMap openshift-service-ca.crt that OpenShift's own projects as service-ca.crt (workloads that read it would miss it); set platform: openshift, or platform: kubernetes to say this is intended"
+    )
+}
+
 /// An error that leaves the resource as it was.
 pub fn left_unchanged(error: &dyn std::fmt::Display) -> String {
     format!("{error}; resource left unchanged")
@@ -198,7 +216,18 @@ pub fn not_hardened_parts(plan: &Plan, pod: &PodTemplate, wanted: &Wanted) -> Ve
         )),
         VolumeChange::Update(_) => found.push((
             Rule::TokenVolumeDiffers,
-            format!("volume {volume:?} differs from the config"),
+            match &plan.lifetime {
+                Some(
+                    l @ Lifetime {
+                        why: LifetimeWhy::Tightened { .. } | LifetimeWhy::Stated(_),
+                        ..
+                    },
+                ) => format!(
+                    "volume {volume:?} differs from the config ({})",
+                    lifetime(l)
+                ),
+                _ => format!("volume {volume:?} differs from the config"),
+            },
         )),
         VolumeChange::Remove(_) => found.push((
             Rule::TokenVolumeUnused,
@@ -391,36 +420,108 @@ pub fn no_objects(first: &str) -> String {
 }
 // What the input's RBAC says (`rbac`), and the token lifetime in force.
 
-/// The lifetime the API server extends to a year for tokens of its own audience, so that
-/// legacy clients that never reload their token keep working
-/// (`WarnOnlyBoundTokenExpirationSeconds` in kubernetes' `pkg/serviceaccount/claims.go`;
-/// the extension is `--service-account-extend-token-expiration`, on by default).
-const EXTENDED_EXPIRATION_SECONDS: i64 = 3607;
+/// How long a token projected with `written` for `audience` lives, as a person reads it.
+fn lives(written: Option<i64>, audience: Option<&str>) -> String {
+    let for_audience = match audience.filter(|a| !a.is_empty()) {
+        Some(a) => format!(" (audience {a:?})"),
+        None => String::new(),
+    };
+    match written {
+        Some(EXTENDED_EXPIRATION_SECONDS) if is_own_audience(audience) => format!(
+            "{EXTENDED_EXPIRATION_SECONDS} s, which the API server extends to a year for legacy clients"
+        ),
+        // Only the cluster knows whether the audience is one of the API server's own
+        // (`--api-audiences`), whose tokens it extends.
+        Some(EXTENDED_EXPIRATION_SECONDS) => format!(
+            "{EXTENDED_EXPIRATION_SECONDS} s{for_audience}, or a year if the API server counts that audience as its own"
+        ),
+        Some(seconds) => format!(
+            "{seconds} s{for_audience}, after which it really expires: clients must reload it"
+        ),
+        None => format!(
+            "{DEFAULT_EXPIRATION_SECONDS} s{for_audience} (no expirationSeconds: the API's default), after which it really expires: clients must reload it"
+        ),
+    }
+}
+
+/// How long a token lived, short: `a year (expirationSeconds 3607)`.
+fn lived(written: Option<i64>, audience: Option<&str>) -> String {
+    match written {
+        None => format!("{DEFAULT_EXPIRATION_SECONDS} s (no expirationSeconds)"),
+        Some(seconds) if effective_lifetime(written, audience) == EXTENDED_TO_SECONDS => {
+            format!("a year (expirationSeconds {seconds}, extended by the API server)")
+        }
+        Some(seconds) => format!("{seconds} s"),
+    }
+}
+
+/// Who stated a lifetime.
+fn lifetime_by(by: &LifetimeBy) -> String {
+    match by {
+        LifetimeBy::TemplateAnnotation => {
+            format!("annotation {LIFETIME_ANNOTATION} on the Pod template")
+        }
+        LifetimeBy::WorkloadAnnotation => {
+            format!("annotation {LIFETIME_ANNOTATION} on the workload")
+        }
+        LifetimeBy::Rule(i) => format!("rules[{i}]"),
+    }
+}
+
+/// The lifetime of the token a Pod template's volume holds after the run, and why: the
+/// configured one, one shortened to it, the volume's own kept, or a statement's.
+pub fn lifetime(lifetime: &Lifetime) -> String {
+    let audience = lifetime.audience.as_deref();
+    let now = lives(lifetime.written, audience);
+    match &lifetime.why {
+        LifetimeWhy::Configured => format!("token lifetime {now}"),
+        LifetimeWhy::Tightened { from, .. } => format!(
+            "token lifetime {now}; shortened from {} to the configured one",
+            lived(*from, audience)
+        ),
+        LifetimeWhy::Kept {
+            configured,
+            configured_effective,
+        } => {
+            let had = match lifetime.written {
+                None => "the volume had no expirationSeconds".to_owned(),
+                Some(_) => "the volume's own".to_owned(),
+            };
+            let compared = if *configured_effective == EXTENDED_TO_SECONDS {
+                "would be extended to a year".to_owned()
+            } else if *configured_effective > lifetime.effective {
+                "would be longer".to_owned()
+            } else {
+                "would be no shorter".to_owned()
+            };
+            let kept = match lifetime.written {
+                None => format!("{DEFAULT_EXPIRATION_SECONDS} s"),
+                Some(_) => lived(lifetime.written, audience),
+            };
+            format!(
+                "token lifetime {kept} kept ({had}; the configured {configured} s {compared}); a longer one takes the annotation {LIFETIME_ANNOTATION} or a rule's expirationSeconds"
+            )
+        }
+        LifetimeWhy::Stated(by) => {
+            format!("token lifetime {now}, as {} states", lifetime_by(by))
+        }
+    }
+}
 
 /// How many bindings a result names before it counts the rest.
 const GRANTS_SHOWN: usize = 3;
 
-/// The lifetime of the token `wanted` mounts, as it really is in a cluster.
+/// The lifetime of the token `wanted` mounts in a new volume, as it really is in a
+/// cluster.
 pub fn token_lifetime(wanted: &Wanted) -> String {
-    let token = wanted
-        .projected
-        .sources
-        .iter()
-        .flatten()
-        .find_map(|s| s.service_account_token.as_ref());
-    let seconds = token.and_then(|t| t.expiration_seconds);
-    let own_audience = token.is_none_or(|t| t.audience.as_deref().is_none_or(str::is_empty));
-    match seconds {
-        Some(EXTENDED_EXPIRATION_SECONDS) if own_audience => format!(
-            "token lifetime {EXTENDED_EXPIRATION_SECONDS} s, which the API server extends to a year for legacy clients"
-        ),
-        Some(seconds) => {
-            format!(
-                "token lifetime {seconds} s, after which it really expires: clients must reload it"
-            )
-        }
-        None => "token lifetime as the API server defaults it".to_owned(),
-    }
+    let token = token_of(&wanted.projected);
+    format!(
+        "token lifetime {}",
+        lives(
+            token.and_then(|t| t.expiration_seconds),
+            token.and_then(|t| t.audience.as_deref())
+        )
+    )
 }
 
 /// Bindings and what each grants, short, at most [`GRANTS_SHOWN`] of them.
@@ -479,8 +580,12 @@ pub fn hardened_with_evidence(
     evidence: Option<&Evidence<'_>>,
 ) -> String {
     let mut message = hardened(plan, pod, wanted, by);
-    if !plan.granted.is_empty() {
-        message.push_str(&format!("; {}", token_lifetime(wanted)));
+    match &plan.lifetime {
+        Some(l) => message.push_str(&format!("; {}", lifetime(l))),
+        None if !plan.granted.is_empty() => {
+            message.push_str(&format!("; {}", token_lifetime(wanted)));
+        }
+        None => {}
     }
     if let Some(evidence) = evidence
         && !matches!(by, Some(StatedBy::NoRbacGrant { .. }))
@@ -585,6 +690,7 @@ mod rbac_tests {
             ca_config_map: "kube-root-ca.crt".into(),
             default_mode: 420,
             namespace_file: true,
+            service_ca: false,
         };
         let filter = ContainerFilter {
             include: vec!["*".into()],
@@ -600,7 +706,10 @@ mod rbac_tests {
         assert!(token_lifetime(&wanted(3607, Some(""))).contains("extends to a year"));
         // isKubeAudiences: a token for another audience keeps its lifetime.
         let vault = token_lifetime(&wanted(3607, Some("vault")));
-        assert!(vault.contains("really expires"), "{vault}");
+        assert!(
+            vault.contains("(audience \"vault\"), or a year if"),
+            "{vault}"
+        );
         let short = token_lifetime(&wanted(3600, None));
         assert_eq!(
             short,
@@ -724,6 +833,12 @@ pub fn rule_text(rule: Rule) -> RuleText {
             "The ServiceAccount is defined nowhere in the input, or bindings would apply once namespaces are set; the decision is left to the other settings.",
             "Run over the whole rendered set, with its ServiceAccounts and bindings, or state the workload's need.",
         ),
+        Rule::PlatformUnset => (
+            "PlatformUnset",
+            "The input looks meant for OpenShift, but the config does not name the platform.",
+            "OpenShift's own token volume also projects the ConfigMap openshift-service-ca.crt as service-ca.crt; with platform unset the function writes Kubernetes' volume, without it.",
+            "Set platform: openshift (or platform: kubernetes if that is intended).",
+        ),
         Rule::Hardened => (
             "Hardened",
             "A Pod template was hardened.",
@@ -789,6 +904,24 @@ pub fn lifetime_short(wanted: &Wanted) -> String {
     } else {
         format!("{seconds} s")
     }
+}
+
+/// A Pod template's token in the inventory's cells: its lifetime (`3607 s (a year for
+/// legacy clients)`, `3600 s (no expirationSeconds)`) and its audience.
+pub fn token_cells(lifetime: &Lifetime) -> (String, String) {
+    let audience = lifetime.audience.as_deref();
+    let seconds = match lifetime.written {
+        None => format!("{DEFAULT_EXPIRATION_SECONDS} s (no expirationSeconds)"),
+        Some(s) if lifetime.effective == EXTENDED_TO_SECONDS => {
+            format!("{s} s (a year for legacy clients)")
+        }
+        Some(s) => format!("{s} s"),
+    };
+    let audience = match audience.filter(|a| !a.is_empty()) {
+        Some(a) => format!("`{a}`"),
+        None => "the API server's own".to_owned(),
+    };
+    (seconds, audience)
 }
 
 /// What a node is, with its article.

@@ -6,7 +6,9 @@
 //! ([`evidence_statement`]).
 
 use crate::config::{Rbac, Settings};
-use crate::decide::{ApiAccess, StatedBy, Statement};
+use crate::decide::{
+    ApiAccess, LifetimeBy, LifetimeStatement, StatedBy, Statement, is_valid_lifetime,
+};
 use crate::rbac::{Evidence, Verdict};
 use crate::select::ObjectFacts;
 use crate::workloads;
@@ -23,6 +25,18 @@ pub struct BadAnnotation {
 
 /// The annotation with which a workload states which of its containers need the API.
 pub const API_ACCESS_ANNOTATION: &str = "harden-sa-token.dev/api-access";
+
+/// The annotation with which a workload states its token's lifetime, in seconds.
+pub const LIFETIME_ANNOTATION: &str = "harden-sa-token.dev/expiration-seconds";
+
+/// A lifetime annotation whose value is not a number of seconds Kubernetes allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLifetime {
+    /// Where it is.
+    pub on: LifetimeBy,
+    /// Its value.
+    pub value: String,
+}
 
 /// What selectors look at in `object`.
 pub fn facts<'n>(object: &'n Node<'_>) -> ObjectFacts<'n> {
@@ -95,11 +109,91 @@ pub fn statement(
         .iter()
         .enumerate()
         .rev()
-        .find(|(_, r)| r.target.matches(workload))
-        .map(|(i, r)| Statement {
-            access: r.access.clone(),
-            by: StatedBy::Rule(i),
+        .filter(|(_, r)| r.target.matches(workload))
+        .find_map(|(i, r)| {
+            Some(Statement {
+                access: r.access.clone()?,
+                by: StatedBy::Rule(i),
+            })
         }))
+}
+
+/// The statement of a workload's token lifetime, if any: the annotation on the
+/// template, else on the workload, else the last matching rule that sets one. A value
+/// that is not a number of seconds from 600 to 2^32 is an error.
+pub fn lifetime_statement(
+    settings: &Settings,
+    workload: &ObjectFacts<'_>,
+    template_metadata: Option<&Node<'_>>,
+) -> Result<Option<LifetimeStatement>, BadLifetime> {
+    let on_template = template_metadata
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get_str(LIFETIME_ANNOTATION))
+        .map(|v| (v, LifetimeBy::TemplateAnnotation));
+    let on_workload = workload
+        .annotations
+        .iter()
+        .find(|(k, _)| *k == LIFETIME_ANNOTATION)
+        .map(|(_, v)| (*v, LifetimeBy::WorkloadAnnotation));
+    if let Some((value, by)) = on_template.or(on_workload) {
+        return match value.trim().parse::<i64>() {
+            Ok(seconds) if is_valid_lifetime(seconds) => {
+                Ok(Some(LifetimeStatement { seconds, by }))
+            }
+            _ => Err(BadLifetime {
+                on: by,
+                value: value.to_owned(),
+            }),
+        };
+    }
+    Ok(settings
+        .rules
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, r)| r.target.matches(workload))
+        .find_map(|(i, r)| {
+            Some(LifetimeStatement {
+                seconds: r.expiration_seconds?,
+                by: LifetimeBy::Rule(i),
+            })
+        }))
+}
+
+/// What in `object` (or an item of it, when it is a list) shows that the input is meant
+/// for OpenShift, if anything: an apiVersion of an `openshift.io` group
+/// (SecurityContextConstraints, Route...), or an annotation of an `openshift.io` prefix
+/// (`openshift.io/display-name`...).
+pub fn shows_openshift(object: &Node<'_>) -> Option<String> {
+    if object.get_str("kind").is_some_and(|k| k.ends_with("List")) {
+        // Lists nest one level: their items are objects, not lists of lists.
+        let items = object
+            .get("items")
+            .and_then(Node::items)
+            .unwrap_or_default();
+        if let Some(found) = items.iter().find_map(shows_openshift_object) {
+            return Some(found);
+        }
+    }
+    shows_openshift_object(object)
+}
+
+fn shows_openshift_object(object: &Node<'_>) -> Option<String> {
+    let is_openshift = |group: &str| group == "openshift.io" || group.ends_with(".openshift.io");
+    let api_version = object.get_str("apiVersion").unwrap_or_default();
+    if is_openshift(workloads::group(api_version)) {
+        let kind = object.get_str("kind").unwrap_or_default();
+        return Some(format!("{kind} of apiVersion {api_version}"));
+    }
+    let metadata = object.get("metadata");
+    pairs(metadata.and_then(|m| m.get("annotations")))
+        .into_iter()
+        .map(|(key, _)| key)
+        .find(|key| {
+            key.split_once('/')
+                .is_some_and(|(prefix, _)| is_openshift(prefix))
+        })
+        .map(|key| format!("annotation {key}"))
 }
 
 /// The statement the RBAC evidence makes about a Pod template, for when no annotation or
@@ -137,8 +231,60 @@ mod tests {
                 name: Some(Pattern::new(name).unwrap()),
                 ..Selector::default()
             },
-            access,
+            access: Some(access),
+            expiration_seconds: None,
         }
+    }
+
+    #[test]
+    fn lifetime_statements_and_openshift_markers() {
+        let docs = Document::parse(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations: {harden-sa-token.dev/expiration-seconds: '7200', openshift.io/display-name: Web}\n",
+        )
+        .unwrap();
+        let root = &docs.roots()[0];
+        let f = facts(root);
+        let mut s = Settings::default();
+        let mut lifetime_rule = rule("web", ApiAccess::All);
+        lifetime_rule.access = None;
+        lifetime_rule.expiration_seconds = Some(600);
+        s.rules = vec![lifetime_rule];
+        assert_eq!(
+            lifetime_statement(&s, &f, None).unwrap(),
+            Some(LifetimeStatement {
+                seconds: 7200,
+                by: LifetimeBy::WorkloadAnnotation
+            })
+        );
+        // A rule without apiAccess states no access.
+        assert_eq!(statement(&s, &f, None).unwrap(), None);
+        assert_eq!(
+            shows_openshift(root).as_deref(),
+            Some("annotation openshift.io/display-name")
+        );
+        let bad = Document::parse(
+            "kind: Pod\nmetadata:\n  annotations: {harden-sa-token.dev/expiration-seconds: '60'}\n",
+        )
+        .unwrap();
+        let f = facts(&bad.roots()[0]);
+        let err = lifetime_statement(&s, &f, None).unwrap_err();
+        assert_eq!(err.value, "60");
+        let plain = Document::parse("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n").unwrap();
+        assert_eq!(
+            lifetime_statement(&s, &facts(&plain.roots()[0]), None).unwrap(),
+            None
+        );
+        assert_eq!(shows_openshift(&plain.roots()[0]), None);
+        let route = Document::parse("apiVersion: route.openshift.io/v1\nkind: Route\n").unwrap();
+        assert!(shows_openshift(&route.roots()[0]).is_some());
+        let list = Document::parse(
+            "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: security.openshift.io/v1, kind: SecurityContextConstraints}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            shows_openshift(&list.roots()[0]).as_deref(),
+            Some("SecurityContextConstraints of apiVersion security.openshift.io/v1")
+        );
     }
 
     #[test]

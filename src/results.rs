@@ -128,6 +128,9 @@ pub struct Row {
     /// What the ServiceAccount may do, as far as the RBAC objects of the input tell;
     /// `None` with `rbac: off`.
     pub may_do: Option<String>,
+    /// Its token's lifetime and audience, short, when a container holds the token: an
+    /// existing volume may keep its own, so this is per Pod template.
+    pub token: Option<(String, String)>,
 }
 
 /// What a run did to one Pod template.
@@ -177,6 +180,8 @@ pub enum Rule {
     TokenWithoutGrant,
     /// Under `rbac: apply`, evidence too incomplete to decide.
     IncompleteEvidence,
+    /// The input shows OpenShift while `platform` is unset.
+    PlatformUnset,
     /// What was hardened.
     Hardened,
     /// A stream document that is not an object.
@@ -201,6 +206,7 @@ impl Rule {
         Rule::UnknownContainer,
         Rule::TokenWithoutGrant,
         Rule::IncompleteEvidence,
+        Rule::PlatformUnset,
         Rule::Hardened,
         Rule::NotAnObject,
     ];
@@ -223,6 +229,7 @@ impl Rule {
             Rule::UnknownContainer => "HST023",
             Rule::TokenWithoutGrant => "HST024",
             Rule::IncompleteEvidence => "HST025",
+            Rule::PlatformUnset => "HST026",
             Rule::Hardened => "HST100",
             Rule::NotAnObject => "HST101",
         }

@@ -116,6 +116,7 @@ pub struct TemplateNodes<'n, 'a> {
 pub struct NewValues {
     volume: Arc<Value>,
     mount: Arc<Value>,
+    name: String,
 }
 
 impl NewValues {
@@ -124,6 +125,24 @@ impl NewValues {
         NewValues {
             volume: Arc::new(serde_json::to_value(wanted.volume()).unwrap_or(Value::Null)),
             mount: Arc::new(serde_json::to_value(wanted.mount()).unwrap_or(Value::Null)),
+            name: wanted.volume_name.clone(),
+        }
+    }
+
+    /// The token volume `plan` wants: its own projected source (an existing volume's
+    /// audience, lifetime and extra sources kept), else the config's.
+    fn volume(&self, plan: &Plan) -> Arc<Value> {
+        let Some(projected) = &plan.projected else {
+            return Arc::clone(&self.volume);
+        };
+        let volume = k8s_openapi::api::core::v1::Volume {
+            name: self.name.clone(),
+            projected: Some(projected.clone()),
+            ..Default::default()
+        };
+        match serde_json::to_value(volume) {
+            Ok(value) => Arc::new(value),
+            Err(_) => Arc::clone(&self.volume),
         }
     }
 }
@@ -185,6 +204,8 @@ pub fn read<'n, 'a>(
     Ok((
         PodTemplate {
             automount,
+            // The ServiceAccount is not in the PodSpec; the filter looks it up.
+            account: Automount::Unset,
             volumes,
             containers,
         },
@@ -458,11 +479,11 @@ pub fn apply(
         VolumeChange::Keep => {}
         VolumeChange::Add => steps.push((
             "volumes".into(),
-            Step::AddToList(nodes.spec, "volumes", Arc::clone(&new.volume)),
+            Step::AddToList(nodes.spec, "volumes", new.volume(plan)),
         )),
         VolumeChange::Update(i) => steps.push((
             format!("volumes[{i}]"),
-            Step::Converge(node_at(items, i, nodes.spec)?, Arc::clone(&new.volume)),
+            Step::Converge(node_at(items, i, nodes.spec)?, new.volume(plan)),
         )),
         VolumeChange::Remove(i) => match volumes {
             Some((index, _)) if items.len() == 1 => {

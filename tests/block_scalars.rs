@@ -377,7 +377,7 @@ fn check(input: &str, resource_list: bool) -> Result<(), String> {
             if pod.automount != Automount::Off {
                 return Err("automount is not off".into());
             }
-            match decide::decide(&pod, &settings.wanted(), None) {
+            match decide::decide(&pod, &settings.wanted(), None, None) {
                 Ok(plan) if plan.is_empty() => {}
                 other => return Err(format!("not hardened: {other:?}")),
             }

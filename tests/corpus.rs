@@ -62,7 +62,7 @@ fn whole_corpus() {
             .flat_map(|item| workloads::pod_templates(item, &[]))
             .filter(|f| {
                 let (pod, _) = template::read(&in_docs, f.spec).unwrap();
-                !decide::decide(&pod, &settings.wanted(), None)
+                !decide::decide(&pod, &settings.wanted(), None, None)
                     .unwrap()
                     .is_empty()
             })
@@ -129,7 +129,7 @@ fn whole_corpus() {
                 if pod.automount != Automount::Off {
                     failures.push(format!("{name}: {:?} not hardened", identity(found.object)));
                 }
-                match decide::decide(&pod, &settings.wanted(), None) {
+                match decide::decide(&pod, &settings.wanted(), None, None) {
                     Ok(plan) if plan.is_empty() => {}
                     other => failures.push(format!(
                         "{name}: {:?} still to change: {other:?}",
@@ -296,7 +296,7 @@ fn rbac_outcomes() {
                 let workload = policy::facts(item);
                 for found in workloads::pod_templates(item, &[]) {
                     let (pod, _) = template::read(&in_docs, found.spec).unwrap();
-                    let holds = !decide::decide(&pod, &wanted, None)
+                    let holds = !decide::decide(&pod, &wanted, None, None)
                         .unwrap()
                         .granted
                         .is_empty();

@@ -40,7 +40,7 @@ fn config_errors_are_printed_once_at_the_right_place_in_plain_words() {
     let cases = [
         (
             typed("  expirySeconds: 3600\n"),
-            "harden-sa-token: config file harden.yaml: functionConfig field `spec.expirySeconds` (line 6, column 3): unknown field `expirySeconds` (did you mean `expirationSeconds`?); allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, targets, exclude, containers, rules, rbac, serviceAccounts, podSpecPaths\n",
+            "harden-sa-token: config file harden.yaml: functionConfig field `spec.expirySeconds` (line 6, column 3): unknown field `expirySeconds` (did you mean `expirationSeconds`?); allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, platform, targets, exclude, containers, rules, rbac, serviceAccounts, podSpecPaths\n",
         ),
         (
             typed("  expirationSeconds: 60\n"),
@@ -61,7 +61,7 @@ fn config_errors_are_printed_once_at_the_right_place_in_plain_words() {
         (
             "apiVersion: v1\nkind: ConfigMap\ndata:\n  excludeContainer: linkerd-proxy\n"
                 .to_owned(),
-            "harden-sa-token: config file harden.yaml: functionConfig field `data.excludeContainer` (line 4, column 3): unknown key `excludeContainer` (did you mean `excludeContainers`?); allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, containers, excludeContainers, initContainers, rbac, serviceAccounts\n",
+            "harden-sa-token: config file harden.yaml: functionConfig field `data.excludeContainer` (line 4, column 3): unknown key `excludeContainer` (did you mean `excludeContainers`?); allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, platform, containers, excludeContainers, initContainers, rbac, serviceAccounts\n",
         ),
         (
             "apiVersion: v1\n\tkind: ConfigMap\n".to_owned(),

@@ -6,13 +6,17 @@
 //! refusing the function's own edit) ever; a resource is refused only for a merge key or
 //! an edit through an alias, and then left byte for byte; the output parses, items keep
 //! their order, every input scalar keeps its text and style, every other Pod template is
-//! hardened, and a second run changes nothing.
+//! hardened, and a second run changes nothing. And never worse than before (SPEC §10),
+//! over the corpus and over generated token volumes and ServiceAccounts: no token lives
+//! longer, no container gains one, unless a statement says so.
 
 mod common;
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use harden_sa_token::decide::{self, Automount};
 use harden_sa_token::yaml::{Document, Node};
-use harden_sa_token::{Settings, Severity, messages, template, workloads};
+use harden_sa_token::{Settings, Severity, evidence, messages, policy, template, workloads};
 use proptest::prelude::*;
 
 const TOKEN_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -804,7 +808,7 @@ proptest! {
             for f in found {
                 let (pod, _) = template::read(&out_docs, f.spec).map_err(|e| TestCaseError::fail(format!("{e:?}\n{}", out.text)))?;
                 prop_assert_eq!(pod.automount, Automount::Off, "{}", out.text);
-                let plan = decide::decide(&pod, &settings.wanted(), None);
+                let plan = decide::decide(&pod, &settings.wanted(), None, None);
                 prop_assert!(plan.as_ref().is_ok_and(|p| p.is_empty()), "{plan:?}\n{}", out.text);
             }
         }
@@ -828,5 +832,302 @@ proptest! {
         };
         // Only `results` (this run's) may differ.
         prop_assert_eq!(items_text(&again.text)?, items_text(&out.text)?);
+    }
+}
+
+// Never worse than before (SPEC §10): no token volume's lifetime lengthened, no
+// container given a token it did not hold, unless a statement about the workload says
+// so. Checked over every file of `../shared/corpus/` and over generated inputs.
+
+/// The annotations that state a workload's access or lifetime.
+const STATEMENTS: &[&str] = &[policy::API_ACCESS_ANNOTATION, policy::LIFETIME_ANNOTATION];
+
+/// What one Pod template holds, as Kubernetes would run it.
+#[derive(Debug, Default)]
+struct Holds {
+    /// The containers (and init containers) that hold a token.
+    containers: BTreeSet<String>,
+    /// Each token of a projected token volume, by (volume, path): its effective lifetime.
+    lifetimes: BTreeMap<(String, String), i64>,
+    /// Whether a statement (annotation) speaks of the workload.
+    stated: bool,
+}
+
+/// `automountServiceAccountToken` of each ServiceAccount of `items`, by (namespace, name).
+fn account_settings(items: &[Node<'_>]) -> HashMap<(Option<String>, String), bool> {
+    items
+        .iter()
+        .filter(|i| {
+            i.get_str("apiVersion") == Some("v1") && i.get_str("kind") == Some("ServiceAccount")
+        })
+        .filter_map(|i| {
+            let meta = i.get("metadata")?;
+            let key = (
+                meta.get_str("namespace").map(str::to_owned),
+                meta.get_str("name")?.to_owned(),
+            );
+            Some((key, i.get("automountServiceAccountToken")?.as_bool()?))
+        })
+        .collect()
+}
+
+fn annotated(meta: Option<&Node<'_>>) -> bool {
+    let annotations = meta.and_then(|m| m.get("annotations"));
+    STATEMENTS
+        .iter()
+        .any(|a| annotations.and_then(|n| n.get(a)).is_some())
+}
+
+/// What every Pod template of the ResourceList `text` holds, by (item, path).
+fn holdings(text: &str) -> BTreeMap<(usize, String), Holds> {
+    let doc = Document::parse(text).expect("parses");
+    let items = doc.roots()[0]
+        .get("items")
+        .and_then(Node::items)
+        .unwrap_or_default();
+    let accounts = account_settings(items);
+    let mut out = BTreeMap::new();
+    for (index, item) in items.iter().enumerate() {
+        for f in workloads::pod_templates_in(&doc, item, &[]) {
+            let Ok((pod, _)) = template::read(&doc, f.spec) else {
+                continue;
+            };
+            let sa = evidence::service_account(&doc, &f);
+            let key = (sa.namespace.as_str().map(str::to_owned), sa.name.clone());
+            let automount = match pod.automount {
+                Automount::On => true,
+                Automount::Off => false,
+                Automount::Unset => accounts.get(&key).copied().unwrap_or(true),
+            };
+            let mut holds = Holds {
+                stated: annotated(f.metadata) || annotated(f.object.get("metadata")),
+                ..Holds::default()
+            };
+            let tokens: Vec<&str> = pod
+                .volumes
+                .iter()
+                .filter(|v| matches!(v.source, decide::VolumeSource::Token(_)))
+                .map(|v| v.name.as_str())
+                .collect();
+            for (i, c) in pod.containers.iter().enumerate() {
+                if automount
+                    || c.mounts
+                        .iter()
+                        .any(|m| m.path == TOKEN_PATH && tokens.contains(&m.volume.as_str()))
+                {
+                    holds.containers.insert(pod.label(i));
+                }
+            }
+            for v in &pod.volumes {
+                let decide::VolumeSource::Token(Some(projected)) = &v.source else {
+                    continue;
+                };
+                for t in projected
+                    .sources
+                    .iter()
+                    .flatten()
+                    .filter_map(|s| s.service_account_token.as_ref())
+                {
+                    holds.lifetimes.insert(
+                        (v.name.clone(), t.path.clone()),
+                        decide::effective_lifetime(t.expiration_seconds, t.audience.as_deref()),
+                    );
+                }
+            }
+            out.insert((index, f.path.clone()), holds);
+        }
+    }
+    out
+}
+
+/// What got worse from `input` to `output` (ResourceLists), if anything.
+fn worse(input: &str, output: &str) -> Option<String> {
+    let before = holdings(input);
+    let after = holdings(output);
+    for (key, was) in &before {
+        let Some(now) = after.get(key) else {
+            return Some(format!("template {key:?} is gone"));
+        };
+        if was.stated {
+            continue;
+        }
+        if let Some(gained) = now.containers.difference(&was.containers).next() {
+            return Some(format!(
+                "template {key:?}: container {gained} gained a token"
+            ));
+        }
+        for (token, lifetime) in &now.lifetimes {
+            if let Some(old) = was.lifetimes.get(token)
+                && lifetime > old
+            {
+                return Some(format!(
+                    "template {key:?}: token {token:?} lives {lifetime} s, {old} s before"
+                ));
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn no_token_lives_longer_and_no_container_gains_one_over_the_corpus() {
+    let Some(shared) = common::shared_dir() else {
+        common::skip(
+            "properties corpus",
+            "../shared/corpus is not beside the repository",
+        );
+        return;
+    };
+    let mut files: Vec<_> = ["corpus", "corpus/seed-linkerd"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(shared.join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    // The default, and a lifetime shorter than many a token of the corpus.
+    let configs = [
+        None,
+        Some("apiVersion: v1\nkind: ConfigMap\ndata: {expirationSeconds: '1800', rbac: apply}\n"),
+    ];
+    let (mut templates, mut failures) = (0, Vec::new());
+    for file in &files {
+        let stream = std::fs::read_to_string(file).unwrap();
+        let (input, _) = common::wrap_stream(&stream);
+        for config in configs {
+            let mut input = input.clone();
+            if let Some(config) = config {
+                common::push_function_config(&mut input, config);
+            }
+            let Ok(out) = harden_sa_token::run(input.as_bytes(), harden_sa_token::Call::Plain)
+            else {
+                continue;
+            };
+            templates += holdings(&input).len();
+            if let Some(why) = worse(&input, &out.text) {
+                failures.push(format!("{} ({config:?}): {why}", file.display()));
+            }
+        }
+    }
+    eprintln!(
+        "never worse: {} files, {templates} Pod templates, {} failures",
+        files.len(),
+        failures.len()
+    );
+    assert!(templates > 0, "no Pod template in the corpus");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A token volume a Pod template may already have.
+#[derive(Debug, Clone)]
+struct OldVolume {
+    name: &'static str,
+    expiration: Option<i64>,
+    audience: Option<&'static str>,
+    service_ca: bool,
+}
+
+fn old_volume() -> impl Strategy<Value = Option<OldVolume>> {
+    prop::option::of(
+        (
+            prop::sample::select(vec!["kube-api-access", "my-token"]),
+            prop::option::of(prop::sample::select(vec![
+                600i64, 1800, 3600, 3607, 7200, 86400,
+            ])),
+            prop::option::of(prop::sample::select(vec!["", "vault"])),
+            any::<bool>(),
+        )
+            .prop_map(|(name, expiration, audience, service_ca)| OldVolume {
+                name,
+                expiration,
+                audience,
+                service_ca,
+            }),
+    )
+}
+
+/// A ResourceList with a ServiceAccount (perhaps opted out) and a Deployment.
+fn never_worse_input(
+    account: Option<bool>,
+    pod: Option<bool>,
+    named: bool,
+    volume: &Option<OldVolume>,
+    mounts: &[bool],
+    config: i64,
+) -> String {
+    let mut s = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
+    s.push_str(
+        "- apiVersion: v1\n  kind: ServiceAccount\n  metadata: {name: app, namespace: shop}\n",
+    );
+    if let Some(a) = account {
+        s.push_str(&format!("  automountServiceAccountToken: {a}\n"));
+    }
+    s.push_str("- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: w, namespace: shop}\n  spec:\n    template:\n      spec:\n");
+    if named {
+        s.push_str("        serviceAccountName: app\n");
+    }
+    if let Some(p) = pod {
+        s.push_str(&format!("        automountServiceAccountToken: {p}\n"));
+    }
+    s.push_str("        containers:\n");
+    for (i, mounted) in mounts.iter().enumerate() {
+        s.push_str(&format!("        - name: c{i}\n          image: x\n"));
+        if let (true, Some(v)) = (mounted, volume) {
+            s.push_str(&format!(
+                "          volumeMounts:\n          - {{name: {}, mountPath: {TOKEN_PATH}, readOnly: true}}\n",
+                v.name
+            ));
+        }
+    }
+    if let Some(v) = volume {
+        s.push_str(&format!("        volumes:\n        - name: {}\n          projected:\n            sources:\n            - serviceAccountToken:\n                path: token\n", v.name));
+        if let Some(e) = v.expiration {
+            s.push_str(&format!("                expirationSeconds: {e}\n"));
+        }
+        if let Some(a) = v.audience {
+            s.push_str(&format!("                audience: {a:?}\n"));
+        }
+        s.push_str("            - configMap: {name: kube-root-ca.crt, items: [{key: ca.crt, path: ca.crt}]}\n");
+        if v.service_ca {
+            s.push_str("            - configMap: {name: openshift-service-ca.crt, items: [{key: service-ca.crt, path: service-ca.crt}]}\n");
+        }
+    }
+    s.push_str(&format!(
+        "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  data: {{expirationSeconds: '{config}'}}\n"
+    ));
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn no_token_lives_longer_and_no_container_gains_one(
+        account in prop::option::of(any::<bool>()),
+        pod in prop::option::of(any::<bool>()),
+        named in any::<bool>(),
+        volume in old_volume(),
+        mounts in prop::collection::vec(any::<bool>(), 1..4),
+        config in prop::sample::select(vec![600i64, 1800, 3600, 3607, 7200, 86400]),
+    ) {
+        let input = never_worse_input(account, pod, named, &volume, &mounts, config);
+        let out = harden_sa_token::run(input.as_bytes(), harden_sa_token::Call::Plain)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{input}")))?;
+        prop_assert!(out.internal_error().is_none(), "{:?}\n{input}", out.results);
+        let why = worse(&input, &out.text);
+        prop_assert!(why.is_none(), "{why:?}\n--- in ---\n{input}\n--- out ---\n{}", out.text);
+        // OpenShift's service CA, where the volume had it and a container still holds
+        // the token through it, is still there.
+        let holders = holdings(&out.text).values().any(|h| !h.containers.is_empty());
+        if holders && volume.as_ref().is_some_and(|v| v.service_ca && v.name == "kube-api-access") {
+            prop_assert!(out.text.contains("openshift-service-ca.crt"), "{}", out.text);
+        }
+        // And a second run changes nothing.
+        let again = harden_sa_token::run(out.text.as_bytes(), harden_sa_token::Call::Plain)
+            .map_err(|e| TestCaseError::fail(format!("second run: {e}")))?;
+        prop_assert!(again.results.iter().all(|r| r.severity != Severity::Info), "{:?}\n{}", again.results, out.text);
     }
 }

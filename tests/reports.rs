@@ -348,3 +348,32 @@ fn inventory_of_linkerds_install_output() {
         "{gateway}"
     );
 }
+
+#[test]
+fn inventory_names_each_templates_own_token_lifetime_and_audience() {
+    let tmp = TempDir::new("inventory-lifetime");
+    let dir = &tmp.0;
+    fs::create_dir_all(dir.join("k8s")).expect("create");
+    let kept = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: kept, namespace: shop}\nspec:\n  template:\n    spec:\n      automountServiceAccountToken: false\n      containers:\n      - name: app\n        image: app\n        volumeMounts:\n        - {name: kube-api-access, mountPath: /var/run/secrets/kubernetes.io/serviceaccount, readOnly: true}\n      volumes:\n      - name: kube-api-access\n        projected:\n          sources:\n          - serviceAccountToken: {path: token, audience: vault}\n";
+    let new = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: new, namespace: shop}\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: app\n";
+    fs::write(dir.join("k8s/apps.yaml"), format!("{kept}---\n{new}")).expect("write");
+    let out = harden_in(dir, &["check", "--report", "inventory.md", "k8s"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let md = fs::read_to_string(dir.join("inventory.md")).expect("read");
+    let row = |name: &str| {
+        md.lines()
+            .find(|l| l.contains(&format!("| {name} |")))
+            .unwrap_or_else(|| panic!("no row for {name}: {md}"))
+            .to_owned()
+    };
+    let kept = row("kept");
+    assert!(
+        kept.contains("| 3600 s (no expirationSeconds) | `vault` |"),
+        "{kept}"
+    );
+    let new = row("new");
+    assert!(
+        new.contains("| 3607 s (a year for legacy clients) | the API server's own |"),
+        "{new}"
+    );
+}

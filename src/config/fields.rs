@@ -6,8 +6,10 @@
 use serde_json::{Value as Json, json};
 
 use super::read::{Problem, Value, expects, not_allowed};
-use super::{Mode, Rbac, Rule, Settings};
-use crate::decide::{ApiAccess, is_container_glob, is_dns_label, is_dns_subdomain};
+use super::{Mode, Platform, Rbac, Rule, Settings};
+use crate::decide::{
+    ApiAccess, is_container_glob, is_dns_label, is_dns_subdomain, is_valid_lifetime,
+};
 use crate::select::{LabelSelector, Pattern, Selector};
 use crate::workloads::PodSpecPath;
 use crate::yaml::Document;
@@ -57,14 +59,10 @@ pub(super) const FIELDS: &[Field] = &[
         config_map: Some("expirationSeconds"),
         default: "3607",
         allowed: "600 to 4294967296 (2^32)",
-        doc: "Lifetime of the projected token, in seconds. Keep the default: 3607, kubelet's own value (and Linkerd's), is the drop-in equivalent of automount, since the API server extends a token of its own audience with exactly that lifetime to a year for legacy clients (`--service-account-extend-token-expiration`, on by default). Any other value, or an `audience`, gives tokens that really expire, which clients must reload (client-go does)",
+        doc: "Lifetime of the projected token, in seconds, for new token volumes; an existing one keeps its own unless this is shorter (no `expirationSeconds` is 3600 s; 3607 without an audience is a year), and a `rules:` entry or the annotation `harden-sa-token.dev/expiration-seconds` sets it for a workload, longer too. Keep the default: 3607, kubelet's own value (and Linkerd's), is the drop-in equivalent of automount, since the API server extends a token of its own audience with exactly that lifetime to a year for legacy clients (`--service-account-extend-token-expiration`, on by default). Any other value, or an `audience`, gives tokens that really expire, which clients must reload (client-go does)",
         schema: || json!({"type": "integer", "minimum": 600, "maximum": 4_294_967_296i64}),
         read: |s, v, _| {
-            let n = v.int("a number of seconds")?;
-            if !(600..=1i64 << 32).contains(&n) {
-                return Err(not_allowed(&v, n, "600 to 4294967296 (2^32)"));
-            }
-            s.expiration_seconds = n;
+            s.expiration_seconds = lifetime(&v)?;
             Ok(())
         },
     },
@@ -73,7 +71,7 @@ pub(super) const FIELDS: &[Field] = &[
         config_map: Some("audience"),
         default: "\"\"",
         allowed: "any string; empty means the API server's own audience",
-        doc: "Audience of the token",
+        doc: "Audience of the token of new token volumes; an existing one keeps its own",
         schema: || json!({"type": "string"}),
         read: |s, v, _| {
             s.audience = Some(v.string()?.to_owned()).filter(|a| !a.is_empty());
@@ -165,6 +163,31 @@ pub(super) const FIELDS: &[Field] = &[
         },
     },
     Field {
+        path: "platform",
+        config_map: Some("platform"),
+        default: "\"\"",
+        allowed: "kubernetes or openshift; empty (the default) means kubernetes",
+        doc: "Whose token volume to write: `kubernetes` (token, cluster CA, namespace) or `openshift`, whose admission also projects the ConfigMap `openshift-service-ca.crt` as `service-ca.crt`. Left empty, it is `kubernetes`, with a warning when the input shows OpenShift (its API groups or `openshift.io/` annotations)",
+        schema: || json!({"type": "string", "enum": ["", "kubernetes", "openshift"]}),
+        read: |s, v, _| {
+            let text = v.string()?;
+            s.platform = match text {
+                "" => None,
+                "kubernetes" => Some(Platform::Kubernetes),
+                "openshift" => Some(Platform::OpenShift),
+                _ => {
+                    return Err(one_of(
+                        &v,
+                        text,
+                        &["kubernetes", "openshift"],
+                        "kubernetes or openshift",
+                    ));
+                }
+            };
+            Ok(())
+        },
+    },
+    Field {
         path: "targets",
         config_map: None,
         default: "[]",
@@ -228,15 +251,20 @@ pub(super) const FIELDS: &[Field] = &[
         path: "rules",
         config_map: None,
         default: "[]",
-        allowed: "a list of `{target: selector, apiAccess: none | all | [container names]}`",
-        doc: "Statements of which containers of the workloads a selector picks get API access, exactly; they may grant it, and the last match wins",
+        allowed: "a list of `{target: selector, apiAccess: none | all | [container names], expirationSeconds: 600 to 2^32}`, each with `apiAccess`, `expirationSeconds` or both",
+        doc: "Statements about the workloads a selector picks: `apiAccess` says which of their containers get API access, exactly (it may grant it); `expirationSeconds` sets their token's lifetime, longer than before too. For each, the last match that says it wins",
         schema: || {
             json!({"type": "array", "items": {
                 "type": "object",
                 "additionalProperties": false,
-                "required": ["target", "apiAccess"],
+                "required": ["target"],
+                "anyOf": [{"required": ["apiAccess"]}, {"required": ["expirationSeconds"]}],
                 "properties": {
                     "target": selector_schema(),
+                    "expirationSeconds": {
+                        "description": "Lifetime of these workloads' token, in seconds; it may be longer than the token had.",
+                        "type": "integer", "minimum": 600, "maximum": 4_294_967_296i64
+                    },
                     "apiAccess": {
                         "description": "`none`, `all`, or a list of container (or init container) names.",
                         "anyOf": [
@@ -313,6 +341,18 @@ pub(super) const FIELDS: &[Field] = &[
         },
     },
 ];
+
+/// What a token lifetime may be, as Kubernetes allows it.
+pub(crate) const LIFETIME_ALLOWED: &str = "600 to 4294967296 (2^32)";
+
+/// A token lifetime in seconds, as Kubernetes allows it.
+fn lifetime(v: &Value<'_, '_>) -> Result<i64, Problem> {
+    let n = v.int("a number of seconds")?;
+    if !is_valid_lifetime(n) {
+        return Err(not_allowed(v, n, LIFETIME_ALLOWED));
+    }
+    Ok(n)
+}
 
 const VOLUME_NAME: &str = "a DNS-1123 label (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)";
 
@@ -440,19 +480,25 @@ fn rules(v: &Value<'_, '_>, doc: &Document<'_>) -> Result<Vec<Rule>, Problem> {
     let mut out = Vec::new();
     for (i, item) in v.list(doc, "a list of rules")?.iter().enumerate() {
         let at = |p: Problem| p.under(&format!("[{i}]"));
-        let (mut target, mut access) = (None, None);
-        for (key, value) in mapping(item, doc, &["target", "apiAccess"]).map_err(at)? {
+        let (mut target, mut access, mut expiration_seconds) = (None, None, None);
+        for (key, value) in
+            mapping(item, doc, &["target", "apiAccess", "expirationSeconds"]).map_err(at)?
+        {
             let under = |p: Problem| at(p.under(&format!(".{key}")));
-            if key == "target" {
-                target = Some(selector(&value, doc).map_err(under)?);
-            } else {
-                access = Some(api_access(&value, doc).map_err(under)?);
+            match key {
+                "target" => target = Some(selector(&value, doc).map_err(under)?),
+                "apiAccess" => access = Some(api_access(&value, doc).map_err(under)?),
+                _ => expiration_seconds = Some(lifetime(&value).map_err(under)?),
             }
         }
         let missing = |field: &str| at(Problem::at(item, format!("missing field `{field}`")));
+        if access.is_none() && expiration_seconds.is_none() {
+            return Err(missing("apiAccess` or `expirationSeconds"));
+        }
         out.push(Rule {
             target: target.ok_or_else(|| missing("target"))?,
-            access: access.ok_or_else(|| missing("apiAccess"))?,
+            access,
+            expiration_seconds,
         });
     }
     Ok(out)

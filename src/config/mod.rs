@@ -50,13 +50,24 @@ pub enum Rbac {
     Off,
 }
 
+/// The platform whose token volume the function writes (`docs/design.md`, "Platform").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// Kubernetes' own: token, cluster CA, namespace.
+    Kubernetes,
+    /// OpenShift's: Kubernetes' and the service CA (`openshift-service-ca.crt`).
+    OpenShift,
+}
+
 /// A checked rule: a selector and what it says about the workloads it picks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     /// The workloads it is about.
     pub target: Selector,
-    /// Which of their containers get API access.
-    pub access: ApiAccess,
+    /// Which of their containers get API access, when it says.
+    pub access: Option<ApiAccess>,
+    /// Their token's lifetime, when it says.
+    pub expiration_seconds: Option<i64>,
 }
 
 /// Checked settings, with defaults filled in (the defaults are those of [`fields`]).
@@ -92,6 +103,9 @@ pub struct Settings {
     pub service_accounts: bool,
     /// Extra places where Pod templates live.
     pub pod_spec_paths: Vec<PodSpecPath>,
+    /// The platform, when the config names it (unset means Kubernetes, with a warning
+    /// when the input shows OpenShift).
+    pub platform: Option<Platform>,
 }
 
 impl Default for Settings {
@@ -133,6 +147,7 @@ impl Settings {
             rbac: Rbac::Off,
             service_accounts: false,
             pod_spec_paths: Vec::new(),
+            platform: None,
         }
     }
 
@@ -144,6 +159,7 @@ impl Settings {
             ca_config_map: self.ca_config_map.clone(),
             default_mode: self.default_mode,
             namespace_file: self.namespace_file,
+            service_ca: self.platform == Some(Platform::OpenShift),
         }
     }
 

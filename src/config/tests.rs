@@ -93,10 +93,13 @@ fn targeting_and_policy_fields_are_read() {
     assert!(s.service_accounts && !s.namespace_file);
     assert_eq!((s.targets.len(), s.exclude.len()), (1, 1));
     assert_eq!(s.rules.len(), 2);
-    assert_eq!(s.rules[0].access, ApiAccess::None);
+    assert_eq!(s.rules[0].access, Some(ApiAccess::None));
     assert_eq!(
         s.rules[1].access,
-        ApiAccess::Containers(vec!["migrate".into(), "init-db".into()])
+        Some(ApiAccess::Containers(vec![
+            "migrate".into(),
+            "init-db".into()
+        ]))
     );
     assert_eq!(
         s.pod_spec_paths[0].steps,
@@ -226,7 +229,7 @@ fn positions_are_the_key_for_unknown_fields_and_none_in_a_resource_list() {
     let err = read(text).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "functionConfig field `spec.expirySeconds` (line 4, column 3): unknown field `expirySeconds` (did you mean `expirationSeconds`?); allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, targets, exclude, containers, rules, rbac, serviceAccounts, podSpecPaths"
+        "functionConfig field `spec.expirySeconds` (line 4, column 3): unknown field `expirySeconds` (did you mean `expirationSeconds`?); allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, platform, targets, exclude, containers, rules, rbac, serviceAccounts, podSpecPaths"
     );
     let doc = Document::parse(text).unwrap();
     let err = from_node(&doc, doc.roots().first(), Origin::ResourceList).unwrap_err();
@@ -273,4 +276,39 @@ fn type_errors_are_in_plain_words() {
 fn aliases_inside_the_config_are_followed() {
     let s = typed("  targets: &t\n  - {kind: Job}\n  exclude: *t\n").unwrap();
     assert_eq!((s.targets.len(), s.exclude.len()), (1, 1));
+}
+
+#[test]
+fn lifetime_rules_and_platform_are_read_and_checked() {
+    let s = typed("  platform: openshift\n  rules:\n  - {target: {kind: Job}, expirationSeconds: 7200}\n  - {target: {kind: Job}, apiAccess: none, expirationSeconds: 600}\n").unwrap();
+    assert_eq!(s.platform, Some(Platform::OpenShift));
+    assert!(s.token().service_ca);
+    assert_eq!(
+        (s.rules[0].access.clone(), s.rules[0].expiration_seconds),
+        (None, Some(7200))
+    );
+    assert_eq!(s.rules[1].access, Some(ApiAccess::None));
+    assert_eq!(Settings::default().platform, None);
+    assert_eq!(
+        typed("  platform: kubernetes\n").unwrap().platform,
+        Some(Platform::Kubernetes)
+    );
+    let err = typed("  rules:\n  - {target: {kind: Job}, expirationSeconds: 60}\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("spec.rules[0].expirationSeconds")
+            && err.contains("60 is not allowed")
+            && err.contains("600 to 4294967296 (2^32)"),
+        "{err}"
+    );
+    let err = typed("  rules:\n  - {target: {kind: Job}}\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("missing field `apiAccess` or `expirationSeconds`"),
+        "{err}"
+    );
+    let err = typed("  platform: openshfit\n").unwrap_err().to_string();
+    assert!(err.contains("did you mean `openshift`?"), "{err}");
 }

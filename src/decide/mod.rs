@@ -5,11 +5,17 @@
 
 mod access;
 mod filter;
+mod lifetime;
 mod wanted;
 
 pub use access::{ApiAccess, StatedBy, Statement, is_dns_label, is_dns_subdomain};
 pub use filter::{ContainerFilter, Dropped, glob_match, is_container_glob};
-pub use wanted::{TokenVolume, Wanted};
+pub use lifetime::{
+    DEFAULT_EXPIRATION_SECONDS, EXTENDED_EXPIRATION_SECONDS, EXTENDED_TO_SECONDS, Lifetime,
+    LifetimeBy, LifetimeStatement, LifetimeWhy, MAX_EXPIRATION_SECONDS, MIN_EXPIRATION_SECONDS,
+    effective_lifetime, is_own_audience, is_valid_lifetime, token_of,
+};
+pub use wanted::{SERVICE_CA_CONFIG_MAP, TokenVolume, Wanted};
 
 use k8s_openapi::api::core::v1::ProjectedVolumeSource;
 
@@ -18,6 +24,9 @@ use k8s_openapi::api::core::v1::ProjectedVolumeSource;
 pub struct PodTemplate {
     /// `automountServiceAccountToken` as written.
     pub automount: Automount,
+    /// `automountServiceAccountToken` of its ServiceAccount, as the input (or the
+    /// evidence) defines it; `Unset` when nothing does.
+    pub account: Automount,
     /// `volumes`, in order.
     pub volumes: Vec<Volume>,
     /// `containers` then `initContainers`, in order.
@@ -25,6 +34,16 @@ pub struct PodTemplate {
 }
 
 impl PodTemplate {
+    /// Whether Kubernetes mounts the token into every container: the Pod's setting if
+    /// set, else its ServiceAccount's, else on.
+    pub fn automounts(&self) -> bool {
+        match (self.automount, self.account) {
+            (Automount::On, _) => true,
+            (Automount::Off, _) => false,
+            (Automount::Unset, account) => account != Automount::Off,
+        }
+    }
+
     /// How messages name container `index`: its name, or its place in the list when it
     /// has none (Knative allows unnamed containers).
     pub fn label(&self, index: usize) -> String {
@@ -114,6 +133,10 @@ pub struct Plan {
     pub mounts: Vec<MountChange>,
     /// The containers that can reach the API afterwards.
     pub granted: Vec<usize>,
+    /// The token volume's projected source afterwards, when a container mounts it.
+    pub projected: Option<ProjectedVolumeSource>,
+    /// Its token's lifetime, and why.
+    pub lifetime: Option<Lifetime>,
     /// Things the user should know about, such as containers skipped.
     pub warnings: Vec<Warning>,
 }
@@ -224,11 +247,13 @@ pub enum Why {
 
 /// Decides what to change in `pod` so that it is as `wanted`. With a `statement` about
 /// the workload, the statement says who gets access; without one, today's access
-/// narrowed by the global container filter does.
+/// narrowed by the global container filter does. A `lifetime` statement sets the
+/// token's lifetime; without one, an existing token's lifetime only ever shortens.
 pub fn decide(
     pod: &PodTemplate,
     wanted: &Wanted,
     statement: Option<&Statement>,
+    lifetime: Option<&LifetimeStatement>,
 ) -> Result<Plan, Conflict> {
     let mut plan = Plan::default();
     let named: Vec<(usize, &Volume)> = pod
@@ -261,12 +286,12 @@ pub fn decide(
         .filter(|v| matches!(v.source, VolumeSource::Token(_)))
         .map(|v| v.name.as_str())
         .collect();
-    let today = |c: &Container| match pod.automount {
-        Automount::Unset | Automount::On => true,
-        Automount::Off => c
-            .mounts
-            .iter()
-            .any(|m| m.path == wanted.mount_path && token_volumes.contains(&m.volume.as_str())),
+    let automounts = pod.automounts();
+    let today = |c: &Container| {
+        automounts
+            || c.mounts
+                .iter()
+                .any(|m| m.path == wanted.mount_path && token_volumes.contains(&m.volume.as_str()))
     };
 
     if let Some(Statement {
@@ -360,13 +385,29 @@ pub fn decide(
         }
     }
 
-    plan.volume = match (ours, plan.granted.is_empty()) {
-        (None, true) => VolumeChange::Keep,
-        (None, false) => VolumeChange::Add,
-        (Some((i, _)), true) => VolumeChange::Remove(i),
-        (Some((_, Some(source))), false) if *source == wanted.projected => VolumeChange::Keep,
-        (Some((i, _)), false) => VolumeChange::Update(i),
+    // The volume (§4.3), with a lifetime never longer than before (§10) unless stated.
+    let target = match ours {
+        _ if plan.granted.is_empty() => None,
+        Some((_, Some(existing))) => Some(lifetime::target(existing, &wanted.projected, lifetime)),
+        // New, or of a shape that could not be read: as the config has it.
+        Some((_, None)) | None => {
+            let lifetime = Lifetime::of_new(&wanted.projected, lifetime);
+            Some((wanted.with_lifetime(lifetime.written), lifetime))
+        }
     };
+    plan.volume = match (ours, &target) {
+        (None, None) => VolumeChange::Keep,
+        (None, Some(_)) => VolumeChange::Add,
+        (Some((i, _)), None) => VolumeChange::Remove(i),
+        (Some((_, Some(source))), Some((projected, _))) if source == projected => {
+            VolumeChange::Keep
+        }
+        (Some((i, _)), Some(_)) => VolumeChange::Update(i),
+    };
+    if let Some((projected, lifetime)) = target {
+        plan.projected = Some(projected);
+        plan.lifetime = Some(lifetime);
+    }
     plan.disable_automount = pod.automount != Automount::Off;
     Ok(plan)
 }
@@ -407,6 +448,7 @@ mod tests {
                 ca_config_map: "kube-root-ca.crt".into(),
                 default_mode: 420,
                 namespace_file: true,
+                service_ca: false,
             };
             Wanted::new(
                 &self.volume_name,
@@ -448,6 +490,7 @@ mod tests {
     fn pod(automount: Automount, containers: Vec<Container>) -> PodTemplate {
         PodTemplate {
             automount,
+            account: Automount::Unset,
             volumes: vec![],
             containers,
         }
@@ -460,7 +503,7 @@ mod tests {
             Automount::Unset,
             vec![container("app", false, &[]), container("init", true, &[])],
         );
-        let plan = decide(&p, &s.wanted(), None).unwrap();
+        let plan = decide(&p, &s.wanted(), None, None).unwrap();
         assert!(plan.disable_automount);
         assert_eq!(plan.volume, VolumeChange::Add);
         assert_eq!(plan.granted, vec![0, 1]);
@@ -479,7 +522,7 @@ mod tests {
             ],
         );
         p.volumes.push(token_volume(&s));
-        let plan = decide(&p, &s.wanted(), None).unwrap();
+        let plan = decide(&p, &s.wanted(), None, None).unwrap();
         assert!(plan.is_empty(), "{plan:?}");
         assert_eq!(plan.granted, vec![0]);
     }
@@ -488,7 +531,7 @@ mod tests {
     fn opted_out_template_only_stays_opted_out() {
         let p = pod(Automount::Off, vec![container("app", false, &[])]);
         assert!(
-            decide(&p, &Settings::default().wanted(), None)
+            decide(&p, &Settings::default().wanted(), None, None)
                 .unwrap()
                 .is_empty()
         );
@@ -497,7 +540,7 @@ mod tests {
     #[test]
     fn automount_true_is_turned_off() {
         let p = pod(Automount::On, vec![container("app", false, &[])]);
-        let plan = decide(&p, &Settings::default().wanted(), None).unwrap();
+        let plan = decide(&p, &Settings::default().wanted(), None, None).unwrap();
         assert!(plan.disable_automount);
     }
 
@@ -524,7 +567,7 @@ mod tests {
             ],
         );
         p.volumes.push(token_volume(&s));
-        let plan = decide(&p, &s.wanted(), None).unwrap();
+        let plan = decide(&p, &s.wanted(), None, None).unwrap();
         assert_eq!(plan.granted, vec![0]);
         assert_eq!(
             plan.mounts,
@@ -553,7 +596,7 @@ mod tests {
                 container("sidecar", false, &[]),
             ],
         );
-        assert!(decide(&p, &s.wanted(), None).unwrap().is_empty());
+        assert!(decide(&p, &s.wanted(), None, None).unwrap().is_empty());
     }
 
     #[test]
@@ -569,7 +612,7 @@ mod tests {
             source: VolumeSource::Other,
         });
         p.volumes.push(token_volume(&s));
-        let plan = decide(&p, &s.wanted(), None).unwrap();
+        let plan = decide(&p, &s.wanted(), None, None).unwrap();
         assert_eq!(plan.volume, VolumeChange::Remove(1));
         assert_eq!(
             plan.mounts,
@@ -589,14 +632,21 @@ mod tests {
         );
         let mut old = s.clone();
         old.expiration_seconds = 7200;
+        old.volume_name = s.volume_name.clone();
         p.volumes.push(token_volume(&old));
+        // 3607 is a year: longer than 7200 s, so the volume's lifetime stays.
         assert_eq!(
-            decide(&p, &s.wanted(), None).unwrap().volume,
-            VolumeChange::Update(0)
+            decide(&p, &s.wanted(), None, None).unwrap().volume,
+            VolumeChange::Keep
         );
+        let mut short = s.clone();
+        short.expiration_seconds = 3600;
+        let plan = decide(&p, &short.wanted(), None, None).unwrap();
+        assert_eq!(plan.volume, VolumeChange::Update(0));
+        assert_eq!(plan.lifetime.map(|l| l.written), Some(Some(3600)));
         p.volumes[0].source = VolumeSource::Token(None);
         assert_eq!(
-            decide(&p, &s.wanted(), None).unwrap().volume,
+            decide(&p, &s.wanted(), None, None).unwrap().volume,
             VolumeChange::Update(0)
         );
     }
@@ -615,7 +665,7 @@ mod tests {
                 ],
             )],
         );
-        let plan = decide(&p, &s.wanted(), None).unwrap();
+        let plan = decide(&p, &s.wanted(), None, None).unwrap();
         assert_eq!(
             plan.mounts,
             vec![
@@ -641,7 +691,7 @@ mod tests {
                 container("b", false, &[]),
             ],
         );
-        let plan = decide(&p, &s.wanted(), None).unwrap();
+        let plan = decide(&p, &s.wanted(), None, None).unwrap();
         assert_eq!(plan.granted, vec![1]);
         assert_eq!(
             plan.mounts,
@@ -668,7 +718,7 @@ mod tests {
             source: VolumeSource::Other,
         });
         assert_eq!(
-            decide(&p, &s.wanted(), None),
+            decide(&p, &s.wanted(), None, None),
             Err(Conflict::NotATokenVolume {
                 name: "kube-api-access".into()
             })
@@ -677,7 +727,7 @@ mod tests {
         p.volumes.remove(0);
         p.volumes.push(token_volume(&s));
         assert!(matches!(
-            decide(&p, &s.wanted(), None),
+            decide(&p, &s.wanted(), None, None),
             Err(Conflict::DuplicateVolume { .. })
         ));
     }
@@ -693,7 +743,7 @@ mod tests {
                 container("i", true, &[]),
             ],
         );
-        let plan = decide(&p, &s.wanted(), None).unwrap();
+        let plan = decide(&p, &s.wanted(), None, None).unwrap();
         let mut after = p.clone();
         after.automount = Automount::Off;
         after.volumes.push(token_volume(&s));
@@ -705,7 +755,7 @@ mod tests {
                 read_only: true,
             });
         }
-        assert!(decide(&after, &s.wanted(), None).unwrap().is_empty());
+        assert!(decide(&after, &s.wanted(), None, None).unwrap().is_empty());
     }
 
     fn stated(access: ApiAccess) -> Statement {
@@ -727,7 +777,7 @@ mod tests {
             ],
         );
         let statement = stated(ApiAccess::Containers(vec!["manager".into()]));
-        let plan = decide(&p, &s.wanted(), Some(&statement)).unwrap();
+        let plan = decide(&p, &s.wanted(), Some(&statement), None).unwrap();
         assert_eq!(plan.granted, vec![0]);
         assert_eq!(plan.volume, VolumeChange::Add);
         assert!(!plan.disable_automount);
@@ -746,7 +796,7 @@ mod tests {
             )],
         );
         p.volumes.push(token_volume(&s));
-        let plan = decide(&p, &s.wanted(), Some(&stated(ApiAccess::None))).unwrap();
+        let plan = decide(&p, &s.wanted(), Some(&stated(ApiAccess::None)), None).unwrap();
         assert!(plan.disable_automount);
         assert_eq!(plan.volume, VolumeChange::Remove(0));
         assert_eq!(
@@ -773,7 +823,7 @@ mod tests {
             Automount::Off,
             vec![container("app", false, &[]), container("init", true, &[])],
         );
-        let plan = decide(&p, &s.wanted(), Some(&stated(ApiAccess::All))).unwrap();
+        let plan = decide(&p, &s.wanted(), Some(&stated(ApiAccess::All)), None).unwrap();
         assert_eq!(plan.granted, vec![0, 1]);
     }
 
@@ -785,7 +835,7 @@ mod tests {
             vec![container("app", false, &[]), container("proxy", false, &[])],
         );
         let statement = stated(ApiAccess::Containers(vec!["app".into(), "ap".into()]));
-        let plan = decide(&p, &s.wanted(), Some(&statement)).unwrap();
+        let plan = decide(&p, &s.wanted(), Some(&statement), None).unwrap();
         assert_eq!(plan.granted, vec![0]);
         assert_eq!(
             plan.warnings,
@@ -814,7 +864,7 @@ mod tests {
             name: "my-token".into(),
             source: VolumeSource::Token(None),
         });
-        let plan = decide(&p, &s.wanted(), None).unwrap();
+        let plan = decide(&p, &s.wanted(), None, None).unwrap();
         assert!(plan.is_empty());
         assert_eq!(
             plan.warnings,
@@ -824,6 +874,60 @@ mod tests {
                 why: Why::Filter(Dropped::Excluded("app".into()))
             }]
         );
+    }
+
+    #[test]
+    fn a_service_account_that_opted_out_gives_no_container_a_token() {
+        let s = Settings::default();
+        let mut p = pod(Automount::Unset, vec![container("app", false, &[])]);
+        p.account = Automount::Off;
+        let plan = decide(&p, &s.wanted(), None, None).unwrap();
+        assert!(plan.granted.is_empty() && plan.warnings.is_empty());
+        assert_eq!(plan.volume, VolumeChange::Keep);
+        assert!(plan.disable_automount && plan.mounts.is_empty());
+        // The Pod's own setting wins over its ServiceAccount's.
+        p.automount = Automount::On;
+        assert_eq!(
+            decide(&p, &s.wanted(), None, None).unwrap().granted,
+            vec![0]
+        );
+        // A statement may grant it.
+        p.automount = Automount::Unset;
+        let plan = decide(&p, &s.wanted(), Some(&stated(ApiAccess::All)), None).unwrap();
+        assert_eq!(plan.granted, vec![0]);
+    }
+
+    #[test]
+    fn an_existing_token_keeps_its_lifetime_unless_a_statement_lengthens_it() {
+        let s = Settings::default();
+        let mut p = pod(
+            Automount::Off,
+            vec![container("app", false, &[("kube-api-access", PATH, true)])],
+        );
+        let mut projected = s.projected();
+        if let Some(token) = projected
+            .sources
+            .as_mut()
+            .and_then(|s| s.first_mut())
+            .and_then(|s| s.service_account_token.as_mut())
+        {
+            token.expiration_seconds = None;
+        }
+        p.volumes.push(Volume {
+            name: "kube-api-access".into(),
+            source: VolumeSource::Token(Some(projected)),
+        });
+        let plan = decide(&p, &s.wanted(), None, None).unwrap();
+        assert!(plan.is_empty());
+        let lifetime = plan.lifetime.unwrap();
+        assert_eq!((lifetime.written, lifetime.effective), (None, 3600));
+        let longer = LifetimeStatement {
+            seconds: 7200,
+            by: LifetimeBy::WorkloadAnnotation,
+        };
+        let plan = decide(&p, &s.wanted(), None, Some(&longer)).unwrap();
+        assert_eq!(plan.volume, VolumeChange::Update(0));
+        assert_eq!(plan.lifetime.unwrap().effective, 7200);
     }
 
     #[test]

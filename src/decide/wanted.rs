@@ -22,7 +22,13 @@ pub struct TokenVolume {
     pub default_mode: i32,
     /// Whether the volume projects the namespace file.
     pub namespace_file: bool,
+    /// Whether the volume projects OpenShift's service CA as `service-ca.crt`, as the
+    /// token volume OpenShift's admission mounts does.
+    pub service_ca: bool,
 }
+
+/// The ConfigMap OpenShift publishes its service CA in, in every namespace.
+pub const SERVICE_CA_CONFIG_MAP: &str = "openshift-service-ca.crt";
 
 /// What the decision wants of every Pod template.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +69,18 @@ impl Wanted {
         }
     }
 
+    /// The projected source as the config has it, but with `expirationSeconds` set to
+    /// `seconds` (absent for `None`).
+    pub fn with_lifetime(&self, seconds: Option<i64>) -> ProjectedVolumeSource {
+        let mut projected = self.projected.clone();
+        for source in projected.sources.iter_mut().flatten() {
+            if let Some(token) = source.service_account_token.as_mut() {
+                token.expiration_seconds = seconds;
+            }
+        }
+        projected
+    }
+
     /// The mount each selected container gets.
     pub fn mount(&self) -> VolumeMount {
         VolumeMount {
@@ -75,7 +93,8 @@ impl Wanted {
 }
 
 /// The projected volume source kubelet itself mounts as `kube-api-access-*`: the token,
-/// the cluster CA, and (unless left out) the namespace.
+/// the cluster CA, (unless left out) the namespace, and on OpenShift its service CA, last,
+/// where OpenShift's admission puts it.
 fn projected(token: &TokenVolume) -> ProjectedVolumeSource {
     let mut sources = vec![
         VolumeProjection {
@@ -110,6 +129,20 @@ fn projected(token: &TokenVolume) -> ProjectedVolumeSource {
                     }),
                     ..Default::default()
                 }]),
+            }),
+            ..Default::default()
+        });
+    }
+    if token.service_ca {
+        sources.push(VolumeProjection {
+            config_map: Some(ConfigMapProjection {
+                name: SERVICE_CA_CONFIG_MAP.into(),
+                items: Some(vec![KeyToPath {
+                    key: "service-ca.crt".into(),
+                    path: "service-ca.crt".into(),
+                    mode: None,
+                }]),
+                optional: None,
             }),
             ..Default::default()
         });

@@ -13,7 +13,7 @@ use crate::evidence;
 use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
-use crate::rbac::Inventory;
+use crate::rbac::{Inventory, Object};
 use crate::results::{File, FnResult, Row, Tally};
 use crate::yaml::Document;
 
@@ -84,17 +84,16 @@ pub fn run(paths: &[PathBuf], settings: &Settings, fixes: bool) -> TreeRun {
             Err(e) => Err(e.clone()),
         })
         .collect();
-    let inventory: Inventory = match settings.rbac {
-        Rbac::Off => Inventory::new(),
-        Rbac::Advise | Rbac::Apply => docs
+    // With `rbac: off`, the ServiceAccounts alone: their automount setting says whether
+    // a Pod has a token today.
+    let objects = docs.iter().flatten().flat_map(|doc| {
+        doc.roots()
             .iter()
-            .flatten()
-            .flat_map(|doc| {
-                doc.roots()
-                    .iter()
-                    .flat_map(move |root| evidence::objects(doc, root))
-            })
-            .collect(),
+            .flat_map(move |root| evidence::objects(doc, root))
+    });
+    let inventory: Inventory = match settings.rbac {
+        Rbac::Off => objects.filter(Object::is_account).collect(),
+        Rbac::Advise | Rbac::Apply => objects.collect(),
     };
     let filter = Filter::new(settings, &inventory).with_proposals(fixes);
     let files = walk

@@ -320,15 +320,16 @@ fn tally(outcomes: &[Outcome]) -> Tally {
 }
 
 /// The RBAC objects among `objects` (every object of the input), read once before any
-/// is hardened, since a binding may come after the workload it applies to; none with
-/// `rbac: off`, which reads no RBAC at all.
+/// is hardened, since a binding may come after the workload it applies to; with
+/// `rbac: off`, which reads no RBAC, the ServiceAccounts alone (their automount setting
+/// says whether a Pod has a token today).
 fn inventory<'n, 'a: 'n>(
     settings: &Settings,
     doc: &'n Document<'a>,
     objects: &'n [Node<'a>],
 ) -> Inventory {
     match settings.rbac {
-        Rbac::Off => Inventory::new(),
+        Rbac::Off => evidence::accounts(doc, objects),
         Rbac::Advise | Rbac::Apply => evidence::inventory(doc, objects),
     }
 }

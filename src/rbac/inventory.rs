@@ -30,6 +30,8 @@ pub struct Inventory {
     /// Bindings with a `system:serviceaccounts:<ns>` subject, for any namespace.
     namespace_groups: Vec<usize>,
     duplicates: Vec<ObjectId>,
+    /// `automountServiceAccountToken` of the ServiceAccounts that set it.
+    automount: HashMap<(Namespace, String), bool>,
 }
 
 /// Whether a ServiceAccount exists, as far as the input says.
@@ -358,6 +360,14 @@ impl Inventory {
             && self.bindings.is_empty()
     }
 
+    /// `automountServiceAccountToken` of `account`, when a ServiceAccount of exactly its
+    /// name and namespace (both unset counting as the same) sets it.
+    pub fn automount(&self, account: &ServiceAccount) -> Option<bool> {
+        self.automount
+            .get(&(account.namespace.clone(), account.name.clone()))
+            .copied()
+    }
+
     /// Objects pushed more than once, each time it was pushed again.
     pub fn duplicates(&self) -> &[ObjectId] {
         &self.duplicates
@@ -366,7 +376,13 @@ impl Inventory {
     /// Adds an object found in the input.
     pub fn push(&mut self, object: impl Into<Object>) {
         match object.into() {
+            Object::ServiceAccountAutomount(sa, on) => {
+                self.automount.insert((sa.namespace, sa.name), on);
+            }
             Object::ServiceAccount(sa) => {
+                // A later definition replaces the earlier one, automount setting and all.
+                self.automount
+                    .remove(&(sa.namespace.clone(), sa.name.clone()));
                 if !self
                     .accounts
                     .insert((sa.namespace.clone(), sa.name.clone()))

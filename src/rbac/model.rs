@@ -354,10 +354,24 @@ impl ObjectId {
 pub enum Object {
     /// A ServiceAccount.
     ServiceAccount(ServiceAccount),
+    /// A ServiceAccount's `automountServiceAccountToken`, pushed after the ServiceAccount
+    /// when it is set. Not RBAC: it says whether its Pods get a token at all.
+    ServiceAccountAutomount(ServiceAccount, bool),
     /// A Role or ClusterRole.
     Role(Role),
     /// A RoleBinding or ClusterRoleBinding.
     Binding(Binding),
+}
+
+impl Object {
+    /// Whether it is about a ServiceAccount itself (the ServiceAccount, its automount
+    /// setting) rather than RBAC.
+    pub fn is_account(&self) -> bool {
+        matches!(
+            self,
+            Object::ServiceAccount(_) | Object::ServiceAccountAutomount(..)
+        )
+    }
 }
 
 impl From<ServiceAccount> for Object {

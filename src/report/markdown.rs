@@ -102,10 +102,10 @@ pub(super) fn render(report: &Report<'_>) -> String {
             Some((line, _)) => format!("{file}:{line}"),
             None => (*file).to_owned(),
         };
-        let (lifetime, token_audience) = if row.containers.is_empty() {
-            ("–".to_owned(), "–".to_owned())
-        } else {
-            (cell(&report.lifetime_short), cell(&audience))
+        let (lifetime, token_audience) = match &row.token {
+            _ if row.containers.is_empty() => ("–".to_owned(), "–".to_owned()),
+            Some((lifetime, audience)) => (cell(lifetime), cell(audience)),
+            None => (cell(&report.lifetime_short), cell(&audience)),
         };
         out.push_str(&format!(
             "| {} | {} | {} | {} | `{}` | {} | {} | {lifetime} | {token_audience} | {} | {} |\n",
