@@ -177,6 +177,9 @@ pub enum Rule {
     TokenWithoutGrant,
     /// Under `rbac: apply`, evidence too incomplete to decide.
     IncompleteEvidence,
+    /// Under `rbac: apply`, a token nothing grants anything, kept because the Pod
+    /// template uses it outside RBAC.
+    TokenUsedOutsideRbac,
     /// What was hardened.
     Hardened,
     /// A stream document that is not an object.
@@ -201,6 +204,7 @@ impl Rule {
         Rule::UnknownContainer,
         Rule::TokenWithoutGrant,
         Rule::IncompleteEvidence,
+        Rule::TokenUsedOutsideRbac,
         Rule::Hardened,
         Rule::NotAnObject,
     ];
@@ -223,6 +227,7 @@ impl Rule {
             Rule::UnknownContainer => "HST023",
             Rule::TokenWithoutGrant => "HST024",
             Rule::IncompleteEvidence => "HST025",
+            Rule::TokenUsedOutsideRbac => "HST026",
             Rule::Hardened => "HST100",
             Rule::NotAnObject => "HST101",
         }

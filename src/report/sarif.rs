@@ -64,6 +64,7 @@ fn rules() -> Value {
                 | Rule::UnknownContainer
                 | Rule::TokenWithoutGrant
                 | Rule::IncompleteEvidence
+                | Rule::TokenUsedOutsideRbac
                 | Rule::NotAnObject => "warning",
                 _ => "error",
             };
