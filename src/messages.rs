@@ -380,6 +380,28 @@ pub fn no_objects(first: &str) -> String {
         "stdin holds no Kubernetes object: {first}; expected a YAML stream of Kubernetes objects or a ResourceList (is the step before this one failing?)"
     )
 }
+/// What `harden-sa-token evidence` wrote, by kind (in the order of
+/// `protocol::snapshot::KINDS`), for stderr.
+pub fn snapshot_summary(counts: &[usize; 5]) -> String {
+    let kinds = [
+        "ServiceAccount",
+        "Role",
+        "ClusterRole",
+        "RoleBinding",
+        "ClusterRoleBinding",
+    ];
+    let parts: Vec<String> = kinds
+        .iter()
+        .zip(counts)
+        .map(|(kind, n)| format!("{n} {kind}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    format!(
+        "harden-sa-token evidence: {} objects written, annotated config.kubernetes.io/local-config: \"true\": {}",
+        counts.iter().sum::<usize>(),
+        parts.join(", ")
+    )
+}
+
 // What the input's RBAC says (`rbac`), and the token lifetime in force.
 
 /// The lifetime the API server extends to a year for tokens of its own audience, so that
