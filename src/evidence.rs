@@ -19,18 +19,21 @@
 //!   leave them out). Lists nest one level at most, as in [`crate::workloads`].
 //! - Aliases are followed; merge keys (`<<`) are not (the editing library never expands
 //!   them either, and RBAC objects do not use them in practice).
-//! - Objects marked `config.kubernetes.io/local-config: "true"` are never deployed and
-//!   grant nothing, so they are left out ([`policy::is_local_config`]).
+//! - Objects marked `config.kubernetes.io/local-config: "true"` are never deployed (kpt's
+//!   convention): they are read as evidence ([`Origin::Evidence`]), a snapshot of what
+//!   the cluster holds, and, like the objects of `--evidence` files ([`evidence`]),
+//!   never hardened. Items of a local-config list are evidence too.
 //! - A field of the wrong shape reads as absent, as the API server would reject the
 //!   object: a binding without a usable `roleRef` grants nothing
 //!   ([`crate::rbac::NoRights::UnknownRoleKind`]), and a role whose `rules` are not a list
 //!   has none. A role the API server would reject is thus a role with no rules, which
 //!   only matters if a binding refers to it; a missing role counts as granting.
 
-use crate::policy;
+use crate::decide::StatedBy;
+use crate::policy::{self, TokenUse, VAULT_AGENT_INJECT};
 use crate::rbac::{
-    Binding, BindingKind, Inventory, Namespace, Object, PolicyRule, Role, RoleKind, RoleRef,
-    ServiceAccount, Subject,
+    Binding, BindingKind, Inventory, Namespace, Object, Origin, PolicyRule, Role, RoleKind,
+    RoleRef, ServiceAccount, Subject,
 };
 use crate::workloads::{self, Found};
 use crate::yaml::{Document, Node};
@@ -62,30 +65,51 @@ pub fn accounts<'n, 'a: 'n>(
     objects
         .into_iter()
         .flat_map(|object| self::objects(doc, object))
-        .filter(Object::is_account)
+        .filter(|(_, object)| object.is_account())
         .collect()
 }
 
 /// The RBAC objects `object`, a node of `doc`, is or holds (the items of a list), in
-/// order; none for any other object.
-pub fn objects(doc: &Document<'_>, object: &Node<'_>) -> Vec<Object> {
+/// order, each with where it counts: evidence when marked `local-config`, else input;
+/// none for any other object.
+pub fn objects(doc: &Document<'_>, object: &Node<'_>) -> Vec<(Origin, Object)> {
     let mut found = Vec::new();
-    collect(doc, object, ("", ""), &mut found, 0);
+    collect(doc, object, ("", ""), Origin::Input, &mut found, 0);
     found
 }
 
-/// `defaults`: the apiVersion and kind an item of a typed list takes when it has none.
+/// The RBAC objects among `objects`, nodes of `doc`, all as evidence whatever their
+/// annotations: the objects of an `--evidence` file.
+pub fn evidence<'n, 'a: 'n>(
+    doc: &'n Document<'a>,
+    objects: impl IntoIterator<Item = &'n Node<'a>>,
+) -> Vec<(Origin, Object)> {
+    let mut found = Vec::new();
+    for object in objects {
+        collect(doc, object, ("", ""), Origin::Evidence, &mut found, 0);
+    }
+    found
+}
+
+/// `defaults`: the apiVersion and kind an item of a typed list takes when it has none;
+/// `origin`: where the object counts, unless it is marked `local-config`.
 fn collect(
     doc: &Document<'_>,
     object: &Node<'_>,
     defaults: (&str, &str),
-    found: &mut Vec<Object>,
+    origin: Origin,
+    found: &mut Vec<(Origin, Object)>,
     depth: usize,
 ) {
     let object = doc.read_through(object);
-    if object.entries().is_none() || policy::is_local_config(object) {
+    if object.entries().is_none() {
         return;
     }
+    let origin = if policy::is_local_config(object) {
+        Origin::Evidence
+    } else {
+        origin
+    };
     let text = |key: &str| string(doc, object.get(key)).filter(|s| !s.is_empty());
     let api_version = text("apiVersion").unwrap_or(defaults.0);
     let kind = text("kind").unwrap_or(defaults.1);
@@ -93,7 +117,14 @@ fn collect(
         if depth < MAX_LIST_DEPTH {
             let item_kind = kind.strip_suffix("List").unwrap_or_default();
             for item in items {
-                collect(doc, item, (api_version, item_kind), found, depth + 1);
+                collect(
+                    doc,
+                    item,
+                    (api_version, item_kind),
+                    origin,
+                    found,
+                    depth + 1,
+                );
             }
         }
         return;
@@ -112,9 +143,9 @@ fn collect(
             let automount = object
                 .get("automountServiceAccountToken")
                 .and_then(|n| doc.read_through(n).as_bool());
-            found.push(Object::ServiceAccount(account.clone()));
+            found.push((origin, Object::ServiceAccount(account.clone())));
             if let Some(on) = automount {
-                found.push(Object::ServiceAccountAutomount(account, on));
+                found.push((origin, Object::ServiceAccountAutomount(account, on)));
             }
             return;
         }
@@ -153,7 +184,7 @@ fn collect(
         }),
         _ => return,
     };
-    found.push(read);
+    found.push((origin, read));
 }
 
 /// The items of `object` when it is a list: `v1 List` or any `<Kind>List` with `items`.
@@ -216,6 +247,93 @@ pub fn service_account(doc: &Document<'_>, found: &Found<'_, '_>) -> ServiceAcco
     )
 }
 
+/// The directory Kubernetes mounts the token in, without `/var` (a symlink to `/run` in
+/// most images, so either spelling reads the token).
+const TOKEN_DIR: &str = "/run/secrets/kubernetes.io/serviceaccount";
+
+/// The signs, in the Pod template `found` (of `doc`), that its token is used outside
+/// RBAC (`docs/design.md`, "Who needs the API"): Vault's agent injector asked for on
+/// the template or its workload; a container naming the token's directory in its
+/// `command`, `args` or `env` values; a container mounting one file of a projected
+/// token volume, or of the token's directory, by `subPath`. (An explicit
+/// `automountServiceAccountToken: true` is read with the rest of the template.)
+pub fn token_uses(doc: &Document<'_>, found: &Found<'_, '_>) -> Vec<TokenUse> {
+    let mut uses = Vec::new();
+    let vault = |metadata: Option<&Node<'_>>| {
+        let annotations = metadata
+            .map(|m| doc.read_through(m))
+            .and_then(|m| m.get("annotations"));
+        let value =
+            annotations.and_then(|a| string(doc, doc.read_through(a).get(VAULT_AGENT_INJECT)));
+        value.is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    };
+    if vault(found.metadata) {
+        uses.push(TokenUse::VaultAgent {
+            on: StatedBy::TemplateAnnotation,
+        });
+    } else if vault(found.object.get("metadata")) {
+        uses.push(TokenUse::VaultAgent {
+            on: StatedBy::WorkloadAnnotation,
+        });
+    }
+    let spec = doc.read_through(found.spec);
+    let token_volumes: Vec<&str> = items(doc, spec.get("volumes"))
+        .iter()
+        .filter(|v| is_token_volume(doc, v))
+        .filter_map(|v| string(doc, doc.read_through(v).get("name")))
+        .collect();
+    for key in ["containers", "initContainers"] {
+        for (index, container) in items(doc, spec.get(key)).iter().enumerate() {
+            let container = doc.read_through(container);
+            let name = || match string(doc, container.get("name")) {
+                Some(name) if !name.is_empty() => name.to_owned(),
+                _ => format!("{key}[{index}]"),
+            };
+            let names_path =
+                |list: Option<&Node<'_>>| strings(doc, list).iter().any(|s| s.contains(TOKEN_DIR));
+            let env = items(doc, container.get("env")).iter().any(|e| {
+                string(doc, doc.read_through(e).get("value")).is_some_and(|v| v.contains(TOKEN_DIR))
+            });
+            for (field, named) in [
+                ("command", names_path(container.get("command"))),
+                ("args", names_path(container.get("args"))),
+                ("env", env),
+            ] {
+                if named {
+                    uses.push(TokenUse::NamesTokenPath {
+                        container: name(),
+                        field,
+                    });
+                }
+            }
+            for mount in items(doc, container.get("volumeMounts")) {
+                let mount = doc.read_through(mount);
+                let text = |key: &str| string(doc, mount.get(key)).filter(|s| !s.is_empty());
+                let sub_path = text("subPath").or_else(|| text("subPathExpr"));
+                let volume = text("name").unwrap_or_default();
+                let of_token = token_volumes.contains(&volume)
+                    || text("mountPath").is_some_and(|p| p.contains(TOKEN_DIR));
+                if sub_path.is_some() && of_token {
+                    uses.push(TokenUse::SubPathMount {
+                        container: name(),
+                        volume: volume.to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    uses
+}
+
+/// Whether `volume` is a projected volume with a `serviceAccountToken` source.
+fn is_token_volume(doc: &Document<'_>, volume: &Node<'_>) -> bool {
+    let projected = doc.read_through(volume).get("projected");
+    let sources = projected.and_then(|p| doc.read_through(p).get("sources"));
+    items(doc, sources)
+        .iter()
+        .any(|s| doc.read_through(s).get("serviceAccountToken").is_some())
+}
+
 /// A scalar's text, following an alias; a null is absent, as Kubernetes reads it.
 fn string<'n, 'a>(doc: &'n Document<'a>, node: Option<&'n Node<'a>>) -> Option<&'n str> {
     let node = doc.read_through(node?);
@@ -246,6 +364,10 @@ mod tests {
     use crate::rbac::{RoleRefKind, SubjectKind, Verdict};
 
     fn read(text: &str) -> Vec<Object> {
+        read_from(text).into_iter().map(|(_, o)| o).collect()
+    }
+
+    fn read_from(text: &str) -> Vec<(Origin, Object)> {
         let doc = Document::parse(text).unwrap();
         doc.roots().iter().flat_map(|r| objects(&doc, r)).collect()
     }
@@ -486,9 +608,73 @@ subjects: {kind: ServiceAccount, name: a}
     }
 
     #[test]
-    fn local_config_objects_are_never_deployed() {
-        let text = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: b\n  annotations: {config.kubernetes.io/local-config: 'true'}\nroleRef: {kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: Group, name: 'system:serviceaccounts'}]\n";
-        assert_eq!(read(text), []);
+    fn local_config_objects_are_evidence() {
+        let text = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: b\n  annotations: {config.kubernetes.io/local-config: 'true'}\nroleRef: {kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: Group, name: 'system:serviceaccounts'}]\n---\napiVersion: v1\nkind: List\nmetadata:\n  annotations: {config.kubernetes.io/local-config: 'true'}\nitems:\n- {apiVersion: v1, kind: ServiceAccount, metadata: {name: a, namespace: n}}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: deployed, namespace: n}\n";
+        let origins: Vec<Origin> = read_from(text).into_iter().map(|(o, _)| o).collect();
+        assert_eq!(origins, [Origin::Evidence, Origin::Evidence, Origin::Input]);
+        let doc = Document::parse(text).unwrap();
+        let all: Vec<Origin> = evidence(&doc, doc.roots())
+            .into_iter()
+            .map(|(o, _)| o)
+            .collect();
+        assert_eq!(all, [Origin::Evidence; 3]);
+        let inventory = inventory_of(text);
+        assert_eq!((inventory.read().input, inventory.read().evidence), (1, 2));
+    }
+
+    #[test]
+    fn token_uses_outside_rbac_are_found() {
+        let uses = |text: &str| {
+            let doc = Document::parse(text).unwrap();
+            let found = workloads::pod_templates(&doc.roots()[0], &[]);
+            found
+                .iter()
+                .flat_map(|f| token_uses(&doc, f))
+                .collect::<Vec<_>>()
+        };
+        let vault = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\nspec:\n  template:\n    metadata:\n      annotations: {vault.hashicorp.com/agent-inject: 'true', vault.hashicorp.com/role: app}\n    spec:\n      containers: [{name: app}]\n";
+        assert_eq!(
+            uses(vault),
+            [TokenUse::VaultAgent {
+                on: StatedBy::TemplateAnnotation
+            }]
+        );
+        let on_workload = vault
+            .replace(
+                "metadata: {name: w}",
+                "metadata: {name: w, annotations: {vault.hashicorp.com/agent-inject: 'true'}}",
+            )
+            .replace("'true', vault", "'false', vault");
+        assert_eq!(
+            uses(&on_workload),
+            [TokenUse::VaultAgent {
+                on: StatedBy::WorkloadAnnotation
+            }]
+        );
+        let reads = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes:\n  - name: token\n    projected: {sources: [{serviceAccountToken: {path: token}}]}\n  initContainers:\n  - name: login\n    command: [sh, -c, 'vault login jwt=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token)']\n  containers:\n  - name: app\n    args: [--token-file=/run/secrets/kubernetes.io/serviceaccount/token]\n    env: [{name: T, value: /var/run/secrets/kubernetes.io/serviceaccount/token}, {name: U, value: x}]\n    volumeMounts:\n    - {name: token, mountPath: /etc/token, subPath: token}\n    - {name: data, mountPath: /data, subPath: d}\n  - volumeMounts: [{name: other, mountPath: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt, subPathExpr: ca}]\n";
+        let found = uses(reads);
+        let short: Vec<String> = found
+            .iter()
+            .map(|u| match u {
+                TokenUse::NamesTokenPath { container, field } => format!("{container} {field}"),
+                TokenUse::SubPathMount { container, volume } => {
+                    format!("{container} mounts {volume}")
+                }
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            short,
+            [
+                "app args",
+                "app env",
+                "app mounts token",
+                "containers[1] mounts other",
+                "login command"
+            ]
+        );
+        let plain = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: app, args: [--secrets=/var/run/secrets/other], volumeMounts: [{name: token, mountPath: /t}]}\n";
+        assert_eq!(uses(plain), []);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::config::{Mode, Rbac, Settings};
 use crate::decide::{self, Automount, Plan, PodTemplate, StatedBy, Statement, Wanted};
 use crate::evidence;
 use crate::messages;
-use crate::policy;
+use crate::policy::{self, TokenUse};
 use crate::rbac::{Evidence, Inventory, Verdict};
 use crate::results::{FnResult, ResourceRef, Row, RowChange, Rule, Severity, Tally};
 use crate::template::{self, NewValues, TemplateError, TemplateNodes};
@@ -235,11 +235,6 @@ impl<'s> Filter<'s> {
                 let lifetime = policy::lifetime_statement(self.settings, &workload, f.metadata)
                     .map_err(|bad| error(messages::bad_lifetime(&bad)))?;
                 let evidence = self.evidence(doc, f);
-                // An explicit statement wins over the evidence.
-                let statement = stated.clone().or_else(|| {
-                    let evidence = evidence.as_ref()?;
-                    policy::evidence_statement(self.settings.rbac, evidence)
-                });
                 let (mut pod, nodes) =
                     template::read(doc, f.spec).map_err(|e| error(messages::template_error(&e)))?;
                 let account = evidence::service_account(doc, f);
@@ -249,9 +244,53 @@ impl<'s> Filter<'s> {
                     Some(false) => Automount::Off,
                     None => Automount::Unset,
                 };
+                // Where `rbac: apply` would remove the token on the evidence alone, what
+                // the Pod template itself says about it: it asks for it, or uses it
+                // outside RBAC.
+                let uses = match &evidence {
+                    Some(evidence)
+                        if self.settings.rbac == Rbac::Apply
+                            && stated.is_none()
+                            && evidence.verdict() == Verdict::Nothing =>
+                    {
+                        let mut uses = evidence::token_uses(doc, f);
+                        if pod.automount == Automount::On {
+                            uses.insert(0, TokenUse::AutomountTrue);
+                        }
+                        uses
+                    }
+                    _ => Vec::new(),
+                };
+                // An explicit statement wins over the evidence.
+                let statement = stated.clone().or_else(|| {
+                    let evidence = evidence.as_ref()?;
+                    policy::evidence_statement(self.settings.rbac, evidence, &uses)
+                });
                 let plan =
                     decide::decide(&pod, &self.wanted, statement.as_ref(), lifetime.as_ref())
                         .map_err(|c| error(messages::conflict(&c)))?;
+                // The manifest asks for the token and the evidence says it is idle: only
+                // a statement can say which is right, so the Pod template is left as it
+                // was (hardening it would drop the `true` that keeps the token on the
+                // next run).
+                if let Some(evidence) = &evidence
+                    && uses.first() == Some(&TokenUse::AutomountTrue)
+                {
+                    let message = messages::automount_true_left(evidence, &workload);
+                    work.results
+                        .push(about(Severity::Warning, message).rule(Rule::TokenUsedOutsideRbac));
+                    work.rows.push(Row {
+                        resource: ResourceRef::of(f.object),
+                        path: f.path.clone(),
+                        at: Some((f.spec.line(), f.spec.column())),
+                        account: messages::account_name(&evidence.account),
+                        containers: plan.granted.iter().map(|&i| pod.label(i)).collect(),
+                        change: RowChange::LeftUnchanged,
+                        may_do: Some(messages::may_do(evidence)),
+                        token: plan.lifetime.as_ref().map(messages::token_cells),
+                    });
+                    continue;
+                }
                 work.results.extend(plan.warnings.iter().map(|w| {
                     about(
                         Severity::Warning,
@@ -266,14 +305,13 @@ impl<'s> Filter<'s> {
                     && !plan.granted.is_empty()
                 {
                     match (self.settings.rbac, evidence.verdict()) {
-                        (Rbac::Advise, Verdict::Nothing) => {
+                        (Rbac::Advise, _) if evidence.nothing_found() => {
                             let message = messages::token_without_grant(
                                 evidence,
                                 &plan,
                                 &pod,
                                 &workload,
                                 resource.len() == 1,
-                                self.inventory.is_empty(),
                             );
                             work.results.push(
                                 about(Severity::Warning, message).rule(Rule::TokenWithoutGrant),
@@ -283,6 +321,12 @@ impl<'s> Filter<'s> {
                             let message = messages::incomplete_evidence(evidence);
                             work.results.push(
                                 about(Severity::Warning, message).rule(Rule::IncompleteEvidence),
+                            );
+                        }
+                        (Rbac::Apply, Verdict::Nothing) if !uses.is_empty() => {
+                            let message = messages::token_used_outside_rbac(evidence, &uses);
+                            work.results.push(
+                                about(Severity::Warning, message).rule(Rule::TokenUsedOutsideRbac),
                             );
                         }
                         _ => {}
@@ -359,6 +403,7 @@ impl<'s> Filter<'s> {
                             pod,
                             plan,
                             statement,
+                            evidence,
                             row,
                             ..
                         } => {
@@ -377,6 +422,8 @@ impl<'s> Filter<'s> {
                                         &pod,
                                         &self.wanted,
                                         &by,
+                                        evidence.as_ref(),
+                                        &policy::facts(found.object),
                                     )
                                 }
                                 _ => messages::not_hardened(&plan, &pod, &self.wanted),
@@ -452,6 +499,7 @@ impl<'s> Filter<'s> {
                                 &self.wanted,
                                 by,
                                 evidence.as_ref(),
+                                &policy::facts(found.object),
                             );
                             let made = before..work.editor.mark();
                             done.push((found.object, found.spec, &found.path, message, made));

@@ -39,5 +39,7 @@ pub mod workloads;
 pub mod yaml;
 
 pub use config::Settings;
-pub use protocol::{Call, ConfigFile, Error, Protocol, Report, Run, run, run_with};
+pub use protocol::{
+    Call, ConfigFile, Error, EvidenceFile, Protocol, Report, Run, run, run_with, run_with_evidence,
+};
 pub use results::{FnResult, Severity, exit_code};

@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use harden_sa_token::config::Mode;
 use harden_sa_token::protocol::{self, files::TreeRun};
-use harden_sa_token::{Call, ConfigFile, Severity, messages, report};
+use harden_sa_token::{Call, ConfigFile, EvidenceFile, Severity, messages, report};
 
 const AFTER_HELP: &str = concat!(
     "\
@@ -69,6 +69,12 @@ Examples:
   kpt fn eval ./pkg --exec harden-sa-token -- mode=audit
   kubectl kustomize ./app | harden-sa-token --config audit.yaml > /dev/null
 
+  # rbac: apply with the cluster's RBAC as evidence (never written back, never hardened)
+  kubectl get clusterroles,clusterrolebindings,roles,rolebindings,serviceaccounts -A -o yaml \
+    | harden-sa-token evidence > rbac-evidence.yaml
+  helm template web ./chart | harden-sa-token --config apply.yaml --evidence rbac-evidence.yaml
+  cp rbac-evidence.yaml ./pkg/ && kpt fn eval ./pkg --exec harden-sa-token -- rbac=apply
+
   # The functionConfig's JSON Schema
   harden-sa-token --schema
 
@@ -96,9 +102,28 @@ Examples:
   harden-sa-token fix --diff k8s/ | git apply     # the same, as a patch
   harden-sa-token fix --config harden.yaml k8s/ base/deployment.yaml
   harden-sa-token fix --report hardening.sarif k8s/
+  harden-sa-token fix --config apply.yaml --evidence rbac-evidence.yaml k8s/
 
 Exit status: 0 when every file was handled; 1 when a file could not be read or written,
 or a result has severity error; 2 for usage errors.";
+
+const EVIDENCE_HELP: &str = "\
+Reads a snapshot of a cluster's RBAC on stdin (`kubectl get ... -o yaml`: a v1 List, or a
+YAML stream) and writes, on stdout, each ServiceAccount, Role, ClusterRole, RoleBinding and
+ClusterRoleBinding as an object of its own, annotated config.kubernetes.io/local-config:
+\"true\", with only what the decision reads (no status, managedFields, uids or secrets).
+Under rbac: apply, the function reads such objects as evidence, in a kpt package or a
+ResourceList, or with --evidence FILE, and passes them through unchanged, never deployed.
+rbac: apply assumes the whole install is in the input or the evidence.
+
+Examples:
+  kubectl get clusterroles,clusterrolebindings,roles,rolebindings,serviceaccounts -A -o yaml \\
+    | harden-sa-token evidence > rbac-evidence.yaml
+  harden-sa-token check --config apply.yaml --evidence rbac-evidence.yaml k8s/
+  cp rbac-evidence.yaml ./pkg/ && kpt fn eval ./pkg --exec harden-sa-token -- rbac=apply
+
+Exit status: 0 when evidence was written; 1 when stdin holds no RBAC object or cannot be
+read.";
 
 const CHECK_HELP: &str = "\
 Audit mode over files: writes nothing, prints one line per finding as
@@ -152,7 +177,38 @@ struct Cli {
     verbose: bool,
 
     #[command(flatten)]
+    evidence: EvidenceArgs,
+
+    #[command(flatten)]
     report: ReportArgs,
+}
+
+#[derive(Args, Debug)]
+struct EvidenceArgs {
+    /// RBAC objects to read as evidence only (repeatable): a YAML stream or `v1 List`,
+    /// e.g. the output of `harden-sa-token evidence`; never written back, never hardened.
+    #[arg(long = "evidence", value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+impl EvidenceArgs {
+    /// Each file, read.
+    fn read(&self) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        self.files
+            .iter()
+            .map(|path| {
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("cannot read evidence file {}", path.display()))?;
+                Ok((path.display().to_string(), bytes))
+            })
+            .collect()
+    }
+}
+
+fn evidence_files(read: &[(String, Vec<u8>)]) -> Vec<EvidenceFile<'_>> {
+    read.iter()
+        .map(|(origin, bytes)| EvidenceFile { origin, bytes })
+        .collect()
 }
 
 #[derive(Args, Debug)]
@@ -216,6 +272,9 @@ enum Command {
         #[command(flatten)]
         files: FileArgs,
     },
+    /// Turn a snapshot of a cluster's RBAC (stdin) into evidence for rbac: apply (stdout).
+    #[command(after_help = EVIDENCE_HELP)]
+    Evidence,
 }
 
 #[derive(Args, Debug)]
@@ -234,6 +293,9 @@ struct FileArgs {
     verbose: bool,
 
     #[command(flatten)]
+    evidence: EvidenceArgs,
+
+    #[command(flatten)]
     report: ReportArgs,
 }
 
@@ -242,6 +304,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Fix { files, diff }) => tree(files, Mode::Enforce, *diff),
         Some(Command::Check { files }) => tree(files, Mode::Audit, false),
+        Some(Command::Evidence) => snapshot(),
         None => run(&cli),
     };
     match result {
@@ -297,11 +360,17 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
     };
 
     let wanted_report = cli.report.wanted()?;
+    let evidence = cli.evidence.read()?;
     let mut input = Vec::new();
     std::io::stdin()
         .read_to_end(&mut input)
         .context("cannot read stdin")?;
-    let run = harden_sa_token::run_with(&input, call, wanted_report.is_some())?;
+    let run = harden_sa_token::run_with_evidence(
+        &input,
+        call,
+        wanted_report.is_some(),
+        &evidence_files(&evidence),
+    )?;
     if let Some((path, format)) = wanted_report {
         let settings =
             protocol::settings(plugin_config.as_ref().or(config.as_ref()).map(config_file))?;
@@ -340,7 +409,9 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
     let mut settings = protocol::settings(config.as_ref().map(config_file))?;
     settings.mode = mode;
     let wanted_report = args.report.wanted()?;
-    let run = protocol::files::run(&args.paths, &settings, wanted_report.is_some());
+    let evidence = args.evidence.read()?;
+    let evidence = protocol::read_evidence(&evidence_files(&evidence))?;
+    let run = protocol::files::run(&args.paths, &settings, wanted_report.is_some(), &evidence);
     if let Some((path, format)) = wanted_report {
         let here = std::env::current_dir().ok();
         let report = report::Report {
@@ -398,6 +469,19 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
         messages::files_summary(run.files.len(), changed, &run.tally(), warnings, errors)
     );
     Ok(u8::from(errors > 0))
+}
+
+/// `evidence`: a snapshot of a cluster's RBAC on stdin, evidence on stdout, a count on
+/// stderr.
+fn snapshot() -> anyhow::Result<u8> {
+    let mut input = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut input)
+        .context("cannot read stdin")?;
+    let snapshot = protocol::snapshot::run(&input)?;
+    write_stdout(&snapshot.text)?;
+    eprintln!("{}", messages::snapshot_summary(&snapshot.counts));
+    Ok(0)
 }
 
 /// Prints every finding of `run` on stderr, one line each (and, under GitHub Actions, as

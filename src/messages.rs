@@ -7,8 +7,11 @@ use crate::decide::{
     EXTENDED_TO_SECONDS, Lifetime, LifetimeBy, LifetimeWhy, MountEdit, Plan, PodTemplate, StatedBy,
     VolumeChange, Wanted, Warning, Why, effective_lifetime, is_own_audience, token_of,
 };
-use crate::policy::{API_ACCESS_ANNOTATION, BadAnnotation, BadLifetime, LIFETIME_ANNOTATION};
-use crate::rbac::{Evidence, Grant, UNSET_NAMESPACE_NOTE, Verdict};
+use crate::policy::{
+    API_ACCESS_ANNOTATION, BadAnnotation, BadLifetime, LIFETIME_ANNOTATION, TokenUse,
+    VAULT_AGENT_INJECT,
+};
+use crate::rbac::{Evidence, Grant, Read, UNSET_NAMESPACE_NOTE, Verdict};
 use crate::results::{Rule, Tally};
 use crate::select::ObjectFacts;
 
@@ -34,7 +37,9 @@ pub fn stated_by(by: &StatedBy) -> String {
         }
         StatedBy::Rule(i) => format!("rules[{i}]"),
         StatedBy::NoRbacGrant { account } => {
-            format!("rbac: apply (nothing in the input grants ServiceAccount {account} any right)")
+            format!(
+                "rbac: apply (nothing in the input or the evidence grants ServiceAccount {account} any right)"
+            )
         }
     }
 }
@@ -418,6 +423,28 @@ pub fn no_objects(first: &str) -> String {
         "stdin holds no Kubernetes object: {first}; expected a YAML stream of Kubernetes objects or a ResourceList (is the step before this one failing?)"
     )
 }
+/// What `harden-sa-token evidence` wrote, by kind (in the order of
+/// `protocol::snapshot::KINDS`), for stderr.
+pub fn snapshot_summary(counts: &[usize; 5]) -> String {
+    let kinds = [
+        "ServiceAccount",
+        "Role",
+        "ClusterRole",
+        "RoleBinding",
+        "ClusterRoleBinding",
+    ];
+    let parts: Vec<String> = kinds
+        .iter()
+        .zip(counts)
+        .map(|(kind, n)| format!("{n} {kind}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    format!(
+        "harden-sa-token evidence: {} objects written, annotated config.kubernetes.io/local-config: \"true\": {}",
+        counts.iter().sum::<usize>(),
+        parts.join(", ")
+    )
+}
+
 // What the input's RBAC says (`rbac`), and the token lifetime in force.
 
 /// How long a token projected with `written` for `audience` lives, as a person reads it.
@@ -578,6 +605,7 @@ pub fn hardened_with_evidence(
     wanted: &Wanted,
     by: Option<&StatedBy>,
     evidence: Option<&Evidence<'_>>,
+    workload: &ObjectFacts<'_>,
 ) -> String {
     let mut message = hardened(plan, pod, wanted, by);
     match &plan.lifetime {
@@ -587,12 +615,100 @@ pub fn hardened_with_evidence(
         }
         None => {}
     }
-    if let Some(evidence) = evidence
-        && !matches!(by, Some(StatedBy::NoRbacGrant { .. }))
-    {
-        message.push_str(&format!("; {}", runs_as(evidence)));
+    match (evidence, by) {
+        (Some(evidence), Some(StatedBy::NoRbacGrant { .. })) => {
+            message.push_str(&format!(
+                "; {}; {}",
+                evidence_read(evidence.read),
+                keep_token(workload)
+            ));
+        }
+        (Some(evidence), _) => message.push_str(&format!("; {}", runs_as(evidence))),
+        (None, _) => {}
     }
     message
+}
+
+/// What an `rbac` decision rests on: how many RBAC objects were read, and where.
+pub fn evidence_read(read: Read) -> String {
+    let objects = |n: usize| if n == 1 { "object" } else { "objects" };
+    format!(
+        "evidence read: {} RBAC {} of the input and {} of the evidence, with the Kubernetes bootstrap roles",
+        read.input,
+        objects(read.input),
+        read.evidence
+    )
+}
+
+/// The `rules:` entry that states `access` for `workload` (all its Pod templates).
+fn rules_entry(workload: &ObjectFacts<'_>, access: &str) -> String {
+    let mut target = vec![format!("kind: {}", workload.kind)];
+    if !workload.name.is_empty() {
+        target.push(format!("name: {}", pattern(workload.name)));
+    }
+    if !workload.namespace.is_empty() {
+        target.push(format!("namespace: {}", pattern(workload.namespace)));
+    }
+    format!(
+        "- {{target: {{{}}}, apiAccess: {access}}}",
+        target.join(", ")
+    )
+}
+
+/// How to keep a token that `rbac: apply` removes: the statements that win over it.
+fn keep_token(workload: &ObjectFacts<'_>) -> String {
+    format!(
+        "to keep the token, annotate the Pod template with `{API_ACCESS_ANNOTATION}: all` (or the names of the containers that call the API), or add the `rules:` entry `{}`",
+        rules_entry(workload, "all")
+    )
+}
+
+/// A use of the token outside RBAC, as found in a Pod template.
+pub fn token_use(token_use: &TokenUse) -> String {
+    match token_use {
+        TokenUse::AutomountTrue => {
+            "the Pod template sets automountServiceAccountToken: true".to_owned()
+        }
+        TokenUse::VaultAgent { on } => {
+            let on = match on {
+                StatedBy::WorkloadAnnotation => "the workload",
+                _ => "the Pod template",
+            };
+            format!(
+                "Vault's agent injector ({VAULT_AGENT_INJECT} on {on}) logs in to Vault with the token"
+            )
+        }
+        TokenUse::NamesTokenPath { container, field } => {
+            format!("container {container:?} names the token's path in its {field}")
+        }
+        TokenUse::SubPathMount { container, volume } => {
+            format!("container {container:?} mounts a file of volume {volume:?} by subPath")
+        }
+    }
+}
+
+/// `rbac: apply` keeps a token nothing grants anything, because the Pod template uses it
+/// outside RBAC.
+pub fn token_used_outside_rbac(evidence: &Evidence<'_>, uses: &[TokenUse]) -> String {
+    let uses: Vec<String> = uses.iter().map(token_use).collect();
+    format!(
+        "rbac: apply kept this Pod template's token, though no binding grants {} any right ({}), since the token is used outside Kubernetes RBAC: {}; if it is not, remove the token with the annotation `{API_ACCESS_ANNOTATION}: none` on the Pod template",
+        evidence.account,
+        evidence_read(evidence.read),
+        uses.join("; and ")
+    )
+}
+
+/// `rbac: apply` leaves a Pod template that writes `automountServiceAccountToken: true`
+/// as it was when nothing grants its token anything: the manifest asks for the token,
+/// the evidence says it is idle, and only a statement can say which is right.
+pub fn automount_true_left(evidence: &Evidence<'_>, workload: &ObjectFacts<'_>) -> String {
+    format!(
+        "rbac: apply left this Pod template as it was: no binding grants {} any right ({}), but the Pod template sets automountServiceAccountToken: true; state which containers need the API with the annotation `{API_ACCESS_ANNOTATION}` on the Pod template (all, none or container names), or the `rules:` entry `{}`",
+        evidence.account,
+        evidence_read(evidence.read),
+        rules_entry(workload, "all")
+    )
 }
 
 /// A selector pattern that matches exactly `name`, a Kubernetes name: only its `.` means
@@ -610,7 +726,6 @@ pub fn token_without_grant(
     pod: &PodTemplate,
     workload: &ObjectFacts<'_>,
     one_template: bool,
-    no_rbac_in_input: bool,
 ) -> String {
     let (holders, they) = match plan.granted.as_slice() {
         [one] => (
@@ -629,26 +744,27 @@ pub fn token_without_grant(
         "{holders} a token of {}, which no binding in the input grants any right",
         evidence.account
     );
-    if no_rbac_in_input {
+    if evidence.read.input + evidence.read.evidence == 0 {
         message.push_str(" (the input holds no RBAC objects at all)");
     }
     message.push_str(&format!(
         "; if {they} the Kubernetes API, remove the token with the annotation `{API_ACCESS_ANNOTATION}: none` on the Pod template"
     ));
     if one_template {
-        let mut target = vec![format!("kind: {}", workload.kind)];
-        if !workload.name.is_empty() {
-            target.push(format!("name: {}", pattern(workload.name)));
-        }
-        if !workload.namespace.is_empty() {
-            target.push(format!("namespace: {}", pattern(workload.namespace)));
-        }
         message.push_str(&format!(
-            ", or the `rules:` entry `- {{target: {{{}}}, apiAccess: none}}`",
-            target.join(", ")
+            ", or the `rules:` entry `{}`",
+            rules_entry(workload, "none")
         ));
     }
-    message.push_str(" (rbac: apply does so for every such Pod template)");
+    let gaps: Vec<String> = evidence.gaps().iter().map(ToString::to_string).collect();
+    if gaps.is_empty() {
+        message.push_str(" (rbac: apply does so for every such Pod template)");
+    } else {
+        message.push_str(&format!(
+            " (rbac: apply does so only on complete evidence, and here {})",
+            gaps.join("; and ")
+        ));
+    }
     message
 }
 
@@ -657,9 +773,10 @@ pub fn token_without_grant(
 pub fn incomplete_evidence(evidence: &Evidence<'_>) -> String {
     let gaps: Vec<String> = evidence.gaps().iter().map(ToString::to_string).collect();
     format!(
-        "rbac: apply left this Pod template's token to the other settings, since no binding in the input grants {} any right but the evidence is incomplete: {}",
+        "rbac: apply left this Pod template's token to the other settings, since no binding in the input or the evidence grants {} any right but the evidence is incomplete: {} ({}); rbac: apply assumes the whole install is in the input or the evidence: add the rest, or the cluster's RBAC (`harden-sa-token evidence`), or state the workload's need",
         evidence.account,
-        gaps.join("; and ")
+        gaps.join("; and "),
+        evidence_read(evidence.read)
     )
 }
 
@@ -670,12 +787,19 @@ pub fn not_hardened_without_grant(
     pod: &PodTemplate,
     wanted: &Wanted,
     by: &StatedBy,
+    evidence: Option<&Evidence<'_>>,
+    workload: &ObjectFacts<'_>,
 ) -> String {
-    format!(
+    let mut message = format!(
         "{}; no container should hold the token, as {} states",
         not_hardened(plan, pod, wanted),
         stated_by(by)
-    )
+    );
+    if let Some(evidence) = evidence {
+        message.push_str(&format!("; {}", evidence_read(evidence.read)));
+    }
+    message.push_str(&format!("; {}", keep_token(workload)));
+    message
 }
 
 #[cfg(test)]
@@ -788,7 +912,7 @@ pub fn rule_text(rule: Rule) -> RuleText {
         Rule::TokenGrantsNothing => (
             "TokenGrantsNothing",
             "A Pod template holds a token that nothing in the input grants any right.",
-            "Under rbac: apply the input is the whole truth about RBAC: no RoleBinding or ClusterRoleBinding in it grants the Pod template's ServiceAccount anything, so its token is only a credential to steal.",
+            "Under rbac: apply the input and the evidence are the whole truth about RBAC: no RoleBinding or ClusterRoleBinding in them grants the Pod template's ServiceAccount anything it can use, so its token is only a credential to steal.",
             "Remove the token (`harden-sa-token fix`), or bind the ServiceAccount, or state that the workload needs the API.",
         ),
         Rule::LeftUnchanged => (
@@ -827,11 +951,17 @@ pub fn rule_text(rule: Rule) -> RuleText {
             "No RoleBinding or ClusterRoleBinding in the input grants the Pod template's ServiceAccount anything (rbac: advise).",
             "If the workload never calls the API, annotate it with harden-sa-token.dev/api-access: none, or use rbac: apply.",
         ),
+        Rule::TokenUsedOutsideRbac => (
+            "TokenUsedOutsideRbac",
+            "A Pod template uses its token outside Kubernetes RBAC, so rbac: apply keeps it.",
+            "Nothing in the input or the evidence grants the Pod template's ServiceAccount any right, but the Pod template asks for the token (automountServiceAccountToken: true) or uses it elsewhere: Vault's agent injector, or a container that reads the token's path itself.",
+            "State the workload's need with the annotation harden-sa-token.dev/api-access or a rule.",
+        ),
         Rule::IncompleteEvidence => (
             "IncompleteEvidence",
             "The input does not show enough RBAC to decide who needs the token.",
-            "The ServiceAccount is defined nowhere in the input, or bindings would apply once namespaces are set; the decision is left to the other settings.",
-            "Run over the whole rendered set, with its ServiceAccounts and bindings, or state the workload's need.",
+            "The input and the evidence hold no binding at all, the ServiceAccount is defined nowhere in them or has no namespace, or bindings would apply once namespaces are set; the decision is left to the other settings.",
+            "Run over the whole install, with its ServiceAccounts and bindings, add the cluster's RBAC as evidence (harden-sa-token evidence), or state the workload's need.",
         ),
         Rule::PlatformUnset => (
             "PlatformUnset",

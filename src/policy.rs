@@ -38,6 +38,39 @@ pub struct BadLifetime {
     pub value: String,
 }
 
+/// Vault's agent injector annotation: with `"true"`, an injected agent logs in to Vault
+/// with the Pod's token (Vault's Kubernetes auth), whatever RBAC grants it.
+pub const VAULT_AGENT_INJECT: &str = "vault.hashicorp.com/agent-inject";
+
+/// A sign, found in a Pod template, that its token is wanted whatever RBAC grants it
+/// (`docs/design.md`, "Who needs the API"). Under `rbac: apply`, any of these keeps the
+/// token that evidence alone would remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenUse {
+    /// `automountServiceAccountToken: true` written on the Pod template.
+    AutomountTrue,
+    /// Vault's agent injector is asked for, on the Pod template or the workload.
+    VaultAgent {
+        /// Where the annotation is.
+        on: StatedBy,
+    },
+    /// A container names the token's directory in its `command`, `args` or `env` values.
+    NamesTokenPath {
+        /// The container, as messages name it.
+        container: String,
+        /// `command`, `args` or `env`.
+        field: &'static str,
+    },
+    /// A container mounts one file of a token volume, or of the token's directory, by
+    /// `subPath`.
+    SubPathMount {
+        /// The container, as messages name it.
+        container: String,
+        /// The volume mounted.
+        volume: String,
+    },
+}
+
 /// What selectors look at in `object`.
 pub fn facts<'n>(object: &'n Node<'_>) -> ObjectFacts<'n> {
     let api_version = object.get_str("apiVersion").unwrap_or_default();
@@ -198,11 +231,16 @@ fn shows_openshift_object(object: &Node<'_>) -> Option<String> {
 
 /// The statement the RBAC evidence makes about a Pod template, for when no annotation or
 /// rule makes one (those always win): under `rbac: apply`, `none` when nothing in the
-/// input grants its ServiceAccount anything and the input is the whole story
-/// ([`Verdict::Nothing`]); no statement otherwise, which leaves the Pod template to the
+/// input and the evidence grants its ServiceAccount anything, on complete, positive
+/// evidence ([`Verdict::Nothing`]), and the Pod template shows no use of its token
+/// outside RBAC (`uses`); no statement otherwise, which leaves the Pod template to the
 /// container filter, as without RBAC.
-pub fn evidence_statement(rbac: Rbac, evidence: &Evidence<'_>) -> Option<Statement> {
-    if rbac != Rbac::Apply || evidence.verdict() != Verdict::Nothing {
+pub fn evidence_statement(
+    rbac: Rbac,
+    evidence: &Evidence<'_>,
+    uses: &[TokenUse],
+) -> Option<Statement> {
+    if rbac != Rbac::Apply || evidence.verdict() != Verdict::Nothing || !uses.is_empty() {
         return None;
     }
     let sa = &evidence.account;
@@ -373,7 +411,7 @@ mod tests {
         });
         let statement = |rbac, name: &str, ns: &str| {
             let evidence = inventory.evidence(&ServiceAccount::new(name, ns));
-            evidence_statement(rbac, &evidence)
+            evidence_statement(rbac, &evidence, &[])
         };
         assert_eq!(
             statement(Rbac::Apply, "idle", "shop"),
@@ -384,13 +422,25 @@ mod tests {
                 }
             })
         );
-        // `default` is in every namespace, here without one.
+        // `default` is in every namespace.
         assert_eq!(
-            statement(Rbac::Apply, "default", "").map(|s| s.by),
+            statement(Rbac::Apply, "default", "web").map(|s| s.by),
             Some(StatedBy::NoRbacGrant {
-                account: "default".into()
+                account: "web/default".into()
             })
         );
+        // Without a namespace, bindings naming one cannot be ruled out.
+        assert_eq!(statement(Rbac::Apply, "default", ""), None);
+        // A use of the token outside RBAC keeps it.
+        let idle = inventory.evidence(&ServiceAccount::new("idle", "shop"));
+        for uses in [
+            TokenUse::AutomountTrue,
+            TokenUse::VaultAgent {
+                on: StatedBy::TemplateAnnotation,
+            },
+        ] {
+            assert_eq!(evidence_statement(Rbac::Apply, &idle, &[uses]), None);
+        }
         assert_eq!(statement(Rbac::Apply, "busy", "shop"), None);
         // Defined nowhere in the input: someone else may bind it.
         assert_eq!(statement(Rbac::Apply, "ghost", "shop"), None);

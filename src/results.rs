@@ -182,6 +182,9 @@ pub enum Rule {
     IncompleteEvidence,
     /// The input shows OpenShift while `platform` is unset.
     PlatformUnset,
+    /// Under `rbac: apply`, a token nothing grants anything, kept because the Pod
+    /// template uses it outside RBAC.
+    TokenUsedOutsideRbac,
     /// What was hardened.
     Hardened,
     /// A stream document that is not an object.
@@ -207,6 +210,7 @@ impl Rule {
         Rule::TokenWithoutGrant,
         Rule::IncompleteEvidence,
         Rule::PlatformUnset,
+        Rule::TokenUsedOutsideRbac,
         Rule::Hardened,
         Rule::NotAnObject,
     ];
@@ -230,6 +234,7 @@ impl Rule {
             Rule::TokenWithoutGrant => "HST024",
             Rule::IncompleteEvidence => "HST025",
             Rule::PlatformUnset => "HST026",
+            Rule::TokenUsedOutsideRbac => "HST027",
             Rule::Hardened => "HST100",
             Rule::NotAnObject => "HST101",
         }

@@ -32,6 +32,9 @@ fn help_names_every_integration_and_the_protocol_rule() {
         "examples/integrations/argocd-cmp/plugin.yaml",
         "| harden-sa-token --config",
         "harden-sa-token --schema",
+        // rbac: apply's evidence beyond the input
+        "| harden-sa-token evidence > rbac-evidence.yaml",
+        "--evidence rbac-evidence.yaml",
     ] {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }

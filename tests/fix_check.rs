@@ -259,12 +259,21 @@ fn all_files_are_one_input_for_the_rbac_evidence() {
         "apiVersion: v1\nkind: ConfigMap\ndata:\n  rbac: apply\n",
     )
     .expect("write config");
+    let windows_before = fs::read_to_string(dir.join("k8s/windows.yaml")).expect("read");
     let out = harden_in(dir, &["fix", "--config", "apply.yaml", "k8s"]);
     assert_eq!(out.status.code(), Some(1), "broken.yaml: {}", stderr(&out));
     let read = |p: &str| fs::read_to_string(dir.join(p)).expect("read");
     let web = read("k8s/web.yaml");
     assert!(web.contains("name: kube-api-access"), "{web}");
-    for path in ["k8s/job.json", "k8s/nested/cronjob.yml", "k8s/windows.yaml"] {
+    // `automountServiceAccountToken: true` on the Pod template asks for the token, which
+    // the evidence says is idle: left as it was, with a warning that says how to decide.
+    assert_eq!(read("k8s/windows.yaml"), windows_before);
+    let warned = stderr(&out).lines().any(|l| {
+        l.starts_with("k8s/windows.yaml:15:7: warning: ")
+            && l.contains("rbac: apply left this Pod template as it was")
+    });
+    assert!(warned, "{}", stderr(&out));
+    for path in ["k8s/job.json", "k8s/nested/cronjob.yml"] {
         let text = read(path);
         assert!(!text.contains("kube-api-access"), "{path}: {text}");
         assert!(
@@ -293,5 +302,206 @@ fn all_files_are_one_input_for_the_rbac_evidence() {
         fs::read_to_string(dir.join("k8s/web.yaml"))
             .expect("read")
             .contains("name: kube-api-access")
+    );
+}
+
+/// kube-state-metrics as its chart renders it: the Deployment and its ServiceAccount in
+/// one file, its ClusterRole and ClusterRoleBinding in another.
+const KSM_DEPLOYMENT: &str = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: kube-state-metrics, namespace: monitoring}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: kube-state-metrics, namespace: monitoring}\nspec:\n  template:\n    spec:\n      serviceAccountName: kube-state-metrics\n      containers:\n      - {name: kube-state-metrics, image: ksm}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: idle, namespace: monitoring}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: idle, namespace: monitoring}\nspec:\n  template:\n    spec:\n      serviceAccountName: idle\n      containers:\n      - {name: app, image: idle}\n";
+const KSM_RBAC: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: kube-state-metrics}\nrules:\n- {apiGroups: [''], resources: [pods, nodes], verbs: [list, watch]}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: kube-state-metrics}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: kube-state-metrics}\nsubjects:\n- {kind: ServiceAccount, name: kube-state-metrics, namespace: monitoring}\n";
+const APPLY: &str = "apiVersion: v1\nkind: ConfigMap\ndata:\n  rbac: apply\n";
+
+/// A directory with the two files of kube-state-metrics (`rbac.yaml` at `rbac_at`) and
+/// the config `apply.yaml`.
+fn ksm_tree(test: &str, rbac_at: &str) -> common::TempDir {
+    let tmp = common::TempDir::new(test);
+    fs::create_dir_all(tmp.join("install")).expect("mkdir");
+    fs::write(tmp.join("install/deployment.yaml"), KSM_DEPLOYMENT).expect("write");
+    fs::write(tmp.join(rbac_at), KSM_RBAC).expect("write");
+    fs::write(tmp.join("apply.yaml"), APPLY).expect("write");
+    tmp
+}
+
+#[test]
+fn a_cluster_role_binding_in_another_file_keeps_the_token() {
+    // Bug report: rbac: apply took kube-state-metrics' token when its
+    // ClusterRoleBinding lives in another file of the same install.
+    let tmp = ksm_tree("ksm-two-files", "install/rbac.yaml");
+    let dir = &tmp.0;
+    let out = harden_in(dir, &["fix", "--config", "apply.yaml", "install"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = fs::read_to_string(dir.join("install/deployment.yaml")).expect("read");
+    let doc = Document::parse(&text).expect("YAML");
+    let holds = |name: &str| {
+        let root = doc
+            .roots()
+            .iter()
+            .find(|r| {
+                r.get_str("kind") == Some("Deployment")
+                    && r.get("metadata").and_then(|m| m.get_str("name")) == Some(name)
+            })
+            .expect("the Deployment");
+        let spec = &workloads::pod_templates(root, &[])[0];
+        let text = &text[spec.spec.span()];
+        text.contains("kube-api-access")
+    };
+    assert!(holds("kube-state-metrics"), "{text}");
+    // The other Deployment's ServiceAccount is bound to nothing in the whole install.
+    assert!(!holds("idle"), "{text}");
+    // The deployment file alone holds no binding: nothing proves the token idle, and
+    // both keep it, with a warning that says what is missing.
+    let tmp = ksm_tree("ksm-one-file", "rbac.yaml");
+    let dir = &tmp.0;
+    let out = harden_in(
+        dir,
+        &["check", "--config", "apply.yaml", "install/deployment.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("neither the input nor the evidence holds a RoleBinding or ClusterRoleBinding")
+            .count(),
+        2,
+        "{err}"
+    );
+    assert!(!err.contains("no container should hold the token"), "{err}");
+}
+
+#[test]
+fn evidence_files_feed_the_decision_and_are_never_written() {
+    // The RBAC comes as evidence: `--evidence` for fix, check and a stream.
+    let tmp = ksm_tree("ksm-evidence", "rbac.yaml");
+    let dir = &tmp.0;
+    let evidence_before = fs::read(dir.join("rbac.yaml")).expect("read");
+    let check = harden_in(
+        dir,
+        &[
+            "check",
+            "--config",
+            "apply.yaml",
+            "--evidence",
+            "rbac.yaml",
+            "install",
+        ],
+    );
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    let err = stderr(&check);
+    // Only `idle` would lose its token, and the message names the evidence read.
+    assert_eq!(
+        err.matches("no container should hold the token").count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        err.contains("evidence read: 2 RBAC objects of the input and 2 of the evidence"),
+        "{err}"
+    );
+    assert!(err.contains("apiAccess: all}`"), "{err}");
+    let fix = harden_in(
+        dir,
+        &[
+            "fix",
+            "--config",
+            "apply.yaml",
+            "--evidence",
+            "rbac.yaml",
+            "install",
+        ],
+    );
+    assert!(fix.status.success(), "{}", stderr(&fix));
+    assert_eq!(
+        fs::read(dir.join("rbac.yaml")).expect("read"),
+        evidence_before
+    );
+    let text = fs::read_to_string(dir.join("install/deployment.yaml")).expect("read");
+    assert_eq!(text.matches("serviceAccountToken:").count(), 1, "{text}");
+    // A stream: the evidence is read, not written out.
+    let stream = common::output_with_stdin(
+        Command::new(BIN)
+            .args(["--config", "apply.yaml", "--evidence", "rbac.yaml"])
+            .current_dir(dir),
+        KSM_DEPLOYMENT.as_bytes(),
+    );
+    assert!(stream.status.success(), "{}", stderr(&stream));
+    let out = stdout(&stream);
+    assert_eq!(out.matches("serviceAccountToken:").count(), 1, "{out}");
+    assert!(!out.contains("ClusterRoleBinding"), "{out}");
+    // An unreadable evidence file is an error, and nothing is written.
+    fs::write(dir.join("bad.yaml"), "a: [").expect("write");
+    let bad = common::output_with_stdin(
+        Command::new(BIN)
+            .args(["--evidence", "bad.yaml"])
+            .current_dir(dir),
+        KSM_DEPLOYMENT.as_bytes(),
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stdout(&bad).is_empty());
+    assert!(
+        stderr(&bad).contains("evidence file bad.yaml: "),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn the_evidence_command_turns_a_snapshot_into_local_config_objects() {
+    let tmp = ksm_tree("ksm-snapshot", "rbac.yaml");
+    let dir = &tmp.0;
+    // `kubectl get ... -o yaml` writes a v1 List with what the API server adds.
+    let list = format!(
+        "apiVersion: v1\nkind: List\nmetadata: {{resourceVersion: ''}}\nitems:\n{}",
+        KSM_RBAC
+            .split("---\n")
+            .map(|doc| {
+                let doc = doc.replace(
+                    "metadata: {name: kube-state-metrics}",
+                    "metadata: {name: kube-state-metrics, uid: 1f2e, resourceVersion: '42', managedFields: [{manager: helm}]}",
+                );
+                let mut lines = doc.lines();
+                let first = lines.next().unwrap_or_default();
+                let rest: Vec<String> = lines.map(|l| format!("  {l}\n")).collect();
+                format!("- {first}\n{}", rest.concat())
+            })
+            .collect::<String>()
+    );
+    let out = common::output_with_stdin(Command::new(BIN).arg("evidence"), list.as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let evidence = stdout(&out);
+    assert_eq!(
+        evidence
+            .matches("config.kubernetes.io/local-config: \"true\"")
+            .count(),
+        2,
+        "{evidence}"
+    );
+    for gone in ["uid", "resourceVersion", "managedFields"] {
+        assert!(!evidence.contains(gone), "{evidence}");
+    }
+    assert!(
+        stderr(&out).contains("2 objects written"),
+        "{}",
+        stderr(&out)
+    );
+    // In the install's directory, the annotated objects are evidence: fix reads them,
+    // leaves them as they are, and keeps kube-state-metrics' token.
+    fs::write(dir.join("install/rbac-evidence.yaml"), &evidence).expect("write");
+    let fix = harden_in(dir, &["fix", "--config", "apply.yaml", "install"]);
+    assert!(fix.status.success(), "{}", stderr(&fix));
+    assert_eq!(
+        fs::read_to_string(dir.join("install/rbac-evidence.yaml")).expect("read"),
+        evidence
+    );
+    let text = fs::read_to_string(dir.join("install/deployment.yaml")).expect("read");
+    assert_eq!(text.matches("serviceAccountToken:").count(), 1, "{text}");
+    // Not a snapshot: an error that names the command to run.
+    let none = common::output_with_stdin(
+        Command::new(BIN).arg("evidence"),
+        b"apiVersion: v1\nkind: List\nitems: []\n",
+    );
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        stderr(&none).contains("kubectl get clusterroles"),
+        "{}",
+        stderr(&none)
     );
 }

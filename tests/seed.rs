@@ -159,7 +159,8 @@ fn linkerd_rbac_gives_the_tokens_linkerd_chose() {
         return;
     };
     const CONFIG: &str = "apiVersion: fn.harden-sa-token.dev/v1alpha1\nkind: HardenServiceAccountToken\nmetadata: {name: linkerd-rbac}\nspec:\n  rbac: apply\n  containers: {exclude: [linkerd-proxy], initContainers: false}\n";
-    const NO_GRANT: &str = "as rbac: apply (nothing in the input grants ServiceAccount";
+    const NO_GRANT: &str =
+        "as rbac: apply (nothing in the input or the evidence grants ServiceAccount";
     let dir = shared.join("corpus/seed-linkerd");
     let mut pairs: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()

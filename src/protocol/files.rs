@@ -13,7 +13,7 @@ use crate::evidence;
 use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
-use crate::rbac::{Inventory, Object};
+use crate::rbac::{Inventory, Object, Origin};
 use crate::results::{File, FnResult, Row, Tally};
 use crate::yaml::Document;
 
@@ -72,9 +72,15 @@ pub struct TreeRun {
 
 /// Walks `paths` and hardens (or, in audit mode, checks) every file found with
 /// `settings`. All the files are one input: the RBAC objects of every file are read
-/// before any file is hardened. Nothing is written. With `fixes`, each result carries
-/// the exact change it is about (made, or that enforce mode would make), for a report.
-pub fn run(paths: &[PathBuf], settings: &Settings, fixes: bool) -> TreeRun {
+/// before any file is hardened, with those of `--evidence` files (`extra`,
+/// [`super::read_evidence`]). Nothing is written. With `fixes`, each result carries the
+/// exact change it is about (made, or that enforce mode would make), for a report.
+pub fn run(
+    paths: &[PathBuf],
+    settings: &Settings,
+    fixes: bool,
+    extra: &[(Origin, Object)],
+) -> TreeRun {
     let walk = files::walk(paths);
     let texts: Vec<Result<String, FileError>> = walk.files.iter().map(|p| read(p)).collect();
     let docs: Vec<Result<Document<'_>, FileError>> = texts
@@ -91,8 +97,9 @@ pub fn run(paths: &[PathBuf], settings: &Settings, fixes: bool) -> TreeRun {
             .iter()
             .flat_map(move |root| evidence::objects(doc, root))
     });
+    let objects = objects.chain(extra.iter().cloned());
     let inventory: Inventory = match settings.rbac {
-        Rbac::Off => objects.filter(Object::is_account).collect(),
+        Rbac::Off => objects.filter(|(_, object)| object.is_account()).collect(),
         Rbac::Advise | Rbac::Apply => objects.collect(),
     };
     let filter = Filter::new(settings, &inventory).with_proposals(fixes);

@@ -22,12 +22,13 @@ use crate::evidence;
 use crate::filter::Outcome;
 use crate::input::{self, InputError};
 use crate::messages;
-use crate::rbac::Inventory;
+use crate::rbac::{Inventory, Object, Origin};
 use crate::results::{FnResult, Row, Severity, Tally};
 use crate::yaml::{Document, Edits, Node, Rejected};
 
 pub mod files;
 pub mod resource_list;
+pub mod snapshot;
 pub mod stream;
 
 pub use resource_list::Sender;
@@ -40,6 +41,33 @@ pub struct ConfigFile<'a> {
     pub origin: &'a str,
     /// Its bytes.
     pub bytes: &'a [u8],
+}
+
+/// An `--evidence` file named on the command line, already read: RBAC objects that are
+/// evidence only, never written back nor hardened.
+#[derive(Debug, Clone, Copy)]
+pub struct EvidenceFile<'a> {
+    /// How the file was named, for messages.
+    pub origin: &'a str,
+    /// Its bytes.
+    pub bytes: &'a [u8],
+}
+
+/// The RBAC objects of `--evidence` files, all as evidence whatever their annotations
+/// (`v1 List`s and `<Kind>List`s included). A file that is not UTF-8 or not YAML is an
+/// error naming it: the decision would otherwise rest on less than was asked for.
+pub fn read_evidence(files: &[EvidenceFile<'_>]) -> Result<Vec<(Origin, Object)>, Error> {
+    let mut objects = Vec::new();
+    for file in files {
+        let problem = |error: InputError| Error::EvidenceFile {
+            origin: file.origin.to_owned(),
+            problem: error,
+        };
+        let text = input::utf8(file.bytes).map_err(problem)?;
+        let doc = input::parse(text).map_err(problem)?;
+        objects.extend(evidence::evidence(&doc, doc.roots()));
+    }
+    Ok(objects)
 }
 
 /// How the function was called.
@@ -109,6 +137,14 @@ pub enum Error {
     /// The edited text did not check out; nothing was written (a bug: please report it).
     #[error(transparent)]
     Refused(#[from] Rejected),
+    /// An `--evidence` file that cannot be read as YAML.
+    #[error("evidence file {origin}: {problem}")]
+    EvidenceFile {
+        /// How the file was named.
+        origin: String,
+        /// What is wrong with it.
+        problem: InputError,
+    },
 }
 
 impl Error {
@@ -202,6 +238,17 @@ pub fn run(input: &[u8], call: Call<'_>) -> Result<Run, Error> {
 /// [`run`], and with `fixes` each result of a stream carries the exact change it is
 /// about, for a report.
 pub fn run_with(input: &[u8], call: Call<'_>, fixes: bool) -> Result<Run, Error> {
+    run_with_evidence(input, call, fixes, &[])
+}
+
+/// [`run_with`], with the RBAC objects of `--evidence` files ([`read_evidence`]) added
+/// to what the input holds.
+pub fn run_with_evidence(
+    input: &[u8],
+    call: Call<'_>,
+    fixes: bool,
+    evidence: &[EvidenceFile<'_>],
+) -> Result<Run, Error> {
     let (config, protocol) = match call {
         Call::Plain => (None, Protocol::Stream),
         Call::WithConfig(file) => (Some(file), Protocol::Stream),
@@ -210,6 +257,7 @@ pub fn run_with(input: &[u8], call: Call<'_>, fixes: bool) -> Result<Run, Error>
     // A bad config is reported whatever the input, so that an empty build does not
     // hide it until the first resource arrives.
     let settings = settings(config)?;
+    let extra = read_evidence(evidence)?;
     let text = input::utf8(input)?;
     let doc = input::parse(text)?;
     let documents = doc.roots().len();
@@ -219,7 +267,7 @@ pub fn run_with(input: &[u8], call: Call<'_>, fixes: bool) -> Result<Run, Error>
                 origin: file.origin.to_owned(),
             });
         }
-        let output = resource_list::run(&doc)??;
+        let output = resource_list::run(&doc, &extra)??;
         return Ok(Run {
             protocol: Protocol::ResourceList,
             text: output.text,
@@ -246,7 +294,7 @@ pub fn run_with(input: &[u8], call: Call<'_>, fixes: bool) -> Result<Run, Error>
             first.items().is_some(),
         )));
     }
-    let (text, results, tally, rows) = stream::run(&doc, &settings, fixes)?;
+    let (text, results, tally, rows) = stream::run(&doc, &settings, fixes, &extra)?;
     Ok(Run {
         protocol,
         text,
@@ -320,17 +368,26 @@ fn tally(outcomes: &[Outcome]) -> Tally {
 }
 
 /// The RBAC objects among `objects` (every object of the input), read once before any
-/// is hardened, since a binding may come after the workload it applies to; with
-/// `rbac: off`, which reads no RBAC, the ServiceAccounts alone (their automount setting
-/// says whether a Pod has a token today).
+/// is hardened, since a binding may come after the workload it applies to, then those
+/// of `--evidence` files (`extra`); with `rbac: off`, which reads no RBAC, the
+/// ServiceAccounts alone (their automount setting says whether a Pod has a token today).
 fn inventory<'n, 'a: 'n>(
     settings: &Settings,
     doc: &'n Document<'a>,
     objects: &'n [Node<'a>],
+    extra: &[(Origin, Object)],
 ) -> Inventory {
     match settings.rbac {
-        Rbac::Off => evidence::accounts(doc, objects),
-        Rbac::Advise | Rbac::Apply => evidence::inventory(doc, objects),
+        Rbac::Off => {
+            let mut inventory = evidence::accounts(doc, objects);
+            inventory.extend(extra.iter().filter(|(_, o)| o.is_account()).cloned());
+            inventory
+        }
+        Rbac::Advise | Rbac::Apply => {
+            let mut inventory = evidence::inventory(doc, objects);
+            inventory.extend(extra.iter().cloned());
+            inventory
+        }
     }
 }
 

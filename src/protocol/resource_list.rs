@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::checked;
 use crate::config::{self, ConfigError, Origin};
 use crate::filter::{Filter, Outcome};
+use crate::rbac;
 use crate::results::{FnResult, Tally};
 use crate::yaml::{Document, Edits, Node, Rejected};
 
@@ -106,7 +107,10 @@ fn sender(items: &[Node<'_>]) -> Sender {
 
 /// Runs the function over `doc`, whose documents include one that [`claims`] to be a
 /// ResourceList.
-pub(super) fn run(doc: &Document<'_>) -> Result<Result<Output, Rejected>, Error> {
+pub(super) fn run(
+    doc: &Document<'_>,
+    extra: &[(rbac::Origin, rbac::Object)],
+) -> Result<Result<Output, Rejected>, Error> {
     let root = match doc.roots() {
         [root] => root,
         many => return Err(Error::ManyDocuments(many.len())),
@@ -143,7 +147,7 @@ pub(super) fn run(doc: &Document<'_>) -> Result<Result<Output, Rejected>, Error>
         });
     }
     let settings = config::from_node(doc, root.get("functionConfig"), Origin::ResourceList)?;
-    let inventory = super::inventory(&settings, doc, items);
+    let inventory = super::inventory(&settings, doc, items, extra);
     let filter = Filter::new(&settings, &inventory);
     let mut outcomes: Vec<Outcome> = items
         .iter()

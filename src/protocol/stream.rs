@@ -13,6 +13,7 @@ use crate::config::{self, ConfigError, Origin, Settings};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
 use crate::messages;
+use crate::rbac;
 use crate::results::{FnResult, Row, Severity, Tally};
 use crate::yaml::{Document, ParseError, Rejected};
 
@@ -98,8 +99,9 @@ pub(super) fn run(
     doc: &Document<'_>,
     settings: &Settings,
     fixes: bool,
+    extra: &[(rbac::Origin, rbac::Object)],
 ) -> Result<(String, Vec<FnResult>, Tally, Vec<Row>), Rejected> {
-    let inventory = super::inventory(settings, doc, doc.roots());
+    let inventory = super::inventory(settings, doc, doc.roots(), extra);
     let filter = Filter::new(settings, &inventory).with_proposals(fixes);
     let mut outcomes = outcomes(doc, &filter, true);
     let text = checked(doc, &mut outcomes, |_| None)?;
@@ -152,7 +154,7 @@ mod tests {
 
     fn harden(text: &str) -> Output {
         let doc = Document::parse(text).unwrap();
-        let (text, results, _, _) = run(&doc, &Settings::default(), false).unwrap();
+        let (text, results, _, _) = run(&doc, &Settings::default(), false, &[]).unwrap();
         Output { text, results }
     }
 

@@ -3,11 +3,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::bootstrap;
 use super::model::{
     ALL_SERVICE_ACCOUNTS_GROUP, AUTHENTICATED_GROUP, Binding, BindingKind, Namespace, Object,
     ObjectId, ObjectKind, PolicyRule, Role, RoleKind, RoleRefKind, SERVICE_ACCOUNT_GROUP_PREFIX,
     SERVICE_ACCOUNT_USER_PREFIX, Scope, ServiceAccount, Subject, SubjectKind,
 };
+use super::resources::Idle;
 
 /// Everything RBAC found in the input, indexed once so that asking about one
 /// ServiceAccount only looks at the bindings that can name it.
@@ -32,6 +34,30 @@ pub struct Inventory {
     duplicates: Vec<ObjectId>,
     /// `automountServiceAccountToken` of the ServiceAccounts that set it.
     automount: HashMap<(Namespace, String), bool>,
+    read: Read,
+}
+
+/// Where an object was read: among the objects to deploy, or as evidence only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// The input: objects that are deployed.
+    #[default]
+    Input,
+    /// Evidence: objects read only to decide (`local-config` objects, `--evidence`
+    /// files), never deployed.
+    Evidence,
+}
+
+/// How many RBAC objects were read, and from where, for the messages that say what a
+/// decision rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Read {
+    /// Objects of the input.
+    pub input: usize,
+    /// Objects of the evidence.
+    pub evidence: usize,
+    /// RoleBindings and ClusterRoleBindings, of either.
+    pub bindings: usize,
 }
 
 /// Whether a ServiceAccount exists, as far as the input says.
@@ -66,14 +92,33 @@ pub enum NoRights {
     /// The role has no rule that allows any request (none at all, or only rules missing
     /// verbs or resources).
     NoRules,
-    /// The role's rules only allow requests outside a namespace (`nonResourceURLs`), and
-    /// a RoleBinding grants rights in its namespace only.
+    /// The role's rules only allow requests outside a namespace (cluster-scoped
+    /// resources, `nonResourceURLs`), and a RoleBinding grants rights in its namespace
+    /// only.
     ClusterWideOnly,
     /// A ClusterRoleBinding refers to a Role: the API server rejects it, and the
     /// authorizer would find no Role outside a namespace anyway.
     RoleInClusterBinding,
     /// `roleRef.kind` is neither `Role` nor `ClusterRole`.
     UnknownRoleKind,
+    /// The role's rules only allow admission-time `use` of PodSecurityPolicies or
+    /// SecurityContextConstraints, which admission checks by the ServiceAccount's name:
+    /// the token is never sent.
+    AdmissionOnly,
+    /// The role's rules only allow what every authenticated identity has anyway
+    /// (discovery, health, version, self-review).
+    Everyone,
+}
+
+impl From<Idle> for NoRights {
+    fn from(idle: Idle) -> Self {
+        match idle {
+            Idle::Empty => NoRights::NoRules,
+            Idle::Everyone => NoRights::Everyone,
+            Idle::AdmissionOnly => NoRights::AdmissionOnly,
+            Idle::ClusterScoped => NoRights::ClusterWideOnly,
+        }
+    }
 }
 
 /// Why the rights a binding grants cannot be seen in the input.
@@ -109,8 +154,11 @@ pub struct Grant<'a> {
     pub subject: &'a Subject,
     /// How that subject names it.
     pub via: Via,
-    /// The role it refers to, when that is in the input.
+    /// The role it refers to, when that is in the input, the evidence or the bootstrap
+    /// roles.
     pub role: Option<&'a Role>,
+    /// Whether that role is a bootstrap role the input and the evidence do not define.
+    pub bootstrap: bool,
     /// What it grants.
     pub what: What<'a>,
     /// Whether it applies only by taking two unset namespaces to be the same one.
@@ -137,6 +185,11 @@ pub enum Gap {
     /// Bindings in the input would grant it rights if an unset namespace, theirs or its
     /// own, turned out to be the other side's ([`Evidence::possible`]).
     UnsetNamespace,
+    /// Neither the input nor the evidence holds a RoleBinding or ClusterRoleBinding: no
+    /// RBAC was read, so nothing says the token is idle.
+    NoBindings,
+    /// Its namespace is not set, so no binding naming a namespace can be ruled out.
+    NoNamespace,
 }
 
 /// The conclusion for a ServiceAccount.
@@ -167,6 +220,8 @@ pub struct Evidence<'a> {
     /// Whether [`presence`](Self::presence) or a grant relies on two unset namespaces
     /// being the same one.
     pub unset_namespace: bool,
+    /// How many RBAC objects the answer rests on.
+    pub read: Read,
 }
 
 impl Evidence<'_> {
@@ -185,11 +240,30 @@ impl Evidence<'_> {
         if self.possible.iter().any(Grant::is_useful) {
             gaps.push(Gap::UnsetNamespace);
         }
+        if self.account.namespace.is_unset() {
+            gaps.push(Gap::NoNamespace);
+        }
+        if self.read.bindings == 0 {
+            gaps.push(Gap::NoBindings);
+        }
         gaps
     }
 
+    /// Whether nothing that was read grants it anything and nothing read points at a
+    /// grant elsewhere (it is defined, or `default`, and no binding waits for a
+    /// namespace): what `rbac: advise` warns about, even where [`Gap::NoBindings`] or
+    /// [`Gap::NoNamespace`] keep `rbac: apply` from acting on it.
+    pub fn nothing_found(&self) -> bool {
+        self.useful().next().is_none()
+            && !self
+                .gaps()
+                .iter()
+                .any(|g| matches!(g, Gap::Undefined | Gap::UnsetNamespace))
+    }
+
     /// The conclusion: granted as soon as one grant is useful, whatever the gaps; else
-    /// incomplete if there are gaps; else nothing.
+    /// incomplete if there are gaps; else nothing: complete, positive evidence that the
+    /// token is idle.
     pub fn verdict(&self) -> Verdict {
         if self.useful().next().is_some() {
             Verdict::Granted
@@ -280,7 +354,8 @@ fn names(binding: &Binding, subject: &Subject, account: &ServiceAccount) -> Opti
 }
 
 /// Roles the API server creates at start and keeps adding its own rules to
-/// (`bootstrappolicy`), whatever the input says they contain.
+/// (`bootstrappolicy`), whatever the input says they contain, and whose rules are not
+/// among the bootstrap roles known here (controller roles, namespaced ones).
 fn is_reserved(role: &Role) -> bool {
     role.name.starts_with("system:")
         || match role.kind {
@@ -297,22 +372,41 @@ fn is_reserved(role: &Role) -> bool {
         }
 }
 
-/// What `role`'s rules grant in `scope`.
+/// What `rules` grant in `scope`: those that let the token make a request there, else
+/// nothing, with the most telling reason.
+fn judge<'a>(rules: impl IntoIterator<Item = &'a PolicyRule>, scope: Scope<'_>) -> What<'a> {
+    let mut usable = Vec::new();
+    let mut idle = Idle::Empty;
+    for rule in rules {
+        match rule.usable(scope) {
+            Ok(()) => usable.push(rule),
+            Err(why) => idle = idle.max(why),
+        }
+    }
+    if usable.is_empty() {
+        What::Nothing(idle.into())
+    } else {
+        What::Rules(usable)
+    }
+}
+
+/// What `role`'s rules grant in `scope`. A bootstrap ClusterRole the input defines is
+/// reconciled by the API server, which adds the published rules to it: it grants both.
 fn what_role_grants<'a>(role: &'a Role, scope: Scope<'_>) -> What<'a> {
     if role.aggregated {
         return What::Unseen(Unseen::Aggregated);
     }
+    let published = match role.kind {
+        RoleKind::ClusterRole => bootstrap::cluster_role(&role.name),
+        RoleKind::Role => None,
+    };
+    if let Some(published) = published {
+        return judge(role.rules.iter().chain(&published.rules), scope);
+    }
     if is_reserved(role) {
         return What::Unseen(Unseen::Reserved);
     }
-    let rules: Vec<&PolicyRule> = role.rules.iter().filter(|r| r.can_allow(scope)).collect();
-    if !rules.is_empty() {
-        What::Rules(rules)
-    } else if role.rules.iter().any(|r| r.can_allow(Scope::Cluster)) {
-        What::Nothing(NoRights::ClusterWideOnly)
-    } else {
-        What::Nothing(NoRights::NoRules)
-    }
+    judge(&role.rules, scope)
 }
 
 /// Where an index entry goes.
@@ -373,12 +467,34 @@ impl Inventory {
         &self.duplicates
     }
 
+    /// How many RBAC objects were read, and from where.
+    pub fn read(&self) -> Read {
+        self.read
+    }
+
     /// Adds an object found in the input.
     pub fn push(&mut self, object: impl Into<Object>) {
-        match object.into() {
-            Object::ServiceAccountAutomount(sa, on) => {
-                self.automount.insert((sa.namespace, sa.name), on);
-            }
+        self.add(Origin::Input, object);
+    }
+
+    /// Adds an object read from `origin`. Evidence and input are one view of the
+    /// cluster: an object of either replaces the same object read before.
+    pub fn add(&mut self, origin: Origin, object: impl Into<Object>) {
+        let object = object.into();
+        if let Object::ServiceAccountAutomount(sa, on) = object {
+            // A setting of a ServiceAccount counted when it was read, not an object.
+            self.automount.insert((sa.namespace, sa.name), on);
+            return;
+        }
+        match origin {
+            Origin::Input => self.read.input += 1,
+            Origin::Evidence => self.read.evidence += 1,
+        }
+        if matches!(object, Object::Binding(_)) {
+            self.read.bindings += 1;
+        }
+        match object {
+            Object::ServiceAccountAutomount(..) => {}
             Object::ServiceAccount(sa) => {
                 // A later definition replaces the earlier one, automount setting and all.
                 self.automount
@@ -487,9 +603,10 @@ impl Inventory {
         slots
     }
 
-    /// The role `binding` refers to, if in the input, what it grants, and whether finding
-    /// it took two unset namespaces to be the same one.
-    fn resolve<'a>(&'a self, binding: &'a Binding) -> (Option<&'a Role>, What<'a>, bool) {
+    /// The role `binding` refers to, if known, what it grants, whether finding it took two
+    /// unset namespaces to be the same one, and whether it is a bootstrap role known only
+    /// as such.
+    fn resolve<'a>(&'a self, binding: &'a Binding) -> (Option<&'a Role>, What<'a>, bool, bool) {
         let name = &binding.role_ref.name;
         let (role, unset) = match (&binding.role_ref.kind, binding.kind) {
             (RoleRefKind::ClusterRole, _) => (self.cluster_roles.get(name), false),
@@ -498,15 +615,32 @@ impl Inventory {
                 (role, role.is_some() && binding.namespace.is_unset())
             }
             (RoleRefKind::Role, BindingKind::ClusterRoleBinding) => {
-                return (None, What::Nothing(NoRights::RoleInClusterBinding), false);
+                return (
+                    None,
+                    What::Nothing(NoRights::RoleInClusterBinding),
+                    false,
+                    false,
+                );
             }
             (RoleRefKind::Other(_), _) => {
-                return (None, What::Nothing(NoRights::UnknownRoleKind), false);
+                return (None, What::Nothing(NoRights::UnknownRoleKind), false, false);
             }
         };
-        match role {
-            Some(role) => (Some(role), what_role_grants(role, binding.scope()), unset),
-            None => (None, What::Unseen(Unseen::NotInInput), false),
+        if let Some(role) = role {
+            return (
+                Some(role),
+                what_role_grants(role, binding.scope()),
+                unset,
+                false,
+            );
+        }
+        let published = match binding.role_ref.kind {
+            RoleRefKind::ClusterRole => bootstrap::cluster_role(name),
+            _ => None,
+        };
+        match published {
+            Some(role) => (Some(role), judge(&role.rules, binding.scope()), false, true),
+            None => (None, What::Unseen(Unseen::NotInInput), false, false),
         }
     }
 
@@ -544,12 +678,13 @@ impl Inventory {
                 (None, Some((subject, via))) => (subject, via, false, &mut possible),
                 (None, None) => continue,
             };
-            let (role, what, role_by_unset) = self.resolve(binding);
+            let (role, what, role_by_unset, bootstrap) = self.resolve(binding);
             list.push(Grant {
                 binding,
                 subject,
                 via,
                 role,
+                bootstrap,
                 what,
                 unset_namespace: by_unset || role_by_unset,
             });
@@ -561,7 +696,24 @@ impl Inventory {
             grants,
             possible,
             unset_namespace,
+            read: self.read,
         }
+    }
+}
+
+impl Extend<(Origin, Object)> for Inventory {
+    fn extend<I: IntoIterator<Item = (Origin, Object)>>(&mut self, objects: I) {
+        for (origin, object) in objects {
+            self.add(origin, object);
+        }
+    }
+}
+
+impl FromIterator<(Origin, Object)> for Inventory {
+    fn from_iter<I: IntoIterator<Item = (Origin, Object)>>(objects: I) -> Self {
+        let mut inventory = Inventory::new();
+        inventory.extend(objects);
+        inventory
     }
 }
 

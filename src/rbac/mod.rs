@@ -55,20 +55,50 @@
 //!   `pkg/apis/rbac/v1/evaluation_helpers.go`: a rule allows nothing without a verb, nor
 //!   without both an API group and a resource unless it has non-resource URLs; and a
 //!   non-resource request has no namespace, so only ClusterRoleBindings reach
-//!   `nonResourceURLs`. A role with no rule that can allow anything where it is bound
-//!   grants nothing; kept rules are shown as written (`resourceNames` included).
-//! - **What the input cannot show.** A role that is not in the input; an aggregated
-//!   ClusterRole, whose rules the cluster's aggregation controller writes from other
-//!   ClusterRoles; and a role the API server creates at start and keeps adding its own
-//!   rules to (`pkg/registry/rbac/rest/storage_rbac.go` reconciling
-//!   `plugin/pkg/auth/authorizer/rbac/bootstrappolicy`): any `system:` role,
-//!   `cluster-admin`, `admin`, `edit`, `view`, and `kube-system`'s
-//!   `extension-apiserver-authentication-reader`. Each counts as granting something.
-//! - **What is left out.** The cluster's own bootstrap bindings give every
-//!   `system:authenticated` user discovery and self-review (`system:basic-user`,
-//!   `system:discovery`, `system:public-info-viewer`); that is no reason to hold a token,
-//!   and they are not in the input. Authorizers other than RBAC (Node, webhooks) are out
-//!   of scope.
+//!   `nonResourceURLs`. Kept rules are shown as written (`resourceNames` included).
+//! - **Rights the token cannot use** are no grant ([`Idle`]):
+//!   - *Cluster-scoped resources under a RoleBinding.* `VisitRulesFor` visits RoleBindings
+//!     only for a request with a namespace, and a request on a cluster-scoped resource
+//!     has none (`NamespaceScoped()` returns false in the resource's
+//!     `pkg/registry/<group>/<resource>/strategy.go`; the list is in `resources.rs`).
+//!     `namespaces` is the exception: `staging/src/k8s.io/apiserver/pkg/endpoints/request/requestinfo.go`
+//!     gives a request about a namespace that namespace, so a RoleBinding reaches its
+//!     own. `*` and resources not in the list (custom resources) may be namespaced and
+//!     count, the safe side.
+//!   - *Admission-time `use`.* `use` of a PodSecurityPolicy
+//!     (`plugin/pkg/admission/security/podsecuritypolicy/admission.go`, up to 1.24) or an
+//!     OpenShift SecurityContextConstraints (openshift/apiserver-library-go,
+//!     `pkg/securitycontextconstraints/sccadmission`) is asked of the authorizer by
+//!     admission, for the Pod's ServiceAccount by name: the token is never sent.
+//!   - *What every authenticated identity has.* `plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go`
+//!     (`ClusterRoleBindings`) binds `system:basic-user` (self-review),
+//!     `system:discovery` and `system:public-info-viewer` (`get` on `/api`, `/apis`,
+//!     `/healthz`, `/version`...) to `system:authenticated` in every cluster; a rule
+//!     that allows no more than those (URLs matched as `NonResourceURLMatches` does)
+//!     adds nothing a token is needed for.
+//! - **Bootstrap roles.** The ClusterRoles the API server creates at start
+//!   (`plugin/pkg/auth/authorizer/rbac/bootstrappolicy/testdata/cluster-roles.yaml`,
+//!   trimmed into `bootstrap/cluster-roles.txt`, Apache 2.0, see `bootstrap/NOTICE`) are
+//!   known: a binding to one the input and the evidence do not define is judged by its
+//!   published rules. One they define is reconciled by the API server
+//!   (`pkg/registry/rbac/rest/storage_rbac.go`, `pkg/registry/rbac/reconciliation`,
+//!   which adds missing rules to roles marked `autoupdate`): it grants its own rules and
+//!   the published ones. `admin`, `edit` and `view` aggregate; they hold the rules of
+//!   the bootstrap roles they select, which is at least what they grant anywhere.
+//! - **What the input cannot show.** A role neither in the input, the evidence nor the
+//!   bootstrap roles; an aggregated ClusterRole of the input, whose rules the cluster's
+//!   aggregation controller writes from other ClusterRoles; and a `system:` role (or
+//!   `kube-system`'s `extension-apiserver-authentication-reader`) that is not a bootstrap
+//!   ClusterRole known here (controller roles, namespaced ones), which the API server may
+//!   also reconcile. Each counts as granting something.
+//! - **What is left out.** Authorizers other than RBAC (Node, webhooks), and tokens used
+//!   outside Kubernetes' API (Vault's Kubernetes auth), which the caller looks for.
+//!
+//! # Evidence
+//!
+//! Objects are read from the input ([`Origin::Input`]) or as evidence only
+//! ([`Origin::Evidence`]: `local-config` objects, `--evidence` files); both describe the
+//! same cluster and count alike, and [`Read`] says how many of each an answer rests on.
 //!
 //! # Unset namespaces
 //!
@@ -84,21 +114,25 @@
 //! # The verdict
 //!
 //! [`Verdict::Granted`] as soon as one binding grants rules or unseen rights, even to a
-//! ServiceAccount defined nowhere in the input; else [`Verdict::Incomplete`] if the
-//! ServiceAccount is defined nowhere in the input and is not `default` (someone else
-//! creates it and may bind it), or if a binding would grant it rights once namespaces are
-//! set; else [`Verdict::Nothing`]. Duplicated objects: the later replaces the earlier, as
-//! applying the stream in order would ([`Inventory::duplicates`]).
+//! ServiceAccount defined nowhere; else [`Verdict::Nothing`] only on complete, positive
+//! evidence; else [`Verdict::Incomplete`], naming each [`Gap`]: the ServiceAccount is
+//! defined nowhere and is not `default` (someone else creates it and may bind it); a
+//! binding would grant it rights once namespaces are set; its own namespace is unset;
+//! or no RoleBinding or ClusterRoleBinding was read at all (an input without RBAC says
+//! nothing about RBAC). Duplicated objects: the later replaces the earlier, as applying
+//! the stream in order would ([`Inventory::duplicates`]).
 
+mod bootstrap;
 mod inventory;
 mod model;
+mod resources;
 mod text;
 
 #[cfg(test)]
 mod tests;
 
 pub use inventory::{
-    Evidence, Gap, Grant, Inventory, NoRights, Presence, Unseen, Verdict, Via, What,
+    Evidence, Gap, Grant, Inventory, NoRights, Origin, Presence, Read, Unseen, Verdict, Via, What,
 };
 pub use model::{
     ALL_SERVICE_ACCOUNTS_GROUP, AUTHENTICATED_GROUP, Binding, BindingKind, DEFAULT_SERVICE_ACCOUNT,
@@ -106,4 +140,5 @@ pub use model::{
     SERVICE_ACCOUNT_GROUP_PREFIX, SERVICE_ACCOUNT_USER_PREFIX, Scope, ServiceAccount, Subject,
     SubjectKind,
 };
+pub use resources::{Idle, is_cluster_scoped};
 pub use text::{LIST_ITEMS, RULES, UNSET_NAMESPACE_NOTE};

@@ -161,7 +161,7 @@ fn rbac_role_binding_to_cluster_role_grants_its_resource_rules_in_the_binding_na
 
 #[test]
 fn rbac_non_resource_urls_only_count_cluster_wide() {
-    let healthz = url_rule(&["get"], &["/healthz"]);
+    let healthz = url_rule(&["get"], &["/metrics"]);
     let inv = inventory(vec![
         app().into(),
         cluster_role("probe", vec![healthz.clone()]).into(),
@@ -304,10 +304,11 @@ fn rbac_groups_and_users_of_other_namespaces_do_not_apply() {
 
 #[test]
 fn rbac_roles_not_in_the_input_are_unseen() {
+    // Neither in the input nor among the bootstrap roles (controller roles are not).
     for (kind, name) in [
-        ("ClusterRole", "view"),
-        ("ClusterRole", "cluster-admin"),
-        ("ClusterRole", "system:auth-delegator"),
+        ("ClusterRole", "my-operator"),
+        ("ClusterRole", "system:controller:job-controller"),
+        ("Role", "view"),
         ("Role", "extension-apiserver-authentication-reader"),
     ] {
         let inv = inventory(vec![
@@ -342,7 +343,7 @@ fn rbac_aggregated_cluster_role_is_unseen_whatever_its_rules() {
 
 #[test]
 fn rbac_built_in_roles_in_the_input_are_unseen() {
-    for name in ["system:metrics-server", "view", "cluster-admin"] {
+    for name in ["system:metrics-server", "system:controller:job-controller"] {
         let inv = inventory(vec![
             app().into(),
             cluster_role(name, vec![]).into(),
@@ -426,7 +427,11 @@ fn rbac_unset_service_account_alone_is_flagged_even_with_nothing_granted() {
     let ev = inv.evidence(&bare);
     assert_eq!(ev.presence, Presence::Defined);
     assert!(ev.unset_namespace);
-    assert_eq!(ev.verdict(), Verdict::Nothing);
+    // Nothing grants it anything, but that is no proof: no binding was read, and its
+    // namespace is unknown.
+    assert_eq!(ev.gaps(), [Gap::NoNamespace, Gap::NoBindings]);
+    assert_eq!(ev.verdict(), Verdict::Incomplete);
+    assert!(ev.nothing_found());
     // Defined in a namespace, asked about without one: not the same object for sure.
     let inv = inventory(vec![app().into()]);
     assert_eq!(inv.evidence(&bare).presence, Presence::Undefined);
@@ -471,7 +476,7 @@ fn rbac_unset_against_set_namespace_is_possible_not_granted() {
             ("by-group", Via::NamespaceServiceAccounts),
         ]
     );
-    assert_eq!(ev.gaps(), [Gap::UnsetNamespace]);
+    assert_eq!(ev.gaps(), [Gap::UnsetNamespace, Gap::NoNamespace]);
     assert_eq!(ev.verdict(), Verdict::Incomplete);
 }
 
@@ -539,7 +544,8 @@ fn rbac_a_sure_subject_wins_over_a_possible_one() {
 
 #[test]
 fn rbac_default_is_present_in_every_namespace() {
-    let inv = Inventory::new();
+    let idle = cluster_binding("crb", "ClusterRole", "cr", vec![sa("other", "ns")]);
+    let inv = inventory(vec![idle.into()]);
     let ev = inv.evidence(&ServiceAccount::of_pod_spec(None, None, "anywhere"));
     assert_eq!(ev.account.name, "default");
     assert_eq!(ev.presence, Presence::Default);
@@ -552,7 +558,7 @@ fn rbac_undefined_service_account_is_incomplete_unless_granted() {
     let inv = inventory(vec![ServiceAccount::new("app", "other").into()]);
     let ev = inv.evidence(&app());
     assert_eq!(ev.presence, Presence::Undefined);
-    assert_eq!(ev.gaps(), [Gap::Undefined]);
+    assert_eq!(ev.gaps(), [Gap::Undefined, Gap::NoBindings]);
     assert_eq!(ev.verdict(), Verdict::Incomplete);
 
     let inv = inventory(vec![
@@ -752,7 +758,7 @@ fn rbac_short_text_of_grants() {
     };
     let wild = rule(&["*"], &["*"], &["*"]);
     let mixed = rule(&["get"], &["", "apps"], &["deployments"]);
-    let healthz = url_rule(&["get"], &["/healthz", "/readyz"]);
+    let healthz = url_rule(&["get"], &["/healthz", "/metrics"]);
     let inv = inventory(vec![
         app().into(),
         cluster_role(
@@ -771,7 +777,7 @@ fn rbac_short_text_of_grants() {
             "rb",
             "ns",
             "ClusterRole",
-            "view",
+            "custom-view",
             vec![subject("Group", "system:serviceaccounts:ns", "")],
         )
         .into(),
@@ -787,8 +793,8 @@ fn rbac_short_text_of_grants() {
              get,list,watch pods,endpoints,services,nodes,...; \
              get,update leases [coordination.k8s.io] named my-lock; \
              * * [*]; 2 more rules",
-            "RoleBinding ns/rb (as group system:serviceaccounts:ns) -> ClusterRole view: \
-             unseen (role not in the input)",
+            "RoleBinding ns/rb (as group system:serviceaccounts:ns) -> ClusterRole custom-view: \
+             unseen (unknown role: in neither the input, the evidence nor the bootstrap roles)",
             "ClusterRoleBinding empty -> ClusterRole nothing: nothing (no rules)",
         ]
     );
@@ -797,7 +803,7 @@ fn rbac_short_text_of_grants() {
         full.ends_with(
             "get,list,watch pods,endpoints,services,nodes,namespaces; \
              get,update leases [coordination.k8s.io] named my-lock; * * [*]; \
-             get deployments [core,apps]; get nonResourceURLs /healthz,/readyz"
+             get deployments [core,apps]; get nonResourceURLs /healthz,/metrics"
         ),
         "{full}"
     );
@@ -809,5 +815,249 @@ fn rbac_short_text_of_grants() {
     assert_eq!(
         Scope::Namespace(&"ns".into()).to_string(),
         "in namespace ns"
+    );
+}
+
+fn crb(role: &str) -> Binding {
+    cluster_binding("crb", "ClusterRole", role, vec![sa("app", "ns")])
+}
+
+fn rb(role: &str) -> Binding {
+    role_binding("rb", "ns", "ClusterRole", role, vec![sa("app", "ns")])
+}
+
+/// What the one binding of `objects` grants `ns/app`.
+fn what_of(objects: Vec<Object>) -> String {
+    let inv = inventory(objects);
+    let ev = inv.evidence(&app());
+    assert_eq!(ev.grants.len(), 1, "{ev:?}");
+    format!("{:#}", ev.grants[0].what)
+}
+
+#[test]
+fn rbac_no_binding_read_at_all_is_no_proof() {
+    // A defined ServiceAccount, in a namespace, and no binding anywhere: the input
+    // holds no RBAC to speak of (bug report: "the message says nothing grants").
+    let inv = inventory(vec![app().into()]);
+    let ev = inv.evidence(&app());
+    assert_eq!(ev.gaps(), [Gap::NoBindings]);
+    assert_eq!(ev.verdict(), Verdict::Incomplete);
+    assert!(ev.nothing_found());
+    let empty = Inventory::new();
+    let ev = empty.evidence(&ServiceAccount::new("default", "ns"));
+    assert_eq!(ev.verdict(), Verdict::Incomplete);
+    // One binding anywhere, even one about someone else, is RBAC read.
+    let inv = inventory(vec![app().into(), crb("x").into()]);
+    let ev = inv.evidence(&ServiceAccount::new("default", "ns"));
+    assert_eq!((ev.gaps(), ev.verdict()), (vec![], Verdict::Nothing));
+}
+
+#[test]
+fn rbac_evidence_objects_count_as_read_and_apart() {
+    let mut inv = Inventory::new();
+    inv.push(app());
+    inv.add(Origin::Evidence, crb("view"));
+    inv.add(Origin::Evidence, ServiceAccount::new("other", "ns"));
+    assert_eq!(
+        inv.read(),
+        Read {
+            input: 1,
+            evidence: 2,
+            bindings: 1
+        }
+    );
+    let ev = inv.evidence(&app());
+    assert_eq!(ev.read, inv.read());
+    assert_eq!(ev.verdict(), Verdict::Granted);
+}
+
+#[test]
+fn rbac_role_binding_on_cluster_scoped_resources_grants_nothing() {
+    let cluster_only = vec![
+        rule(
+            &["get", "list", "watch"],
+            &[""],
+            &["nodes", "nodes/metrics", "persistentvolumes"],
+        ),
+        rule(
+            &["*"],
+            &["storage.k8s.io"],
+            &["storageclasses", "csidrivers"],
+        ),
+        rule(&["create"], &["authentication.k8s.io"], &["tokenreviews"]),
+        url_rule(&["get"], &["/metrics"]),
+    ];
+    let objects = |b: Binding| {
+        vec![
+            app().into(),
+            cluster_role("cr", cluster_only.clone()).into(),
+            b.into(),
+        ]
+    };
+    assert_eq!(
+        what_of(objects(rb("cr"))),
+        format!("nothing ({})", NoRights::ClusterWideOnly)
+    );
+    // Bound cluster-wide, the same rules are rights.
+    assert!(what_of(objects(crb("cr"))).starts_with("get,list,watch nodes"));
+    // `namespaces` reaches the RoleBinding's own namespace; wildcards and resources
+    // this function does not know (custom resources) may be namespaced: rights.
+    for usable in [
+        rule(&["get"], &[""], &["namespaces"]),
+        rule(&["get"], &[""], &["*"]),
+        rule(&["get"], &["*"], &["nodes"]),
+        rule(&["get"], &["example.com"], &["widgets"]),
+        rule(&["get"], &["", "apps"], &["nodes", "deployments"]),
+    ] {
+        let objects = vec![
+            app().into(),
+            cluster_role("cr", vec![usable.clone()]).into(),
+            rb("cr").into(),
+        ];
+        assert_eq!(what_of(objects), format!("{usable:#}"));
+    }
+    assert!(is_cluster_scoped("", "nodes/proxy") && !is_cluster_scoped("", "namespaces"));
+    assert!(!is_cluster_scoped("example.com", "nodes"));
+}
+
+#[test]
+fn rbac_admission_time_use_grants_nothing() {
+    for admission in [
+        rule(&["use"], &["policy"], &["podsecuritypolicies"]),
+        rule(
+            &["use"],
+            &["extensions", "policy"],
+            &["podsecuritypolicies"],
+        ),
+        rule(
+            &["use"],
+            &["security.openshift.io"],
+            &["securitycontextconstraints"],
+        ),
+    ] {
+        for binding in [rb("psp"), crb("psp")] {
+            let objects = vec![
+                app().into(),
+                cluster_role("psp", vec![admission.clone()]).into(),
+                binding.into(),
+            ];
+            let what = what_of(objects);
+            assert!(what.starts_with("nothing ("), "{what}");
+        }
+        let objects = vec![
+            app().into(),
+            cluster_role("psp", vec![admission.clone()]).into(),
+            crb("psp").into(),
+        ];
+        assert_eq!(
+            what_of(objects),
+            format!("nothing ({})", NoRights::AdmissionOnly)
+        );
+    }
+    // Another verb on them, cluster-wide, or `use` of anything else, is a right.
+    for usable in [
+        rule(&["use", "get"], &["policy"], &["podsecuritypolicies"]),
+        rule(&["use"], &["policy"], &["*"]),
+        rule(&["use"], &["example.com"], &["gadgets"]),
+    ] {
+        let objects = vec![
+            app().into(),
+            cluster_role("cr", vec![usable.clone()]).into(),
+            crb("cr").into(),
+        ];
+        assert_eq!(what_of(objects), format!("{usable:#}"));
+    }
+}
+
+#[test]
+fn rbac_what_every_identity_has_grants_nothing() {
+    // The bootstrap roles bound to system:authenticated in every cluster.
+    for role in [
+        "system:discovery",
+        "system:basic-user",
+        "system:public-info-viewer",
+    ] {
+        let what = what_of(vec![app().into(), crb(role).into()]);
+        assert_eq!(what, format!("nothing ({})", NoRights::Everyone), "{role}");
+    }
+    // The same rights written in a role of the input.
+    let everyone = vec![
+        url_rule(
+            &["get"],
+            &["/healthz", "/version", "/apis/*", "/apis/apps/v1"],
+        ),
+        rule(
+            &["create"],
+            &["authorization.k8s.io"],
+            &["selfsubjectaccessreviews"],
+        ),
+    ];
+    let what = what_of(vec![
+        app().into(),
+        cluster_role("cr", everyone).into(),
+        crb("cr").into(),
+    ]);
+    assert_eq!(what, format!("nothing ({})", NoRights::Everyone));
+    // Anything more is a right.
+    for usable in [
+        url_rule(&["get"], &["/metrics"]),
+        url_rule(&["get"], &["/*"]),
+        url_rule(&["post"], &["/api"]),
+        rule(
+            &["create", "get"],
+            &["authorization.k8s.io"],
+            &["selfsubjectaccessreviews"],
+        ),
+        rule(
+            &["create"],
+            &["authorization.k8s.io"],
+            &["subjectaccessreviews"],
+        ),
+    ] {
+        let objects = vec![
+            app().into(),
+            cluster_role("cr", vec![usable.clone()]).into(),
+            crb("cr").into(),
+        ];
+        assert_eq!(what_of(objects), format!("{usable:#}"));
+    }
+}
+
+#[test]
+fn rbac_bootstrap_roles_are_judged_by_their_published_rules() {
+    let inv = inventory(vec![app().into(), rb("view").into()]);
+    let ev = inv.evidence(&app());
+    assert!(ev.grants[0].bootstrap);
+    assert_eq!(ev.grants[0].role.map(|r| r.name.as_str()), Some("view"));
+    assert!(matches!(&ev.grants[0].what, What::Rules(rules) if rules.len() > 5));
+    assert_eq!(ev.verdict(), Verdict::Granted);
+    assert!(
+        ev.grants[0]
+            .to_string()
+            .contains("ClusterRole view (a bootstrap role): get,list,watch")
+    );
+    // A bootstrap role that only names nodes grants nothing in a namespace.
+    let what = what_of(vec![app().into(), rb("system:kubelet-api-admin").into()]);
+    assert_eq!(what, format!("nothing ({})", NoRights::ClusterWideOnly));
+    // Only its namespaced rules count in a namespace.
+    let what = what_of(vec![app().into(), rb("system:node-proxier").into()]);
+    assert!(
+        what.starts_with("list,watch endpoints,services; "),
+        "{what}"
+    );
+    assert!(!what.contains("nodes"), "{what}");
+    // Defined in the input too, it grants at least the published rules (the API
+    // server reconciles them in).
+    let what = what_of(vec![
+        app().into(),
+        cluster_role("cluster-admin", vec![]).into(),
+        crb("cluster-admin").into(),
+    ]);
+    assert_eq!(what, "* * [*]; * nonResourceURLs *");
+    // Aggregated bootstrap roles hold at least what they select in every cluster.
+    let what = what_of(vec![app().into(), rb("admin").into()]);
+    assert!(
+        what.contains("rolebindings,roles") && what.contains("pods/exec"),
+        "{what}"
     );
 }

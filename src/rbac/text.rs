@@ -151,7 +151,15 @@ impl Display for NoRights {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             NoRights::NoRules => "no rules",
-            NoRights::ClusterWideOnly => "its rules only apply cluster-wide",
+            NoRights::ClusterWideOnly => {
+                "its rules only name cluster-scoped resources or URLs, which a RoleBinding does not reach"
+            }
+            NoRights::AdmissionOnly => {
+                "its rules only allow admission-time use of pod security policies, for which the token is never sent"
+            }
+            NoRights::Everyone => {
+                "its rules only allow what every authenticated identity has (discovery, self-review)"
+            }
             NoRights::RoleInClusterBinding => "a ClusterRoleBinding cannot refer to a Role",
             NoRights::UnknownRoleKind => "roleRef kind is neither Role nor ClusterRole",
         })
@@ -161,7 +169,9 @@ impl Display for NoRights {
 impl Display for Unseen {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Unseen::NotInInput => "role not in the input",
+            Unseen::NotInInput => {
+                "unknown role: in neither the input, the evidence nor the bootstrap roles"
+            }
             Unseen::Aggregated => "aggregated: the cluster writes its rules",
             Unseen::Reserved => "built in: the API server keeps its rules",
         })
@@ -222,7 +232,11 @@ impl Display for Grant<'_> {
             SubjectKind::Group => write!(f, " (as group {})", self.subject.name)?,
             SubjectKind::ServiceAccount | SubjectKind::Other(_) => {}
         }
-        write!(f, " -> {}: ", self.binding.role_ref)?;
+        write!(f, " -> {}", self.binding.role_ref)?;
+        if self.bootstrap {
+            f.write_str(" (a bootstrap role)")?;
+        }
+        f.write_str(": ")?;
         if f.alternate() {
             write!(f, "{:#}", self.what)
         } else {
@@ -239,6 +253,12 @@ impl Display for Gap {
             }
             Gap::UnsetNamespace => {
                 "bindings in the input would apply to it if unset namespaces were set"
+            }
+            Gap::NoBindings => {
+                "neither the input nor the evidence holds a RoleBinding or ClusterRoleBinding, so bindings made elsewhere cannot be ruled out"
+            }
+            Gap::NoNamespace => {
+                "its namespace is not set, so bindings naming a namespace cannot be ruled out"
             }
         })
     }

@@ -65,6 +65,7 @@ fn rules() -> Value {
                 | Rule::TokenWithoutGrant
                 | Rule::IncompleteEvidence
                 | Rule::PlatformUnset
+                | Rule::TokenUsedOutsideRbac
                 | Rule::NotAnObject => "warning",
                 _ => "error",
             };
