@@ -88,10 +88,16 @@ fuzz:
 			-print_final_stats=1); \
 	done
 
-## lint: formatting and clippy, warnings are errors.
+## lint: formatting and clippy (warnings are errors), and the dependencies against known
+## advisories, allowed licences and sources (cargo-deny with deny.toml, offline, against
+## the RustSec snapshot in ../shared/advisory-db; cargo-deny is installed when missing).
+CARGO_DENY_VERSION := 0.20.2
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+	@command -v cargo-deny >/dev/null 2>&1 || $(CARGO) install --locked cargo-deny@$(CARGO_DENY_VERSION)
+	@scripts/advisory-db.sh
+	$(CARGO) deny --offline --locked check
 
 ## schema: regenerate function-config/schema.json and the config table of docs/configuration.md from src/config/fields.rs.
 schema:
