@@ -18,6 +18,15 @@ pub enum InputError {
     /// it is printed once.
     #[error("input is not valid YAML: {0}")]
     Yaml(ParseError),
+    /// Not YAML, and holds a Go template action (`{{`) as Helm charts' templates do:
+    /// the message says so and what to harden instead.
+    #[error("input is not valid YAML: {error}; {}", crate::messages::chart_template_hint(*line))]
+    ChartTemplate {
+        /// Why it is not YAML.
+        error: ParseError,
+        /// 1-based line of the first `{{`.
+        line: usize,
+    },
 }
 
 impl From<ParseError> for InputError {
@@ -40,5 +49,43 @@ pub fn utf8(input: &[u8]) -> Result<&str, InputError> {
 
 /// Parses UTF-8 text.
 pub fn parse(text: &str) -> Result<Document<'_>, InputError> {
-    Ok(Document::parse(text)?)
+    Document::parse(text).map_err(|error| match text.find("{{") {
+        Some(at) => InputError::ChartTemplate {
+            error,
+            line: text
+                .as_bytes()
+                .iter()
+                .take(at)
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1,
+        },
+        None => InputError::Yaml(error),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chart_template_that_is_not_yaml_is_named_so() {
+        let text = "metadata:\n  labels:\n    {{- include \"c.labels\" . | nindent 4 }}\n";
+        let error = parse(text).map(|_| ()).unwrap_err();
+        assert!(
+            matches!(error, InputError::ChartTemplate { line: 3, .. }),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.starts_with("input is not valid YAML: line 3"),
+            "{message}"
+        );
+        assert!(
+            message.contains("looks like a Helm chart template"),
+            "{message}"
+        );
+        // Without `{{`, only the YAML error.
+        assert!(matches!(parse("a: [\n"), Err(InputError::Yaml(_))));
+    }
 }

@@ -316,6 +316,14 @@ pub fn stream_summary(documents: usize, tally: &Tally, warnings: usize, errors: 
     )
 }
 
+/// What to say about input that is not YAML and holds a Go template action at `line`, as
+/// the templates of a Helm chart do.
+pub fn chart_template_hint(line: usize) -> String {
+    format!(
+        "it looks like a Helm chart template (`{{{{` at line {line}): harden what `helm template` renders instead (as a post-renderer), and leave the chart's templates out of `fix` and `check` (e.g. pre-commit's `exclude: ^charts/.*/templates/`)"
+    )
+}
+
 /// What `harden-sa-token` run with no argument on a terminal says instead of waiting for
 /// stdin.
 pub const BARE_TERMINAL_USAGE: &str = "\

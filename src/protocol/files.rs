@@ -13,6 +13,7 @@ use crate::evidence;
 use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
+use crate::messages;
 use crate::rbac::{Inventory, Object, Origin};
 use crate::results::{File, FnResult, Row, Tally};
 use crate::yaml::Document;
@@ -146,6 +147,14 @@ fn input_error(e: InputError) -> FileError {
         InputError::Yaml(p) => FileError {
             at: Some((p.line, p.column)),
             message: format!("not valid YAML: {}", p.message),
+        },
+        InputError::ChartTemplate { error: p, line } => FileError {
+            at: Some((p.line, p.column)),
+            message: format!(
+                "not valid YAML: {}; {}",
+                p.message,
+                messages::chart_template_hint(line)
+            ),
         },
     }
 }
