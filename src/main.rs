@@ -498,6 +498,16 @@ fn print_findings(run: &TreeRun, verbose: bool, github: bool) -> usize {
         }
     }
     for file in &run.files {
+        // A file that could not be read says so below, in its error.
+        if verbose && file.error.is_none() {
+            eprintln!(
+                "harden-sa-token: {}",
+                messages::looked_at_file(&file.path, file.rows.len())
+            );
+            for row in &file.rows {
+                eprintln!("{}", row.line(&file.path));
+            }
+        }
         if let Some(error) = &file.error {
             let message = format!("{}; file left as it was", error.message);
             eprintln!(

@@ -324,6 +324,35 @@ pub fn chart_template_hint(line: usize) -> String {
     )
 }
 
+/// What `-v` says about a file it read.
+pub fn looked_at_file(path: &std::path::Path, templates: usize) -> String {
+    format!(
+        "{}: {}",
+        path.display(),
+        count(templates, "Pod template", "Pod templates")
+    )
+}
+
+/// What `-v` says about a Pod template it looked at.
+pub fn looked_at(row: &crate::results::Row) -> String {
+    use crate::results::RowChange;
+    let change = match row.change {
+        RowChange::Hardened => "hardened",
+        RowChange::WouldHarden => "not hardened (enforce mode would harden it)",
+        RowChange::Already => "already hardened",
+        RowChange::LeftUnchanged => "left unchanged (see the error)",
+    };
+    let holders = if row.containers.is_empty() {
+        "no container holds a token".to_owned()
+    } else {
+        format!("token held by {}", row.containers.join(", "))
+    };
+    format!(
+        "{change}; runs as ServiceAccount {}; {holders}",
+        row.account
+    )
+}
+
 /// What `harden-sa-token` run with no argument on a terminal says instead of waiting for
 /// stdin.
 pub const BARE_TERMINAL_USAGE: &str = "\

@@ -248,6 +248,49 @@ fn check_points_at_each_pod_spec_and_writes_nothing() {
 }
 
 #[test]
+fn check_verbose_lists_each_file_and_template_it_looked_at() {
+    let tmp = fixture_tree("check-verbose");
+    let out = harden_in(&tmp.0, &["check", "-v", "k8s"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    // Every file read, with how many Pod templates it holds (the one that is not YAML
+    // is an error instead).
+    let listed: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("harden-sa-token: k8s/"))
+        .collect();
+    assert_eq!(listed.len(), 8, "{err}");
+    assert!(
+        listed
+            .iter()
+            .all(|l| l.ends_with(" Pod template") || l.ends_with(" Pod templates")),
+        "{err}"
+    );
+    // Every Pod template, at its Pod spec, with what would become of it.
+    let templates: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains(": info: ") && l.contains("; runs as ServiceAccount "))
+        .collect();
+    assert_eq!(templates.len(), 6, "{err}");
+    assert_eq!(
+        templates
+            .iter()
+            .filter(|l| l.contains(": not hardened (enforce mode would harden it); "))
+            .count(),
+        5,
+        "{err}"
+    );
+    assert_eq!(
+        templates
+            .iter()
+            .filter(|l| l.contains(": already hardened; "))
+            .count(),
+        1,
+        "{err}"
+    );
+}
+
+#[test]
 fn all_files_are_one_input_for_the_rbac_evidence() {
     // Under `rbac: apply`, a Pod template keeps its token only when a binding in the
     // input grants its ServiceAccount something: the web tier's binding is in another

@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use crate::results::{FnResult, Severity};
+use crate::messages;
+use crate::results::{FnResult, ResourceRef, Row, Severity};
 
 fn severity(s: Severity) -> &'static str {
     match s {
@@ -15,22 +16,41 @@ fn severity(s: Severity) -> &'static str {
     }
 }
 
+/// `apiVersion/kind/namespace/name` of a resource, then ` field`, as lines name them.
+fn resource(r: &ResourceRef, field: Option<&str>) -> String {
+    let mut text = format!("{}/{}/", r.api_version, r.kind);
+    if let Some(ns) = &r.namespace {
+        text.push_str(&format!("{ns}/"));
+    }
+    text.push_str(&r.name);
+    if let Some(field) = field {
+        text.push_str(&format!(" {field}"));
+    }
+    text
+}
+
 /// What a finding is about and says: the resource, the field, the message.
 fn subject(result: &FnResult) -> String {
     let mut text = String::new();
     if let Some(r) = &result.resource_ref {
-        text.push_str(&format!("{}/{}/", r.api_version, r.kind));
-        if let Some(ns) = &r.namespace {
-            text.push_str(&format!("{ns}/"));
-        }
-        text.push_str(&r.name);
-        if let Some(field) = &result.field {
-            text.push_str(&format!(" {}", field.path));
-        }
+        text.push_str(&resource(r, result.field.as_ref().map(|f| f.path.as_str())));
         text.push_str(": ");
     }
     text.push_str(&result.message);
     text
+}
+
+impl Row {
+    /// The Pod template as a line about `path` (what `-v` lists): where it is, what the
+    /// run did to it, its ServiceAccount and who holds a token.
+    pub fn line(&self, path: &Path) -> String {
+        let about = format!(
+            "{}: {}",
+            resource(&self.resource, Some(&self.path)),
+            messages::looked_at(self)
+        );
+        finding(path, self.at, Severity::Info, &about)
+    }
 }
 
 /// `path:line:column: severity: message`, or `path: severity: message` without a
