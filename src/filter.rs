@@ -42,9 +42,7 @@ impl Outcome {
     /// Whether the output check refused the object's edits (an internal error: a bug of
     /// the editor on input the function accepts).
     pub fn is_internal_error(&self) -> bool {
-        self.results
-            .iter()
-            .any(|r| messages::is_internal_error(&r.message))
+        self.results.iter().any(FnResult::is_internal_error)
     }
 }
 

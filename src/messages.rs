@@ -677,6 +677,12 @@ pub fn rule_text(rule: Rule) -> RuleText {
             "A volume of the token volume's name that is not a token volume, a malformed api-access annotation, a Pod template Kubernetes would reject, or a layout the editor will not change without touching other bytes.",
             "Read the message: rename the volume, fix the annotation or the manifest, then run again.",
         ),
+        Rule::InternalError => (
+            "InternalError",
+            "The function's own edit of a resource did not check out; the resource was left unchanged.",
+            "Every output is parsed again and compared with the input plus the intended edits before it is written. A resource whose edits do not check out is left exactly as it was: on input the function accepts, this is a bug of its editor.",
+            "Please report it with the resource; the other resources are hardened as usual.",
+        ),
         Rule::AccessLost => (
             "AccessLost",
             "A container loses the API access it had.",
@@ -874,10 +880,4 @@ pub fn unnamed_list_item(list_kind: &str) -> String {
     format!(
         "this item has no apiVersion and kind; Kubernetes reads it as a {kind} of the list's apiVersion, this function does not: not hardened (give it apiVersion and kind)"
     )
-}
-
-/// Whether a result's message is [`internal_error`]'s: the check refused the function's
-/// own edit, which on valid input is a bug (the tests and fuzz targets fail on it).
-pub fn is_internal_error(message: &str) -> bool {
-    message.starts_with("internal error, resource left unchanged: ")
 }

@@ -12,7 +12,7 @@ mod common;
 
 use harden_sa_token::decide::{self, Automount};
 use harden_sa_token::yaml::{Document, Node};
-use harden_sa_token::{Settings, Severity, messages, template, workloads};
+use harden_sa_token::{Settings, Severity, template, workloads};
 use proptest::prelude::*;
 
 const TOKEN_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -814,7 +814,7 @@ proptest! {
             .map_err(|e| TestCaseError::fail(format!("second run: {e}")))?;
         prop_assert!(
             again.results.iter().all(|r| r.severity == Severity::Warning
-                || (r.severity == Severity::Error && !messages::is_internal_error(&r.message))),
+                || (r.severity == Severity::Error && !r.is_internal_error())),
             "{:?}", again.results
         );
         prop_assert_eq!(

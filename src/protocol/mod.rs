@@ -23,7 +23,7 @@ use crate::filter::Outcome;
 use crate::input::{self, InputError};
 use crate::messages;
 use crate::rbac::Inventory;
-use crate::results::{FnResult, Row, Severity, Tally};
+use crate::results::{Detail, FnResult, Row, Rule, Severity, Tally};
 use crate::yaml::{Document, Edits, Node, Rejected};
 
 pub mod files;
@@ -155,9 +155,7 @@ impl Run {
     /// The first result that says the output check refused the function's own edit of
     /// a resource: on input the function accepts, always a bug of the editor.
     pub fn internal_error(&self) -> Option<&FnResult> {
-        self.results
-            .iter()
-            .find(|r| messages::is_internal_error(&r.message))
+        self.results.iter().find(|r| r.is_internal_error())
     }
 
     /// The lines for stderr. Every finding is shown once to whoever called: kpt prints a
@@ -386,11 +384,20 @@ pub fn checked_with(
         };
         outcome.edits.clear();
         outcome.tally = outcome.tally.left_unchanged();
-        if let Some(first) = outcome.results.first().cloned() {
+        // The error names the object (its first result says which one and where), and
+        // is of its own kind: not the rule of whatever that first finding was.
+        if let Some(first) = outcome.results.first() {
             outcome.results = vec![FnResult {
                 severity: Severity::Error,
                 message: messages::internal_error(mismatch),
-                ..first
+                resource_ref: first.resource_ref.clone(),
+                field: None,
+                file: first.file.clone(),
+                detail: Detail {
+                    at: first.detail.at,
+                    rule: Some(Rule::InternalError),
+                    ..Detail::default()
+                },
             }];
         }
     }
@@ -453,6 +460,17 @@ mod tests {
             assert_eq!(passes, if failing == 0 { 1 } else { 2 }, "every {every}");
             let internal = outcomes.iter().filter(|o| o.is_internal_error()).count();
             assert_eq!(internal, failing, "every {every}");
+            // The error is of its own kind, not its object's first finding's (`Hardened`),
+            // and carries none of that finding's parts or fix.
+            for outcome in outcomes.iter().filter(|o| o.is_internal_error()) {
+                let [error] = outcome.results.as_slice() else {
+                    panic!("{:?}", outcome.results);
+                };
+                assert_eq!(error.detail.rule, Some(Rule::InternalError));
+                assert_eq!(error.severity, Severity::Error);
+                assert!(error.detail.parts.is_empty() && error.detail.fix.is_empty());
+                assert!(error.resource_ref.is_some() && error.detail.at.is_some());
+            }
             // The others are hardened, the failing ones left as they were.
             assert_eq!(
                 out.matches("automountServiceAccountToken: false").count(),
