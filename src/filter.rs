@@ -4,8 +4,9 @@
 //! reports. The mode is looked at in one place, [`Filter::enact`]. An object whose
 //! templates cannot be hardened is left whole and reported, while the rest go through.
 //! Besides results and edits, each object yields a row of the auditors' inventory per
-//! Pod template, and, when a report asks for it in audit mode, the edits enforce mode
-//! would make (to be checked by the protocol before they become a report's fixes).
+//! Pod template, and, in audit mode, the edits enforce mode would make, made by the same
+//! code (to be checked by the protocol as enforce mode's output is, so that `check`
+//! refuses what `fix` refuses, and to become a report's fixes).
 //!
 //! Unless `rbac` is `off`, each Pod template's ServiceAccount is looked up in the
 //! inventory of the whole input's RBAC objects ([`evidence`]); the evidence becomes at
@@ -28,7 +29,7 @@ use crate::yaml::{Document, Editor, Edits, Node};
 pub struct Outcome {
     /// Edits to the object's text (empty when it is left as it is).
     pub edits: Edits,
-    /// In audit mode, when asked for: the edits enforce mode would make.
+    /// In audit mode: the edits enforce mode would make (to be checked like output).
     pub proposed: Edits,
     /// Results about it.
     pub results: Vec<FnResult>,
@@ -56,8 +57,6 @@ pub struct Filter<'s> {
     new: NewValues,
     /// How results speak of what is found: as done, or as what enforce mode would do.
     tense: messages::Tense,
-    /// Whether audit mode also makes the edits enforce mode would make, for a report.
-    proposals: bool,
 }
 
 /// What was decided about one Pod template or ServiceAccount, to be enacted.
@@ -106,15 +105,7 @@ impl<'s> Filter<'s> {
             wanted,
             new,
             tense,
-            proposals: false,
         }
-    }
-
-    /// The same filter, making in audit mode the edits enforce mode would make, when
-    /// `proposals` (a report's fixes need them).
-    pub fn with_proposals(mut self, proposals: bool) -> Self {
-        self.proposals = proposals;
-        self
     }
 
     /// Hardens every selected Pod template of `object` (and, with `serviceAccounts`, the
@@ -308,18 +299,12 @@ impl<'s> Filter<'s> {
         match self.settings.mode {
             Mode::Audit => {
                 for change in changes {
-                    // The edits enforce mode would make, when a report wants them as fixes;
-                    // one that cannot be made is simply not offered.
+                    // The edits enforce mode would make, made by the same code: what it
+                    // refuses is refused here too, in the same words, so that `check`
+                    // says exactly what `fix` then does. The protocol checks them as it
+                    // checks any output, and a report offers them as fixes.
                     let before = work.proposed.mark();
-                    let proposed = self.proposals
-                        && match &change {
-                            Change::Template { plan, nodes, .. } => {
-                                template::apply(plan, nodes, &self.new, &mut work.proposed).is_ok()
-                            }
-                            Change::Account { object, .. } => {
-                                template::harden_account(doc, object, &mut work.proposed).is_ok()
-                            }
-                        };
+                    self.make(doc, object, &change, &mut work.proposed)?;
                     let mut result = match change {
                         Change::Template {
                             found,
@@ -370,9 +355,7 @@ impl<'s> Filter<'s> {
                         )
                         .rule(Rule::ServiceAccountAutomount),
                     };
-                    if proposed {
-                        result.detail.splices = Some(before..work.proposed.mark());
-                    }
+                    result.detail.splices = Some(before..work.proposed.mark());
                     work.results.push(result);
                 }
             }
@@ -387,26 +370,13 @@ impl<'s> Filter<'s> {
                         Change::Template {
                             found,
                             pod,
-                            nodes,
                             plan,
                             statement,
                             evidence,
                             row,
+                            ..
                         } => {
-                            template::apply(plan, nodes, &self.new, &mut work.editor).map_err(
-                                |e| {
-                                    Box::new(
-                                        about(
-                                            Severity::Error,
-                                            messages::left_unchanged(&messages::template_error(&e)),
-                                            found.object,
-                                            Some(&found.path),
-                                            found.spec,
-                                        )
-                                        .rule(Rule::LeftUnchanged),
-                                    )
-                                },
-                            )?;
+                            self.make(doc, object, change, &mut work.editor)?;
                             work.tally.not_hardened -= 1;
                             work.tally.hardened += 1;
                             if let Some(row) = work.rows.get_mut(*row) {
@@ -426,8 +396,7 @@ impl<'s> Filter<'s> {
                         Change::Account {
                             object: account, ..
                         } => {
-                            template::harden_account(doc, account, &mut work.editor)
-                                .map_err(|e| account_refused(&e, account, object))?;
+                            self.make(doc, object, change, &mut work.editor)?;
                             work.tally.accounts_not_hardened -= 1;
                             work.tally.accounts_hardened += 1;
                             let mut result = account_result(
@@ -469,6 +438,41 @@ impl<'s> Filter<'s> {
             }
         }
         Ok(())
+    }
+}
+
+impl Filter<'_> {
+    /// Makes the edits of one change with `editor`, in either mode: the one place a
+    /// change becomes edits, or is refused with the error that leaves its object
+    /// unchanged.
+    fn make(
+        &self,
+        doc: &Document<'_>,
+        object: &Node<'_>,
+        change: &Change<'_, '_, '_>,
+        editor: &mut Editor<'_>,
+    ) -> Result<(), Box<FnResult>> {
+        match change {
+            Change::Template {
+                found, plan, nodes, ..
+            } => template::apply(plan, nodes, &self.new, editor).map_err(|e| {
+                Box::new(
+                    FnResult::about(
+                        Severity::Error,
+                        messages::left_unchanged(&messages::template_error(&e)),
+                        found.object,
+                        object,
+                        Some(&found.path),
+                    )
+                    .at(found.spec)
+                    .rule(Rule::LeftUnchanged),
+                )
+            }),
+            Change::Account {
+                object: account, ..
+            } => template::harden_account(doc, account, editor)
+                .map_err(|e| account_refused(&e, account, object)),
+        }
     }
 }
 

@@ -295,3 +295,68 @@ fn all_files_are_one_input_for_the_rbac_evidence() {
             .contains("name: kube-api-access")
     );
 }
+
+/// Containers `a` and `b` share one anchored `volumeMounts` list, and the config wants a
+/// token only in `a`: the list cannot be edited for one without the other, so `fix`
+/// leaves the Deployment unchanged. `check` must say that very thing (not "enforce mode
+/// would fix this"), naming the alias and the anchor as `fix` does (issue 17).
+const SHARED_MOUNTS: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        image: x
+        volumeMounts: &mounts
+        - name: data
+          mountPath: /data
+      - name: b
+        image: y
+        volumeMounts: *mounts
+";
+
+/// The `path:line:column: severity: message` lines of errors in `out`'s stderr.
+fn error_lines(out: &std::process::Output) -> Vec<String> {
+    stderr(out)
+        .lines()
+        .filter(|l| l.contains(": error: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn check_refuses_what_fix_refuses_in_the_same_words() {
+    let tmp = common::TempDir::new("check-equals-fix");
+    let dir = &tmp.0;
+    fs::write(dir.join("web.yaml"), SHARED_MOUNTS).expect("write");
+    fs::write(
+        dir.join("config.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  excludeContainers: b\n",
+    )
+    .expect("write");
+    let check = harden_in(dir, &["check", "--config", "config.yaml", "web.yaml"]);
+    let fix = harden_in(dir, &["fix", "--config", "config.yaml", "web.yaml"]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert_eq!(fix.status.code(), Some(1), "{}", stderr(&fix));
+    assert_eq!(
+        fs::read_to_string(dir.join("web.yaml")).expect("read"),
+        SHARED_MOUNTS
+    );
+    let (check_errors, fix_errors) = (error_lines(&check), error_lines(&fix));
+    assert_eq!(check_errors, fix_errors, "{}\n{}", stderr(&check), stderr(&fix));
+    let [error] = check_errors.as_slice() else {
+        panic!("{}", stderr(&check));
+    };
+    assert!(
+        error.contains("(&mounts)")
+            && error.contains("anchored at line 11")
+            && error.contains("alias at line 16")
+            && error.ends_with("resource left unchanged"),
+        "{error}"
+    );
+    assert!(!stderr(&check).contains("enforce mode would fix this"));
+}

@@ -96,7 +96,7 @@ pub fn run(paths: &[PathBuf], settings: &Settings, fixes: bool) -> TreeRun {
             })
             .collect(),
     };
-    let filter = Filter::new(settings, &inventory).with_proposals(fixes);
+    let filter = Filter::new(settings, &inventory);
     let files = walk
         .files
         .iter()
@@ -159,9 +159,10 @@ fn file(doc: &Document<'_>, filter: &Filter<'_>, path: &Path, fixes: bool) -> Fi
             });
         }
     }
-    let checked = checked(doc, &mut outcomes, |_| None);
+    let checked =
+        super::check_proposals(doc, &mut outcomes).and_then(|()| checked(doc, &mut outcomes, |_| None));
     if fixes {
-        super::attach_fixes(doc, &mut outcomes);
+        super::attach_fixes(&mut outcomes);
     }
     match checked {
         Ok(output) => {

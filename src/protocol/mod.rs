@@ -23,7 +23,7 @@ use crate::filter::Outcome;
 use crate::input::{self, InputError};
 use crate::messages;
 use crate::rbac::Inventory;
-use crate::results::{Detail, FnResult, Row, Rule, Severity, Tally};
+use crate::results::{Detail, FnResult, Row, RowChange, Rule, Severity, Tally};
 use crate::yaml::{Document, Edits, Node, Rejected};
 
 pub mod files;
@@ -273,22 +273,36 @@ pub fn settings(config: Option<ConfigFile<'_>>) -> Result<Settings, Error> {
     })
 }
 
-/// Turns each result's marks of its object's edits into the exact change (`fix`): the
-/// edits made (enforce mode), or those enforce mode would make (audit mode), which are
-/// checked here as any output is, one pass for all; an object whose proposed edits do
-/// not check out offers no fix.
-fn attach_fixes(doc: &Document<'_>, outcomes: &mut [Outcome]) {
+/// Audit mode's edits (those enforce mode would make, [`Outcome::proposed`]) checked
+/// exactly as enforce mode's output is: an object whose edits do not check out gets the
+/// internal error `fix` would give it, so that `check` says what `fix` then does. As in
+/// [`checked`], a difference no object is to blame for refuses the whole input. Nothing
+/// to do in enforce mode, where nothing is proposed.
+pub fn check_proposals(doc: &Document<'_>, outcomes: &mut [Outcome]) -> Result<(), Rejected> {
     let proposed: Vec<&Edits> = outcomes.iter().map(|o| &o.proposed).collect();
-    let mut failed: Vec<usize> = Vec::new();
-    if proposed.iter().any(|e| !e.is_empty())
-        && let Err(rejected) = doc.apply(&proposed)
-    {
-        failed = match rejected.unattributed {
-            Some(_) => (0..outcomes.len()).collect(),
-            None => rejected.sets.iter().map(|(set, _)| *set).collect(),
-        };
+    if proposed.iter().all(|e| e.is_empty()) {
+        return Ok(());
     }
-    for (index, outcome) in outcomes.iter_mut().enumerate() {
+    let Err(rejected) = doc.apply(&proposed) else {
+        return Ok(());
+    };
+    if rejected.unattributed.is_some() {
+        return Err(rejected);
+    }
+    for (set, mismatch) in &rejected.sets {
+        if let Some(outcome) = outcomes.get_mut(*set) {
+            outcome.proposed.clear();
+            left_unchanged(outcome, mismatch);
+        }
+    }
+    Ok(())
+}
+
+/// Turns each result's marks of its object's edits into the exact change (`fix`): the
+/// edits made (enforce mode), or those enforce mode would make (audit mode), both
+/// checked already ([`checked`], [`check_proposals`]).
+fn attach_fixes(outcomes: &mut [Outcome]) {
+    for outcome in outcomes.iter_mut() {
         let Outcome {
             edits,
             proposed,
@@ -301,12 +315,35 @@ fn attach_fixes(doc: &Document<'_>, outcomes: &mut [Outcome]) {
             &*edits
         };
         for result in results {
-            if let Some(splices) = result.detail.splices.take()
-                && !failed.contains(&index)
-            {
+            if let Some(splices) = result.detail.splices.take() {
                 result.detail.fix = made.replacements_between(splices);
             }
         }
+    }
+}
+
+/// An object whose own edits did not check out (`mismatch`): left unchanged, with an
+/// internal error in place of its results.
+fn left_unchanged(outcome: &mut Outcome, mismatch: &crate::yaml::Mismatch) {
+    outcome.tally = outcome.tally.left_unchanged();
+    for row in &mut outcome.rows {
+        row.change = RowChange::LeftUnchanged;
+    }
+    // The error names the object (its first result says which one and where), and is
+    // of its own kind: not the rule of whatever that first finding was.
+    if let Some(first) = outcome.results.first() {
+        outcome.results = vec![FnResult {
+            severity: Severity::Error,
+            message: messages::internal_error(mismatch),
+            resource_ref: first.resource_ref.clone(),
+            field: None,
+            file: first.file.clone(),
+            detail: Detail {
+                at: first.detail.at,
+                rule: Some(Rule::InternalError),
+                ..Detail::default()
+            },
+        }];
     }
 }
 
@@ -383,23 +420,7 @@ pub fn checked_with(
             return Err(rejected);
         };
         outcome.edits.clear();
-        outcome.tally = outcome.tally.left_unchanged();
-        // The error names the object (its first result says which one and where), and
-        // is of its own kind: not the rule of whatever that first finding was.
-        if let Some(first) = outcome.results.first() {
-            outcome.results = vec![FnResult {
-                severity: Severity::Error,
-                message: messages::internal_error(mismatch),
-                resource_ref: first.resource_ref.clone(),
-                field: None,
-                file: first.file.clone(),
-                detail: Detail {
-                    at: first.detail.at,
-                    rule: Some(Rule::InternalError),
-                    ..Detail::default()
-                },
-            }];
-        }
+        left_unchanged(outcome, mismatch);
     }
     pass(outcomes)
 }

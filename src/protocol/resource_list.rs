@@ -149,6 +149,9 @@ pub(super) fn run(doc: &Document<'_>) -> Result<Result<Output, Rejected>, Error>
         .iter()
         .map(|item| filter.object(doc, root, item))
         .collect();
+    if let Err(rejected) = super::check_proposals(doc, &mut outcomes) {
+        return Ok(Err(rejected));
+    }
     Ok(checked(doc, &mut outcomes, |outcomes| {
         Some(results_edit(doc, root, outcomes))
     })
