@@ -335,7 +335,18 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
     let mut settings = protocol::settings(config.as_ref().map(config_file))?;
     settings.mode = mode;
     let wanted_report = args.report.wanted()?;
-    let run = protocol::files::run(&args.paths, &settings, wanted_report.is_some());
+    let mut run = protocol::files::run(&args.paths, &settings, wanted_report.is_some());
+    // Files are written before anything is said about them, so that a file that could
+    // not be written is reported (lines, summary, report) as failed, not as changed.
+    let mut changed = None;
+    if mode == Mode::Enforce {
+        if diff {
+            write_stdout(&run.diff()?)?;
+        } else {
+            run.write();
+        }
+        changed = Some(run.changed());
+    }
     if let Some((path, format)) = wanted_report {
         let here = std::env::current_dir().ok();
         let report = report::Report {
@@ -369,19 +380,7 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
     }
     // Workflow commands go to stdout, where `fix --diff` writes its patch: `check` only.
     let github = mode == Mode::Audit && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-    let mut errors = print_findings(&run, args.verbose, github);
-    let mut changed = None;
-    if mode == Mode::Enforce {
-        changed = Some(run.files.iter().filter(|f| f.output.is_some()).count());
-        if diff {
-            write_stdout(&run.diff()?)?;
-        } else {
-            for failed in run.write() {
-                eprintln!("harden-sa-token: {failed}");
-                errors += 1;
-            }
-        }
-    }
+    let errors = print_findings(&run, args.verbose, github);
     let warnings = run
         .files
         .iter()
@@ -390,7 +389,14 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
         .count();
     eprintln!(
         "{}",
-        messages::files_summary(run.files.len(), changed, &run.tally(), warnings, errors)
+        messages::files_summary(
+            run.files.len(),
+            changed,
+            run.failed(),
+            &run.tally(),
+            warnings,
+            errors
+        )
     );
     Ok(u8::from(errors > 0))
 }

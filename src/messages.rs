@@ -282,19 +282,34 @@ pub fn stream_summary(documents: usize, tally: &Tally, warnings: usize, errors: 
     )
 }
 
-/// The last line of `fix` (`changed` files written or shown) and `check`.
+/// The last line of `fix` (`changed` files written or shown) and `check`; `failed` files
+/// were left as they were because of an error (unreadable, refused, not written).
 pub fn files_summary(
     files: usize,
     changed: Option<usize>,
+    failed: usize,
     tally: &Tally,
     warnings: usize,
     errors: usize,
 ) -> String {
     let mut what = count(files, "file", "files");
+    let mut counts = Vec::new();
     if let Some(changed) = changed {
-        what.push_str(&format!(" ({changed} changed)"));
+        counts.push(format!("{changed} changed"));
+    }
+    if failed > 0 {
+        counts.push(format!("{failed} failed"));
+    }
+    if !counts.is_empty() {
+        what.push_str(&format!(" ({})", counts.join(", ")));
     }
     summary_line(&what, tally, warnings, errors)
+}
+
+/// Why a file `fix` changed could not be written (it is as it was): the step that
+/// failed and what the system said.
+pub fn not_written(step: &dyn std::fmt::Display, io: &std::io::Error) -> String {
+    format!("cannot write it: {step}: {io}")
 }
 
 fn summary_line(what: &str, tally: &Tally, warnings: usize, errors: usize) -> String {

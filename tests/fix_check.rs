@@ -70,7 +70,7 @@ fn fix_edits_in_place_keeps_permissions_and_leaves_bad_files_alone() {
     assert_eq!(
         lines.last().copied(),
         Some(
-            "harden-sa-token: 9 files (5 changed): 5 Pod templates hardened, 1 already hardened; 4 warnings, 1 error"
+            "harden-sa-token: 9 files (5 changed, 1 failed): 5 Pod templates hardened, 1 already hardened; 4 warnings, 1 error"
         )
     );
     // `rbac: advise` warns where nothing grants the token anything: the four Pod templates
@@ -182,7 +182,7 @@ fn check_points_at_each_pod_spec_and_writes_nothing() {
     assert_eq!(
         lines.pop(),
         Some(
-            "harden-sa-token: 9 files: 5 Pod templates not hardened, 1 already hardened; 4 warnings, 6 errors"
+            "harden-sa-token: 9 files (1 failed): 5 Pod templates not hardened, 1 already hardened; 4 warnings, 6 errors"
         )
     );
     lines.retain(|l| !l.contains(": warning: "));
@@ -359,4 +359,59 @@ fn check_refuses_what_fix_refuses_in_the_same_words() {
         "{error}"
     );
     assert!(!stderr(&check).contains("enforce mode would fix this"));
+}
+
+/// Makes `dir` refuse new files for as long as it lives: `chattr +i` (root ignores
+/// permissions), else mode 0555. `None` when neither stops a write here.
+struct Unwritable<'a>(&'a Path, bool);
+
+impl<'a> Unwritable<'a> {
+    fn new(dir: &'a Path) -> Option<Self> {
+        let immutable = works("chattr", &["+i", &dir.display().to_string()]);
+        if !immutable {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).ok()?;
+        }
+        let guard = Unwritable(dir, immutable);
+        fs::write(dir.join(".probe"), "").is_err().then_some(guard)
+    }
+}
+
+impl Drop for Unwritable<'_> {
+    fn drop(&mut self) {
+        if self.1 {
+            let _ = works("chattr", &["-i", &self.0.display().to_string()]);
+        }
+        let _ = fs::set_permissions(self.0, fs::Permissions::from_mode(0o755));
+    }
+}
+
+#[test]
+fn a_write_that_fails_is_an_error_and_counted_failed_not_changed() {
+    let tmp = common::TempDir::new("fix-unwritable");
+    let k8s = tmp.join("k8s");
+    fs::create_dir(&k8s).expect("mkdir");
+    fs::write(k8s.join("web.yaml"), SHARED_MOUNTS.replace("*mounts", "[]")).expect("write");
+    let Some(_guard) = Unwritable::new(&k8s) else {
+        common::skip(
+            "fix_check::a_write_that_fails",
+            "neither chattr +i nor chmod makes a directory refuse new files here",
+        );
+        return;
+    };
+    let out = harden_in(&tmp.0, &["fix", "--report", "fix.md", "k8s"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("k8s/web.yaml: error: cannot write it: ")
+            && err.contains("; file left as it was"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().last(),
+        Some("harden-sa-token: 1 file (0 changed, 1 failed): 1 Pod template not hardened; 1 warning, 1 error"),
+        "{err}"
+    );
+    let report = fs::read_to_string(tmp.join("fix.md")).expect("report");
+    assert!(report.contains("| hardened by this run | 0 |"), "{report}");
+    assert!(report.contains("| left unchanged because of an error | 1 |"), "{report}");
 }
