@@ -298,17 +298,22 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         .context("cannot read stdin")?;
     let run = harden_sa_token::run_with(&input, call, wanted_report.is_some())?;
     if let Some((path, format)) = wanted_report {
-        let settings =
-            protocol::settings(plugin_config.as_ref().or(config.as_ref()).map(config_file))?;
+        // The run's own settings: those of a ResourceList's functionConfig, of the
+        // config file, or the defaults, whichever the run used.
+        let settings = &run.settings;
         let text = String::from_utf8_lossy(&input);
         let report = report::Report {
-            command: "(stream)",
+            command: None,
+            protocol: run.protocol.name(),
+            config: run.config.to_string(),
             mode: settings.mode,
+            root: None,
             lifetime: messages::token_lifetime(&settings.wanted()),
             lifetime_short: messages::lifetime_short(&settings.wanted()),
             audience: settings.audience.clone(),
             artifacts: vec![report::Artifact {
-                uri: "stdin".into(),
+                name: "stdin".into(),
+                path: None,
                 text: &text,
                 results: &run.results,
                 rows: &run.rows,
@@ -334,8 +339,12 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
     let config = args.config.as_deref().map(read_config).transpose()?;
     let mut settings = protocol::settings(config.as_ref().map(config_file))?;
     settings.mode = mode;
+    let source = match &config {
+        Some((origin, _)) => protocol::ConfigSource::File(origin.clone()),
+        None => protocol::ConfigSource::Defaults,
+    };
     let wanted_report = args.report.wanted()?;
-    let mut run = protocol::files::run(&args.paths, &settings, wanted_report.is_some());
+    let mut run = protocol::files::run(&args.paths, settings, source, wanted_report.is_some());
     // Files are written before anything is said about them, so that a file that could
     // not be written is reported (lines, summary, report) as failed, not as changed.
     let mut changed = None;
@@ -349,13 +358,17 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
     }
     if let Some((path, format)) = wanted_report {
         let here = std::env::current_dir().ok();
+        let settings = &run.settings;
         let report = report::Report {
-            command: if mode == Mode::Enforce {
+            command: Some(if mode == Mode::Enforce {
                 "fix"
             } else {
                 "check"
-            },
-            mode,
+            }),
+            protocol: "files",
+            config: run.config.to_string(),
+            mode: settings.mode,
+            root: here.clone(),
             lifetime: messages::token_lifetime(&settings.wanted()),
             lifetime_short: messages::lifetime_short(&settings.wanted()),
             audience: settings.audience.clone(),
@@ -363,12 +376,13 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
                 .files
                 .iter()
                 .map(|f| report::Artifact {
-                    uri: here
+                    name: here
                         .as_deref()
                         .and_then(|here| f.path.strip_prefix(here).ok())
                         .unwrap_or(&f.path)
                         .display()
                         .to_string(),
+                    path: Some(f.path.clone()),
                     text: &f.text,
                     results: &f.results,
                     rows: &f.rows,

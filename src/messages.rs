@@ -306,6 +306,21 @@ pub fn files_summary(
     summary_line(&what, tally, warnings, errors)
 }
 
+/// A run's config, for reports: the defaults.
+pub fn config_defaults() -> String {
+    "the defaults (no config)".into()
+}
+
+/// A run's config, for reports: a file named on the command line.
+pub fn config_file(origin: &str) -> String {
+    format!("the config file {origin}")
+}
+
+/// A run's config, for reports: the ResourceList's functionConfig.
+pub fn config_function_config(kind: &str) -> String {
+    format!("the ResourceList's functionConfig ({kind})")
+}
+
 /// Why a file `fix` changed could not be written (it is as it was): the step that
 /// failed and what the system said.
 pub fn not_written(step: &dyn std::fmt::Display, io: &std::io::Error) -> String {

@@ -347,7 +347,13 @@ fn check_refuses_what_fix_refuses_in_the_same_words() {
         SHARED_MOUNTS
     );
     let (check_errors, fix_errors) = (error_lines(&check), error_lines(&fix));
-    assert_eq!(check_errors, fix_errors, "{}\n{}", stderr(&check), stderr(&fix));
+    assert_eq!(
+        check_errors,
+        fix_errors,
+        "{}\n{}",
+        stderr(&check),
+        stderr(&fix)
+    );
     let [error] = check_errors.as_slice() else {
         panic!("{}", stderr(&check));
     };
@@ -408,10 +414,15 @@ fn a_write_that_fails_is_an_error_and_counted_failed_not_changed() {
     );
     assert_eq!(
         err.lines().last(),
-        Some("harden-sa-token: 1 file (0 changed, 1 failed): 1 Pod template not hardened; 1 warning, 1 error"),
+        Some(
+            "harden-sa-token: 1 file (0 changed, 1 failed): 1 Pod template not hardened; 1 warning, 1 error"
+        ),
         "{err}"
     );
     let report = fs::read_to_string(tmp.join("fix.md")).expect("report");
     assert!(report.contains("| hardened by this run | 0 |"), "{report}");
-    assert!(report.contains("| left unchanged because of an error | 1 |"), "{report}");
+    assert!(
+        report.contains("| left unchanged because of an error | 1 |"),
+        "{report}"
+    );
 }

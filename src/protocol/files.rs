@@ -7,14 +7,14 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{checked, stream};
+use super::{ConfigSource, checked, stream};
 use crate::config::{Rbac, Settings};
 use crate::evidence;
 use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
-use crate::rbac::Inventory;
 use crate::messages;
+use crate::rbac::Inventory;
 use crate::results::{File, FnResult, Row, RowChange, Severity, Tally};
 use crate::yaml::Document;
 
@@ -87,13 +87,18 @@ pub struct TreeRun {
     pub skipped: Vec<Skipped>,
     /// Paths that could not be walked.
     pub unreadable: Vec<WalkError>,
+    /// The settings the run used: reports describe the run with them.
+    pub settings: Settings,
+    /// Where they came from.
+    pub config: ConfigSource,
 }
 
 /// Walks `paths` and hardens (or, in audit mode, checks) every file found with
 /// `settings`. All the files are one input: the RBAC objects of every file are read
 /// before any file is hardened. Nothing is written. With `fixes`, each result carries
 /// the exact change it is about (made, or that enforce mode would make), for a report.
-pub fn run(paths: &[PathBuf], settings: &Settings, fixes: bool) -> TreeRun {
+pub fn run(paths: &[PathBuf], settings: Settings, config: ConfigSource, fixes: bool) -> TreeRun {
+    let settings = &settings;
     let walk = files::walk(paths);
     let texts: Vec<Result<String, FileError>> = walk.files.iter().map(|p| read(p)).collect();
     let docs: Vec<Result<Document<'_>, FileError>> = texts
@@ -138,6 +143,8 @@ pub fn run(paths: &[PathBuf], settings: &Settings, fixes: bool) -> TreeRun {
         files,
         skipped: walk.skipped,
         unreadable: walk.errors,
+        settings: settings.clone(),
+        config,
     }
 }
 
@@ -178,8 +185,8 @@ fn file(doc: &Document<'_>, filter: &Filter<'_>, path: &Path, fixes: bool) -> Fi
             });
         }
     }
-    let checked =
-        super::check_proposals(doc, &mut outcomes).and_then(|()| checked(doc, &mut outcomes, |_| None));
+    let checked = super::check_proposals(doc, &mut outcomes)
+        .and_then(|()| checked(doc, &mut outcomes, |_| None));
     if fixes {
         super::attach_fixes(&mut outcomes);
     }
@@ -293,7 +300,12 @@ mod tests {
         let (ok, bad) = (tmp.join("ok.yaml"), tmp.join("bad.yaml"));
         std::fs::write(&ok, POD).unwrap();
         std::fs::write(&bad, POD).unwrap();
-        let mut run = run(&[tmp.clone()], &Settings::default(), true);
+        let mut run = run(
+            std::slice::from_ref(&tmp),
+            Settings::default(),
+            ConfigSource::Defaults,
+            true,
+        );
         assert_eq!((run.changed(), run.failed()), (2, 0));
         run.write_with(|path, bytes| {
             if path.ends_with("bad.yaml") {
@@ -312,7 +324,12 @@ mod tests {
         assert!(error.message.starts_with("cannot write it: "), "{error:?}");
         assert_eq!(bad_run.tally.hardened, 0);
         assert_eq!(bad_run.tally.not_hardened, 1);
-        assert!(bad_run.rows.iter().all(|r| r.change == RowChange::LeftUnchanged));
+        assert!(
+            bad_run
+                .rows
+                .iter()
+                .all(|r| r.change == RowChange::LeftUnchanged)
+        );
         assert!(bad_run.results.iter().all(|r| r.severity != Severity::Info));
         assert_eq!(run.tally().hardened, 1);
         assert_eq!(std::fs::read_to_string(&bad).unwrap(), POD);

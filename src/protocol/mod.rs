@@ -64,6 +64,41 @@ pub enum Protocol {
     KustomizePlugin,
 }
 
+impl Protocol {
+    /// The protocol's name, as reports give it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::ResourceList => "KRM ResourceList",
+            Protocol::Stream => "plain YAML stream",
+            Protocol::KustomizePlugin => "kustomize legacy exec plugin",
+        }
+    }
+}
+
+/// Where the settings of a run came from, as reports tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// No config: the defaults.
+    Defaults,
+    /// A config file named on the command line, as it was named.
+    File(String),
+    /// A ResourceList's `functionConfig`, of this kind.
+    FunctionConfig {
+        /// Its `kind` (`HardenServiceAccountToken`, `ConfigMap`).
+        kind: String,
+    },
+}
+
+impl std::fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self {
+            ConfigSource::Defaults => messages::config_defaults(),
+            ConfigSource::File(origin) => messages::config_file(origin),
+            ConfigSource::FunctionConfig { kind } => messages::config_function_config(kind),
+        })
+    }
+}
+
 /// Why a call produced no output.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -136,9 +171,12 @@ pub struct Run {
     pub documents: usize,
     /// Who sent a ResourceList (`Unknown` for a stream).
     pub sender: Sender,
-    /// The Pod templates of a stream, for the auditors' inventory (a ResourceList's
-    /// caller has its own).
+    /// The Pod templates, for the auditors' inventory.
     pub rows: Vec<Row>,
+    /// The settings the run used, resolved once: reports describe the run with them.
+    pub settings: Settings,
+    /// Where they came from.
+    pub config: ConfigSource,
 }
 
 /// What the caller tells about how the run is reported.
@@ -205,6 +243,10 @@ pub fn run_with(input: &[u8], call: Call<'_>, fixes: bool) -> Result<Run, Error>
         Call::WithConfig(file) => (Some(file), Protocol::Stream),
         Call::KustomizePlugin(file) => (Some(file), Protocol::KustomizePlugin),
     };
+    let source = match config {
+        Some(file) => ConfigSource::File(file.origin.to_owned()),
+        None => ConfigSource::Defaults,
+    };
     // A bad config is reported whatever the input, so that an empty build does not
     // hide it until the first resource arrives.
     let settings = settings(config)?;
@@ -225,7 +267,9 @@ pub fn run_with(input: &[u8], call: Call<'_>, fixes: bool) -> Result<Run, Error>
             tally: output.tally,
             documents,
             sender: output.sender,
-            rows: Vec::new(),
+            rows: output.rows,
+            settings: output.settings,
+            config: output.config,
         });
     }
     if protocol == Protocol::Stream && text.trim().is_empty() {
@@ -253,6 +297,8 @@ pub fn run_with(input: &[u8], call: Call<'_>, fixes: bool) -> Result<Run, Error>
         documents,
         sender: Sender::Unknown,
         rows,
+        settings,
+        config: source,
     })
 }
 

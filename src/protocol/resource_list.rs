@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::checked;
-use crate::config::{self, ConfigError, Origin};
+use super::{ConfigSource, checked};
+use crate::config::{self, ConfigError, Origin, Settings};
 use crate::filter::{Filter, Outcome};
-use crate::results::{FnResult, Tally};
+use crate::results::{FnResult, Row, Tally};
 use crate::yaml::{Document, Edits, Node, Rejected};
 
 /// The apiVersions of ResourceList this function reads.
@@ -71,6 +71,12 @@ pub(super) struct Output {
     pub(super) results: Vec<FnResult>,
     pub(super) tally: Tally,
     pub(super) sender: Sender,
+    /// The settings of its functionConfig, as the run used them.
+    pub(super) settings: Settings,
+    /// Where they came from.
+    pub(super) config: ConfigSource,
+    /// Its Pod templates, for a report.
+    pub(super) rows: Vec<Row>,
 }
 
 /// Who sent a ResourceList, as far as its items tell: kpt and kustomize each annotate
@@ -142,7 +148,14 @@ pub(super) fn run(doc: &Document<'_>) -> Result<Result<Output, Rejected>, Error>
             column: item.column(),
         });
     }
-    let settings = config::from_node(doc, root.get("functionConfig"), Origin::ResourceList)?;
+    let function_config = root.get("functionConfig");
+    let settings = config::from_node(doc, function_config, Origin::ResourceList)?;
+    let config = match function_config.filter(|n| !n.is_null()) {
+        Some(node) => ConfigSource::FunctionConfig {
+            kind: node.get_str("kind").unwrap_or_default().to_owned(),
+        },
+        None => ConfigSource::Defaults,
+    };
     let inventory = super::inventory(&settings, doc, items);
     let filter = Filter::new(&settings, &inventory);
     let mut outcomes: Vec<Outcome> = items
@@ -160,6 +173,9 @@ pub(super) fn run(doc: &Document<'_>) -> Result<Result<Output, Rejected>, Error>
         results: super::results(&outcomes),
         tally: super::tally(&outcomes),
         sender: sender(items),
+        rows: outcomes.into_iter().flat_map(|o| o.rows).collect(),
+        settings,
+        config,
     }))
 }
 
