@@ -120,6 +120,25 @@ impl<'s> Filter<'s> {
         };
         if !policy::is_local_config(object) {
             let found = workloads::pod_templates_in(doc, object, &self.settings.pod_spec_paths);
+            // A workload without the Pod template its kind must have is told, not passed
+            // over in silence: `check` would otherwise call it fine.
+            for missing in workloads::missing_in(doc, object) {
+                if !policy::selected(self.settings, &policy::facts(missing.object)) {
+                    continue;
+                }
+                let kind = missing.object.get_str("kind").unwrap_or_default();
+                work.results.push(
+                    FnResult::about(
+                        Severity::Warning,
+                        messages::no_pod_template(kind, &missing.path, &missing.absent),
+                        missing.object,
+                        object,
+                        Some(&missing.path),
+                    )
+                    .at(missing.at)
+                    .rule(Rule::NoPodTemplate),
+                );
+            }
             for (index, _) in workloads::unnamed_items(object) {
                 let kind = object.get_str("kind").unwrap_or_default();
                 work.results.push(FnResult::about(

@@ -713,6 +713,12 @@ pub fn rule_text(rule: Rule) -> RuleText {
             "Every output is parsed again and compared with the input plus the intended edits before it is written. A resource whose edits do not check out is left exactly as it was: on input the function accepts, this is a bug of its editor.",
             "Please report it with the resource; the other resources are hardened as usual.",
         ),
+        Rule::NoPodTemplate => (
+            "NoPodTemplate",
+            "A workload has no Pod template where its kind must have one.",
+            "Kubernetes rejects a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or PodTemplate without its PodSpec (spec, spec.template.spec, ...). The function finds nothing to harden in it: it is a patch or a partial manifest, or it is broken.",
+            "If it is a whole manifest, add its Pod template; a patch is hardened where it is applied (run the function on the rendered output).",
+        ),
         Rule::AccessLost => (
             "AccessLost",
             "A container loses the API access it had.",
@@ -902,6 +908,14 @@ pub fn template_error(error: &TemplateError) -> String {
         }
         TemplateError::Edit(e) => e.to_string(),
     }
+}
+
+/// A workload of one of Kubernetes' own kinds without its Pod template: `absent` (a
+/// prefix of `path`, or `path` itself) is not there, or not a mapping.
+pub fn no_pod_template(kind: &str, path: &str, absent: &str) -> String {
+    format!(
+        "{kind} without a Pod template: `{absent}` is missing or not a mapping, so nothing was hardened in it (Kubernetes rejects a {kind} without `{path}`; a patch is hardened where it is applied)"
+    )
 }
 
 /// An item of a typed list (`DeploymentList`) without `apiVersion` and `kind`.

@@ -180,6 +180,8 @@ pub enum Rule {
     TokenWithoutGrant,
     /// Under `rbac: apply`, evidence too incomplete to decide.
     IncompleteEvidence,
+    /// A workload of Kubernetes' own kinds without the Pod template its kind must have.
+    NoPodTemplate,
     /// What was hardened.
     Hardened,
     /// A stream document that is not an object.
@@ -205,6 +207,7 @@ impl Rule {
         Rule::UnknownContainer,
         Rule::TokenWithoutGrant,
         Rule::IncompleteEvidence,
+        Rule::NoPodTemplate,
         Rule::Hardened,
         Rule::NotAnObject,
     ];
@@ -228,6 +231,7 @@ impl Rule {
             Rule::UnknownContainer => "HST023",
             Rule::TokenWithoutGrant => "HST024",
             Rule::IncompleteEvidence => "HST025",
+            Rule::NoPodTemplate => "HST026",
             Rule::Hardened => "HST100",
             Rule::NotAnObject => "HST101",
         }

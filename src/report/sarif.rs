@@ -67,6 +67,7 @@ fn rules() -> Value {
                 | Rule::UnknownContainer
                 | Rule::TokenWithoutGrant
                 | Rule::IncompleteEvidence
+                | Rule::NoPodTemplate
                 | Rule::NotAnObject => "warning",
                 _ => "error",
             };
