@@ -426,3 +426,29 @@ fn a_write_that_fails_is_an_error_and_counted_failed_not_changed() {
         "{report}"
     );
 }
+
+#[test]
+fn a_list_every_container_shares_and_wants_alike_is_edited_once_at_its_anchor() {
+    let tmp = common::TempDir::new("edit-at-anchor");
+    let dir = &tmp.0;
+    fs::write(dir.join("web.yaml"), SHARED_MOUNTS).expect("write");
+    // check promises it, in the words of an ordinary Pod template...
+    let check = harden_in(dir, &["check", "web.yaml"]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    let [error] = error_lines(&check).try_into().expect("one error");
+    assert!(error.ends_with("(enforce mode would fix this)"), "{error}");
+    // ...and fix keeps the promise: one mount, at the anchor; the alias stays.
+    let fix = harden_in(dir, &["fix", "web.yaml"]);
+    assert_eq!(fix.status.code(), Some(0), "{}", stderr(&fix));
+    let text = fs::read_to_string(dir.join("web.yaml")).expect("read");
+    assert_eq!(text.matches("name: kube-api-access").count(), 2, "{text}");
+    assert!(
+        text.contains(
+            "        volumeMounts: &mounts\n        - name: data\n          mountPath: /data\n        - mountPath: /var/run/secrets/kubernetes.io/serviceaccount\n          name: kube-api-access\n          readOnly: true\n      - name: b\n        image: y\n        volumeMounts: *mounts\n"
+        ),
+        "{text}"
+    );
+    // Every container now mounts the token as Kubernetes reads the file: nothing left.
+    let again = harden_in(dir, &["check", "web.yaml"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+}
