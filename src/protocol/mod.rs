@@ -548,6 +548,59 @@ mod tests {
     }
 
     #[test]
+    fn audit_mode_gives_the_internal_error_enforce_mode_would() {
+        let text = vec![POD; 4].join("---\n");
+        let doc = Document::parse(&text).unwrap();
+        // Audit mode's outcomes, each with the proposals of `outcomes_with_failures` (every
+        // second one refused by the check), as enforce mode's would be made.
+        let mut enforce = outcomes_with_failures(&doc, 2);
+        let settings = Settings {
+            mode: crate::config::Mode::Audit,
+            ..Settings::default()
+        };
+        let inventory = Inventory::new();
+        let filter = crate::filter::Filter::new(&settings, &inventory);
+        let mut audit: Vec<Outcome> = doc
+            .roots()
+            .iter()
+            .zip(&enforce)
+            .map(|(root, e)| {
+                let mut outcome = filter.object(&doc, root, root);
+                outcome.proposed = e.edits.clone();
+                outcome
+            })
+            .collect();
+        checked(&doc, &mut enforce, |_| None).unwrap();
+        check_proposals(&doc, &mut audit).unwrap();
+        let verdicts = |outcomes: &[Outcome]| -> Vec<(bool, Tally)> {
+            outcomes
+                .iter()
+                .map(|o| {
+                    (
+                        o.is_internal_error(),
+                        Tally {
+                            hardened: 0,
+                            not_hardened: 0,
+                            ..o.tally
+                        },
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(verdicts(&audit), verdicts(&enforce));
+        assert_eq!(audit.iter().filter(|o| o.is_internal_error()).count(), 2);
+        for (a, e) in audit
+            .iter()
+            .zip(&enforce)
+            .filter(|(a, _)| a.is_internal_error())
+        {
+            assert_eq!(a.results, e.results);
+            assert!(a.proposed.is_empty());
+            assert!(a.rows.iter().all(|r| r.change == RowChange::LeftUnchanged));
+        }
+    }
+
+    #[test]
     fn the_input_and_arguments_decide_the_protocol() {
         let protocol = |input: &str, call| run(input.as_bytes(), call).map(|r| r.protocol);
         assert_eq!(
