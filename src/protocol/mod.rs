@@ -549,7 +549,7 @@ mod tests {
 
     #[test]
     fn audit_mode_gives_the_internal_error_enforce_mode_would() {
-        let text = vec![POD; 4].join("---\n");
+        let text = [POD; 4].join("---\n");
         let doc = Document::parse(&text).unwrap();
         // Audit mode's outcomes, each with the proposals of `outcomes_with_failures` (every
         // second one refused by the check), as enforce mode's would be made.
