@@ -188,6 +188,7 @@ impl<'s> Filter<'s> {
         work: &mut Work<'_>,
     ) -> Result<Vec<Change<'n, 'a, 's>>, Box<FnResult>> {
         let mut changes = Vec::new();
+        let mut refused: Option<Box<FnResult>> = None;
         if self.settings.service_accounts
             && is_service_account(object)
             && policy::selected(self.settings, &policy::facts(object))
@@ -209,87 +210,114 @@ impl<'s> Filter<'s> {
             for f in resource {
                 // Counted as not hardened until the change is made, or if it fails.
                 work.tally.not_hardened += 1;
-                let about = |severity, message| {
-                    FnResult::about(severity, message, f.object, object, Some(&f.path)).at(f.spec)
-                };
-                let error = |message: String| {
-                    Box::new(
-                        about(Severity::Error, messages::left_unchanged(&message))
-                            .rule(Rule::LeftUnchanged),
-                    )
-                };
-                let stated = policy::statement(self.settings, &workload, f.metadata)
-                    .map_err(|bad| error(messages::bad_annotation(&bad)))?;
-                let evidence = self.evidence(doc, f);
-                // An explicit statement wins over the evidence.
-                let statement = stated.clone().or_else(|| {
-                    let evidence = evidence.as_ref()?;
-                    policy::evidence_statement(self.settings.rbac, evidence)
-                });
-                let (pod, nodes) =
-                    template::read(doc, f.spec).map_err(|e| error(messages::template_error(&e)))?;
-                let plan = decide::decide(&pod, &self.wanted, statement.as_ref())
-                    .map_err(|c| error(messages::conflict(&c)))?;
-                work.results.extend(plan.warnings.iter().map(|w| {
-                    about(
-                        Severity::Warning,
-                        messages::warning(w, &pod, &self.wanted, self.tense),
-                    )
-                    .rule(warning_rule(w))
-                }));
-                // What the evidence says about a token that stays, unless a statement
-                // already says who needs it.
-                if let Some(evidence) = &evidence
-                    && stated.is_none()
-                    && !plan.granted.is_empty()
-                {
-                    match (self.settings.rbac, evidence.verdict()) {
-                        (Rbac::Advise, Verdict::Nothing) => {
-                            let message = messages::token_without_grant(
-                                evidence,
-                                &plan,
-                                &pod,
-                                &workload,
-                                resource.len() == 1,
-                                self.inventory.is_empty(),
-                            );
-                            work.results.push(
-                                about(Severity::Warning, message).rule(Rule::TokenWithoutGrant),
-                            );
+                let one =
+                    |work: &mut Work<'_>| -> Result<Option<Change<'n, 'a, 's>>, Box<FnResult>> {
+                        let about = |severity, message| {
+                            FnResult::about(severity, message, f.object, object, Some(&f.path))
+                                .at(f.spec)
+                        };
+                        let error = |message: String| {
+                            Box::new(
+                                about(Severity::Error, messages::left_unchanged(&message))
+                                    .rule(Rule::LeftUnchanged),
+                            )
+                        };
+                        let stated = policy::statement(self.settings, &workload, f.metadata)
+                            .map_err(|bad| error(messages::bad_annotation(&bad)))?;
+                        let evidence = self.evidence(doc, f);
+                        // An explicit statement wins over the evidence.
+                        let statement = stated.clone().or_else(|| {
+                            let evidence = evidence.as_ref()?;
+                            policy::evidence_statement(self.settings.rbac, evidence)
+                        });
+                        let (pod, nodes) = template::read(doc, f.spec)
+                            .map_err(|e| error(messages::template_error(&e)))?;
+                        let plan = decide::decide(&pod, &self.wanted, statement.as_ref())
+                            .map_err(|c| error(messages::conflict(&c)))?;
+                        work.results.extend(plan.warnings.iter().map(|w| {
+                            about(
+                                Severity::Warning,
+                                messages::warning(w, &pod, &self.wanted, self.tense),
+                            )
+                            .rule(warning_rule(w))
+                        }));
+                        // What the evidence says about a token that stays, unless a statement
+                        // already says who needs it.
+                        if let Some(evidence) = &evidence
+                            && stated.is_none()
+                            && !plan.granted.is_empty()
+                        {
+                            match (self.settings.rbac, evidence.verdict()) {
+                                (Rbac::Advise, Verdict::Nothing) => {
+                                    let message = messages::token_without_grant(
+                                        evidence,
+                                        &plan,
+                                        &pod,
+                                        &workload,
+                                        resource.len() == 1,
+                                        self.inventory.is_empty(),
+                                    );
+                                    work.results.push(
+                                        about(Severity::Warning, message)
+                                            .rule(Rule::TokenWithoutGrant),
+                                    );
+                                }
+                                (Rbac::Apply, Verdict::Incomplete) => {
+                                    let message = messages::incomplete_evidence(evidence);
+                                    work.results.push(
+                                        about(Severity::Warning, message)
+                                            .rule(Rule::IncompleteEvidence),
+                                    );
+                                }
+                                _ => {}
+                            }
                         }
-                        (Rbac::Apply, Verdict::Incomplete) => {
-                            let message = messages::incomplete_evidence(evidence);
-                            work.results.push(
-                                about(Severity::Warning, message).rule(Rule::IncompleteEvidence),
-                            );
+                        work.rows.push(Row {
+                            resource: ResourceRef::of(f.object),
+                            path: f.path.clone(),
+                            at: Some((f.spec.line(), f.spec.column())),
+                            account: messages::account_name(&evidence::service_account(doc, f)),
+                            containers: plan.granted.iter().map(|&i| pod.label(i)).collect(),
+                            change: RowChange::Already,
+                            may_do: evidence.as_ref().map(messages::may_do),
+                        });
+                        if plan.is_empty() {
+                            work.tally.not_hardened -= 1;
+                            work.tally.already += 1;
+                            return Ok(None);
                         }
-                        _ => {}
+                        Ok(Some(Change::Template {
+                            found: f,
+                            pod,
+                            nodes,
+                            plan,
+                            statement,
+                            evidence,
+                            row: work.rows.len() - 1,
+                        }))
+                    };
+                match one(work) {
+                    Ok(change) => changes.extend(change),
+                    // The object is left unchanged, but each of its Pod templates is
+                    // still in the inventory, as left unchanged: the first error is the
+                    // object's, the others' rows are read on.
+                    Err(error) => {
+                        work.rows.push(Row {
+                            resource: ResourceRef::of(f.object),
+                            path: f.path.clone(),
+                            at: Some((f.spec.line(), f.spec.column())),
+                            account: messages::account_name(&evidence::service_account(doc, f)),
+                            containers: Vec::new(),
+                            change: RowChange::LeftUnchanged,
+                            may_do: self.evidence(doc, f).as_ref().map(messages::may_do),
+                        });
+                        refused.get_or_insert(error);
                     }
                 }
-                work.rows.push(Row {
-                    resource: ResourceRef::of(f.object),
-                    path: f.path.clone(),
-                    at: Some((f.spec.line(), f.spec.column())),
-                    account: messages::account_name(&evidence::service_account(doc, f)),
-                    containers: plan.granted.iter().map(|&i| pod.label(i)).collect(),
-                    change: RowChange::Already,
-                    may_do: evidence.as_ref().map(messages::may_do),
-                });
-                if plan.is_empty() {
-                    work.tally.not_hardened -= 1;
-                    work.tally.already += 1;
-                } else {
-                    changes.push(Change::Template {
-                        found: f,
-                        pod,
-                        nodes,
-                        plan,
-                        statement,
-                        evidence,
-                        row: work.rows.len() - 1,
-                    });
-                }
             }
+        }
+        if let Some(error) = refused {
+            return Err(error);
         }
         Ok(changes)
     }
