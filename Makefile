@@ -16,7 +16,7 @@ ENGINE ?= $(shell if command -v podman >/dev/null 2>&1; then echo podman; \
 export CONTAINERS_CONF ?= $(CURDIR)/scripts/containers.conf
 E2E_TESTS := e2e_kpt e2e_kpt_pipeline e2e_kustomize e2e_image e2e_findings e2e_helm readme fix_check e2e_precommit reports
 
-.PHONY: build static image e2e-setup validators-setup helm-setup test quick e2e fuzz lint demo schema bench clean
+.PHONY: build static image e2e-setup validators-setup helm-setup sarif-setup test quick e2e fuzz lint demo schema bench clean
 
 build:
 	$(CARGO) build --release --locked
@@ -54,9 +54,14 @@ validators-setup:
 helm-setup:
 	@scripts/setup-helm.sh
 
+## sarif-setup: Microsoft's SARIF validator (sarif-multitool) in .tools/sarif/ (from the
+## npm registry when missing).
+sarif-setup:
+	@scripts/setup-sarif.sh
+
 ## test: unit, golden, corpus, property, stream, validator and end-to-end (kpt,
 ## kustomize, podman, helm) tests; REQUIRE_E2E=1 makes a missing tool fatal.
-test: e2e-setup validators-setup helm-setup
+test: e2e-setup validators-setup helm-setup sarif-setup
 	HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) test --locked --all-targets
 	$(CARGO) test --locked --doc
 

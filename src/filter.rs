@@ -4,8 +4,9 @@
 //! reports. The mode is looked at in one place, [`Filter::enact`]. An object whose
 //! templates cannot be hardened is left whole and reported, while the rest go through.
 //! Besides results and edits, each object yields a row of the auditors' inventory per
-//! Pod template, and, when a report asks for it in audit mode, the edits enforce mode
-//! would make (to be checked by the protocol before they become a report's fixes).
+//! Pod template, and, in audit mode, the edits enforce mode would make, made by the same
+//! code (to be checked by the protocol as enforce mode's output is, so that `check`
+//! refuses what `fix` refuses, and to become a report's fixes).
 //!
 //! Unless `rbac` is `off`, each Pod template's ServiceAccount is looked up in the
 //! inventory of the whole input's RBAC objects ([`evidence`]); the evidence becomes at
@@ -28,7 +29,7 @@ use crate::yaml::{Document, Editor, Edits, Node};
 pub struct Outcome {
     /// Edits to the object's text (empty when it is left as it is).
     pub edits: Edits,
-    /// In audit mode, when asked for: the edits enforce mode would make.
+    /// In audit mode: the edits enforce mode would make (to be checked like output).
     pub proposed: Edits,
     /// Results about it.
     pub results: Vec<FnResult>,
@@ -42,9 +43,7 @@ impl Outcome {
     /// Whether the output check refused the object's edits (an internal error: a bug of
     /// the editor on input the function accepts).
     pub fn is_internal_error(&self) -> bool {
-        self.results
-            .iter()
-            .any(|r| messages::is_internal_error(&r.message))
+        self.results.iter().any(FnResult::is_internal_error)
     }
 }
 
@@ -58,8 +57,6 @@ pub struct Filter<'s> {
     new: NewValues,
     /// How results speak of what is found: as done, or as what enforce mode would do.
     tense: messages::Tense,
-    /// Whether audit mode also makes the edits enforce mode would make, for a report.
-    proposals: bool,
     /// Whether the run has already warned that the input shows OpenShift while
     /// `platform` is unset: once per run is enough.
     warned_platform: std::cell::Cell<bool>,
@@ -111,16 +108,8 @@ impl<'s> Filter<'s> {
             wanted,
             new,
             tense,
-            proposals: false,
             warned_platform: std::cell::Cell::new(false),
         }
-    }
-
-    /// The same filter, making in audit mode the edits enforce mode would make, when
-    /// `proposals` (a report's fixes need them).
-    pub fn with_proposals(mut self, proposals: bool) -> Self {
-        self.proposals = proposals;
-        self
     }
 
     /// Hardens every selected Pod template of `object` (and, with `serviceAccounts`, the
@@ -151,6 +140,25 @@ impl<'s> Filter<'s> {
         }
         if !policy::is_local_config(object) {
             let found = workloads::pod_templates_in(doc, object, &self.settings.pod_spec_paths);
+            // A workload without the Pod template its kind must have is told, not passed
+            // over in silence: `check` would otherwise call it fine.
+            for missing in workloads::missing_in(doc, object) {
+                if !policy::selected(self.settings, &policy::facts(missing.object)) {
+                    continue;
+                }
+                let kind = missing.object.get_str("kind").unwrap_or_default();
+                work.results.push(
+                    FnResult::about(
+                        Severity::Warning,
+                        messages::no_pod_template(kind, &missing.path, &missing.absent),
+                        missing.object,
+                        object,
+                        Some(&missing.path),
+                    )
+                    .at(missing.at)
+                    .rule(Rule::NoPodTemplate),
+                );
+            }
             for (index, _) in workloads::unnamed_items(object) {
                 let kind = object.get_str("kind").unwrap_or_default();
                 work.results.push(FnResult::about(
@@ -200,6 +208,7 @@ impl<'s> Filter<'s> {
         work: &mut Work<'_>,
     ) -> Result<Vec<Change<'n, 'a, 's>>, Box<FnResult>> {
         let mut changes = Vec::new();
+        let mut refused: Option<Box<FnResult>> = None;
         if self.settings.service_accounts
             && is_service_account(object)
             && policy::selected(self.settings, &policy::facts(object))
@@ -221,142 +230,178 @@ impl<'s> Filter<'s> {
             for f in resource {
                 // Counted as not hardened until the change is made, or if it fails.
                 work.tally.not_hardened += 1;
-                let about = |severity, message| {
-                    FnResult::about(severity, message, f.object, object, Some(&f.path)).at(f.spec)
-                };
-                let error = |message: String| {
-                    Box::new(
-                        about(Severity::Error, messages::left_unchanged(&message))
-                            .rule(Rule::LeftUnchanged),
-                    )
-                };
-                let stated = policy::statement(self.settings, &workload, f.metadata)
-                    .map_err(|bad| error(messages::bad_annotation(&bad)))?;
-                let lifetime = policy::lifetime_statement(self.settings, &workload, f.metadata)
-                    .map_err(|bad| error(messages::bad_lifetime(&bad)))?;
-                let evidence = self.evidence(doc, f);
-                let (mut pod, nodes) =
-                    template::read(doc, f.spec).map_err(|e| error(messages::template_error(&e)))?;
-                let account = evidence::service_account(doc, f);
-                // Access today follows the ServiceAccount when the Pod leaves it unset.
-                pod.account = match self.inventory.automount(&account) {
-                    Some(true) => Automount::On,
-                    Some(false) => Automount::Off,
-                    None => Automount::Unset,
-                };
-                // Where `rbac: apply` would remove the token on the evidence alone, what
-                // the Pod template itself says about it: it asks for it, or uses it
-                // outside RBAC.
-                let uses = match &evidence {
-                    Some(evidence)
-                        if self.settings.rbac == Rbac::Apply
-                            && stated.is_none()
-                            && evidence.verdict() == Verdict::Nothing =>
-                    {
-                        let mut uses = evidence::token_uses(doc, f);
-                        if pod.automount == Automount::On {
-                            uses.insert(0, TokenUse::AutomountTrue);
-                        }
-                        uses
-                    }
-                    _ => Vec::new(),
-                };
-                // An explicit statement wins over the evidence.
-                let statement = stated.clone().or_else(|| {
-                    let evidence = evidence.as_ref()?;
-                    policy::evidence_statement(self.settings.rbac, evidence, &uses)
-                });
-                let plan =
-                    decide::decide(&pod, &self.wanted, statement.as_ref(), lifetime.as_ref())
+                let one =
+                    |work: &mut Work<'_>| -> Result<Option<Change<'n, 'a, 's>>, Box<FnResult>> {
+                        let about = |severity, message| {
+                            FnResult::about(severity, message, f.object, object, Some(&f.path))
+                                .at(f.spec)
+                        };
+                        let error = |message: String| {
+                            Box::new(
+                                about(Severity::Error, messages::left_unchanged(&message))
+                                    .rule(Rule::LeftUnchanged),
+                            )
+                        };
+                        let stated = policy::statement(self.settings, &workload, f.metadata)
+                            .map_err(|bad| error(messages::bad_annotation(&bad)))?;
+                        let lifetime =
+                            policy::lifetime_statement(self.settings, &workload, f.metadata)
+                                .map_err(|bad| error(messages::bad_lifetime(&bad)))?;
+                        let evidence = self.evidence(doc, f);
+                        let (mut pod, nodes) = template::read(doc, f.spec)
+                            .map_err(|e| error(messages::template_error(&e)))?;
+                        let account = evidence::service_account(doc, f);
+                        // Access today follows the ServiceAccount when the Pod leaves it unset.
+                        pod.account = match self.inventory.automount(&account) {
+                            Some(true) => Automount::On,
+                            Some(false) => Automount::Off,
+                            None => Automount::Unset,
+                        };
+                        // Where `rbac: apply` would remove the token on the evidence alone, what
+                        // the Pod template itself says about it: it asks for it, or uses it
+                        // outside RBAC.
+                        let uses = match &evidence {
+                            Some(evidence)
+                                if self.settings.rbac == Rbac::Apply
+                                    && stated.is_none()
+                                    && evidence.verdict() == Verdict::Nothing =>
+                            {
+                                let mut uses = evidence::token_uses(doc, f);
+                                if pod.automount == Automount::On {
+                                    uses.insert(0, TokenUse::AutomountTrue);
+                                }
+                                uses
+                            }
+                            _ => Vec::new(),
+                        };
+                        // An explicit statement wins over the evidence.
+                        let statement = stated.clone().or_else(|| {
+                            let evidence = evidence.as_ref()?;
+                            policy::evidence_statement(self.settings.rbac, evidence, &uses)
+                        });
+                        let plan = decide::decide(
+                            &pod,
+                            &self.wanted,
+                            statement.as_ref(),
+                            lifetime.as_ref(),
+                        )
                         .map_err(|c| error(messages::conflict(&c)))?;
-                // The manifest asks for the token and the evidence says it is idle: only
-                // a statement can say which is right, so the Pod template is left as it
-                // was (hardening it would drop the `true` that keeps the token on the
-                // next run).
-                if let Some(evidence) = &evidence
-                    && uses.first() == Some(&TokenUse::AutomountTrue)
-                {
-                    let message = messages::automount_true_left(evidence, &workload);
-                    work.results
-                        .push(about(Severity::Warning, message).rule(Rule::TokenUsedOutsideRbac));
-                    work.rows.push(Row {
-                        resource: ResourceRef::of(f.object),
-                        path: f.path.clone(),
-                        at: Some((f.spec.line(), f.spec.column())),
-                        account: messages::account_name(&evidence.account),
-                        containers: plan.granted.iter().map(|&i| pod.label(i)).collect(),
-                        change: RowChange::LeftUnchanged,
-                        may_do: Some(messages::may_do(evidence)),
-                        token: plan.lifetime.as_ref().map(messages::token_cells),
-                    });
-                    continue;
-                }
-                work.results.extend(plan.warnings.iter().map(|w| {
-                    about(
-                        Severity::Warning,
-                        messages::warning(w, &pod, &self.wanted, self.tense),
-                    )
-                    .rule(warning_rule(w))
-                }));
-                // What the evidence says about a token that stays, unless a statement
-                // already says who needs it.
-                if let Some(evidence) = &evidence
-                    && stated.is_none()
-                    && !plan.granted.is_empty()
-                {
-                    match (self.settings.rbac, evidence.verdict()) {
-                        (Rbac::Advise, _) if evidence.nothing_found() => {
-                            let message = messages::token_without_grant(
-                                evidence,
-                                &plan,
-                                &pod,
-                                &workload,
-                                resource.len() == 1,
-                            );
-                            work.results.push(
-                                about(Severity::Warning, message).rule(Rule::TokenWithoutGrant),
-                            );
-                        }
-                        (Rbac::Apply, Verdict::Incomplete) => {
-                            let message = messages::incomplete_evidence(evidence);
-                            work.results.push(
-                                about(Severity::Warning, message).rule(Rule::IncompleteEvidence),
-                            );
-                        }
-                        (Rbac::Apply, Verdict::Nothing) if !uses.is_empty() => {
-                            let message = messages::token_used_outside_rbac(evidence, &uses);
+                        // The manifest asks for the token and the evidence says it is idle: only
+                        // a statement can say which is right, so the Pod template is left as it
+                        // was (hardening it would drop the `true` that keeps the token on the
+                        // next run).
+                        if let Some(evidence) = &evidence
+                            && uses.first() == Some(&TokenUse::AutomountTrue)
+                        {
+                            let message = messages::automount_true_left(evidence, &workload);
                             work.results.push(
                                 about(Severity::Warning, message).rule(Rule::TokenUsedOutsideRbac),
                             );
+                            work.rows.push(Row {
+                                resource: ResourceRef::of(f.object),
+                                path: f.path.clone(),
+                                at: Some((f.spec.line(), f.spec.column())),
+                                account: messages::account_name(&evidence.account),
+                                containers: plan.granted.iter().map(|&i| pod.label(i)).collect(),
+                                change: RowChange::LeftUnchanged,
+                                may_do: Some(messages::may_do(evidence)),
+                                token: plan.lifetime.as_ref().map(messages::token_cells),
+                            });
+                            return Ok(None);
                         }
-                        _ => {}
+                        work.results.extend(plan.warnings.iter().map(|w| {
+                            about(
+                                Severity::Warning,
+                                messages::warning(w, &pod, &self.wanted, self.tense),
+                            )
+                            .rule(warning_rule(w))
+                        }));
+                        // What the evidence says about a token that stays, unless a statement
+                        // already says who needs it.
+                        if let Some(evidence) = &evidence
+                            && stated.is_none()
+                            && !plan.granted.is_empty()
+                        {
+                            match (self.settings.rbac, evidence.verdict()) {
+                                (Rbac::Advise, _) if evidence.nothing_found() => {
+                                    let message = messages::token_without_grant(
+                                        evidence,
+                                        &plan,
+                                        &pod,
+                                        &workload,
+                                        resource.len() == 1,
+                                    );
+                                    work.results.push(
+                                        about(Severity::Warning, message)
+                                            .rule(Rule::TokenWithoutGrant),
+                                    );
+                                }
+                                (Rbac::Apply, Verdict::Incomplete) => {
+                                    let message = messages::incomplete_evidence(evidence);
+                                    work.results.push(
+                                        about(Severity::Warning, message)
+                                            .rule(Rule::IncompleteEvidence),
+                                    );
+                                }
+                                (Rbac::Apply, Verdict::Nothing) if !uses.is_empty() => {
+                                    let message =
+                                        messages::token_used_outside_rbac(evidence, &uses);
+                                    work.results.push(
+                                        about(Severity::Warning, message)
+                                            .rule(Rule::TokenUsedOutsideRbac),
+                                    );
+                                }
+                                _ => {}
+                            }
+                        }
+                        work.rows.push(Row {
+                            resource: ResourceRef::of(f.object),
+                            path: f.path.clone(),
+                            at: Some((f.spec.line(), f.spec.column())),
+                            account: messages::account_name(&account),
+                            containers: plan.granted.iter().map(|&i| pod.label(i)).collect(),
+                            change: RowChange::Already,
+                            may_do: evidence.as_ref().map(messages::may_do),
+                            token: plan.lifetime.as_ref().map(messages::token_cells),
+                        });
+                        if plan.is_empty() {
+                            work.tally.not_hardened -= 1;
+                            work.tally.already += 1;
+                            return Ok(None);
+                        }
+                        Ok(Some(Change::Template {
+                            found: f,
+                            pod,
+                            nodes,
+                            plan,
+                            statement,
+                            evidence,
+                            row: work.rows.len() - 1,
+                        }))
+                    };
+                match one(work) {
+                    Ok(change) => changes.extend(change),
+                    // The object is left unchanged, but each of its Pod templates is
+                    // still in the inventory, as left unchanged: the first error is the
+                    // object's, the others' rows are read on.
+                    Err(error) => {
+                        work.rows.push(Row {
+                            resource: ResourceRef::of(f.object),
+                            path: f.path.clone(),
+                            at: Some((f.spec.line(), f.spec.column())),
+                            account: messages::account_name(&evidence::service_account(doc, f)),
+                            containers: Vec::new(),
+                            change: RowChange::LeftUnchanged,
+                            may_do: self.evidence(doc, f).as_ref().map(messages::may_do),
+                            token: None,
+                        });
+                        refused.get_or_insert(error);
                     }
                 }
-                work.rows.push(Row {
-                    resource: ResourceRef::of(f.object),
-                    path: f.path.clone(),
-                    at: Some((f.spec.line(), f.spec.column())),
-                    account: messages::account_name(&account),
-                    containers: plan.granted.iter().map(|&i| pod.label(i)).collect(),
-                    change: RowChange::Already,
-                    may_do: evidence.as_ref().map(messages::may_do),
-                    token: plan.lifetime.as_ref().map(messages::token_cells),
-                });
-                if plan.is_empty() {
-                    work.tally.not_hardened -= 1;
-                    work.tally.already += 1;
-                } else {
-                    changes.push(Change::Template {
-                        found: f,
-                        pod,
-                        nodes,
-                        plan,
-                        statement,
-                        evidence,
-                        row: work.rows.len() - 1,
-                    });
-                }
             }
+        }
+        if let Some(error) = refused {
+            return Err(error);
         }
         Ok(changes)
     }
@@ -385,18 +430,12 @@ impl<'s> Filter<'s> {
         match self.settings.mode {
             Mode::Audit => {
                 for change in changes {
-                    // The edits enforce mode would make, when a report wants them as fixes;
-                    // one that cannot be made is simply not offered.
+                    // The edits enforce mode would make, made by the same code: what it
+                    // refuses is refused here too, in the same words, so that `check`
+                    // says exactly what `fix` then does. The protocol checks them as it
+                    // checks any output, and a report offers them as fixes.
                     let before = work.proposed.mark();
-                    let proposed = self.proposals
-                        && match &change {
-                            Change::Template { plan, nodes, .. } => {
-                                template::apply(plan, nodes, &self.new, &mut work.proposed).is_ok()
-                            }
-                            Change::Account { object, .. } => {
-                                template::harden_account(doc, object, &mut work.proposed).is_ok()
-                            }
-                        };
+                    self.make(doc, object, &change, &mut work.proposed)?;
                     let mut result = match change {
                         Change::Template {
                             found,
@@ -450,9 +489,7 @@ impl<'s> Filter<'s> {
                         )
                         .rule(Rule::ServiceAccountAutomount),
                     };
-                    if proposed {
-                        result.detail.splices = Some(before..work.proposed.mark());
-                    }
+                    result.detail.splices = Some(before..work.proposed.mark());
                     work.results.push(result);
                 }
             }
@@ -467,26 +504,13 @@ impl<'s> Filter<'s> {
                         Change::Template {
                             found,
                             pod,
-                            nodes,
                             plan,
                             statement,
                             evidence,
                             row,
+                            ..
                         } => {
-                            template::apply(plan, nodes, &self.new, &mut work.editor).map_err(
-                                |e| {
-                                    Box::new(
-                                        about(
-                                            Severity::Error,
-                                            messages::left_unchanged(&messages::template_error(&e)),
-                                            found.object,
-                                            Some(&found.path),
-                                            found.spec,
-                                        )
-                                        .rule(Rule::LeftUnchanged),
-                                    )
-                                },
-                            )?;
+                            self.make(doc, object, change, &mut work.editor)?;
                             work.tally.not_hardened -= 1;
                             work.tally.hardened += 1;
                             if let Some(row) = work.rows.get_mut(*row) {
@@ -507,8 +531,7 @@ impl<'s> Filter<'s> {
                         Change::Account {
                             object: account, ..
                         } => {
-                            template::harden_account(doc, account, &mut work.editor)
-                                .map_err(|e| account_refused(&e, account, object))?;
+                            self.make(doc, object, change, &mut work.editor)?;
                             work.tally.accounts_not_hardened -= 1;
                             work.tally.accounts_hardened += 1;
                             let mut result = account_result(
@@ -550,6 +573,41 @@ impl<'s> Filter<'s> {
             }
         }
         Ok(())
+    }
+}
+
+impl Filter<'_> {
+    /// Makes the edits of one change with `editor`, in either mode: the one place a
+    /// change becomes edits, or is refused with the error that leaves its object
+    /// unchanged.
+    fn make(
+        &self,
+        doc: &Document<'_>,
+        object: &Node<'_>,
+        change: &Change<'_, '_, '_>,
+        editor: &mut Editor<'_>,
+    ) -> Result<(), Box<FnResult>> {
+        match change {
+            Change::Template {
+                found, plan, nodes, ..
+            } => template::apply(plan, nodes, &self.new, editor).map_err(|e| {
+                Box::new(
+                    FnResult::about(
+                        Severity::Error,
+                        messages::left_unchanged(&messages::template_error(&e)),
+                        found.object,
+                        object,
+                        Some(&found.path),
+                    )
+                    .at(found.spec)
+                    .rule(Rule::LeftUnchanged),
+                )
+            }),
+            Change::Account {
+                object: account, ..
+            } => template::harden_account(doc, account, editor)
+                .map_err(|e| account_refused(&e, account, object)),
+        }
     }
 }
 

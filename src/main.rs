@@ -372,17 +372,22 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         &evidence_files(&evidence),
     )?;
     if let Some((path, format)) = wanted_report {
-        let settings =
-            protocol::settings(plugin_config.as_ref().or(config.as_ref()).map(config_file))?;
+        // The run's own settings: those of a ResourceList's functionConfig, of the
+        // config file, or the defaults, whichever the run used.
+        let settings = &run.settings;
         let text = String::from_utf8_lossy(&input);
         let report = report::Report {
-            command: "(stream)",
+            command: None,
+            protocol: run.protocol.name(),
+            config: run.config.to_string(),
             mode: settings.mode,
+            root: None,
             lifetime: messages::token_lifetime(&settings.wanted()),
             lifetime_short: messages::lifetime_short(&settings.wanted()),
             audience: settings.audience.clone(),
             artifacts: vec![report::Artifact {
-                uri: "stdin".into(),
+                name: "stdin".into(),
+                path: None,
                 text: &text,
                 results: &run.results,
                 rows: &run.rows,
@@ -408,19 +413,44 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
     let config = args.config.as_deref().map(read_config).transpose()?;
     let mut settings = protocol::settings(config.as_ref().map(config_file))?;
     settings.mode = mode;
+    let source = match &config {
+        Some((origin, _)) => protocol::ConfigSource::File(origin.clone()),
+        None => protocol::ConfigSource::Defaults,
+    };
     let wanted_report = args.report.wanted()?;
     let evidence = args.evidence.read()?;
     let evidence = protocol::read_evidence(&evidence_files(&evidence))?;
-    let run = protocol::files::run(&args.paths, &settings, wanted_report.is_some(), &evidence);
+    let mut run = protocol::files::run(
+        &args.paths,
+        settings,
+        source,
+        wanted_report.is_some(),
+        &evidence,
+    );
+    // Files are written before anything is said about them, so that a file that could
+    // not be written is reported (lines, summary, report) as failed, not as changed.
+    let mut changed = None;
+    if mode == Mode::Enforce {
+        if diff {
+            write_stdout(&run.diff()?)?;
+        } else {
+            run.write();
+        }
+        changed = Some(run.changed());
+    }
     if let Some((path, format)) = wanted_report {
         let here = std::env::current_dir().ok();
+        let settings = &run.settings;
         let report = report::Report {
-            command: if mode == Mode::Enforce {
+            command: Some(if mode == Mode::Enforce {
                 "fix"
             } else {
                 "check"
-            },
-            mode,
+            }),
+            protocol: "files",
+            config: run.config.to_string(),
+            mode: settings.mode,
+            root: here.clone(),
             lifetime: messages::token_lifetime(&settings.wanted()),
             lifetime_short: messages::lifetime_short(&settings.wanted()),
             audience: settings.audience.clone(),
@@ -428,12 +458,13 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
                 .files
                 .iter()
                 .map(|f| report::Artifact {
-                    uri: here
+                    name: here
                         .as_deref()
                         .and_then(|here| f.path.strip_prefix(here).ok())
                         .unwrap_or(&f.path)
                         .display()
                         .to_string(),
+                    path: Some(f.path.clone()),
                     text: &f.text,
                     results: &f.results,
                     rows: &f.rows,
@@ -445,19 +476,7 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
     }
     // Workflow commands go to stdout, where `fix --diff` writes its patch: `check` only.
     let github = mode == Mode::Audit && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-    let mut errors = print_findings(&run, args.verbose, github);
-    let mut changed = None;
-    if mode == Mode::Enforce {
-        changed = Some(run.files.iter().filter(|f| f.output.is_some()).count());
-        if diff {
-            write_stdout(&run.diff()?)?;
-        } else {
-            for failed in run.write() {
-                eprintln!("harden-sa-token: {failed}");
-                errors += 1;
-            }
-        }
-    }
+    let errors = print_findings(&run, args.verbose, github);
     let warnings = run
         .files
         .iter()
@@ -466,7 +485,14 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
         .count();
     eprintln!(
         "{}",
-        messages::files_summary(run.files.len(), changed, &run.tally(), warnings, errors)
+        messages::files_summary(
+            run.files.len(),
+            changed,
+            run.failed(),
+            &run.tally(),
+            warnings,
+            errors
+        )
     );
     Ok(u8::from(errors > 0))
 }

@@ -364,19 +364,49 @@ harden-sa-token reads manifests on stdin and writes them hardened on stdout, e.g
 See harden-sa-token --help.
 ";
 
-/// The last line of `fix` (`changed` files written or shown) and `check`.
+/// The last line of `fix` (`changed` files written or shown) and `check`; `failed` files
+/// were left as they were because of an error (unreadable, refused, not written).
 pub fn files_summary(
     files: usize,
     changed: Option<usize>,
+    failed: usize,
     tally: &Tally,
     warnings: usize,
     errors: usize,
 ) -> String {
     let mut what = count(files, "file", "files");
+    let mut counts = Vec::new();
     if let Some(changed) = changed {
-        what.push_str(&format!(" ({changed} changed)"));
+        counts.push(format!("{changed} changed"));
+    }
+    if failed > 0 {
+        counts.push(format!("{failed} failed"));
+    }
+    if !counts.is_empty() {
+        what.push_str(&format!(" ({})", counts.join(", ")));
     }
     summary_line(&what, tally, warnings, errors)
+}
+
+/// A run's config, for reports: the defaults.
+pub fn config_defaults() -> String {
+    "the defaults (no config)".into()
+}
+
+/// A run's config, for reports: a file named on the command line.
+pub fn config_file(origin: &str) -> String {
+    format!("the config file {origin}")
+}
+
+/// A run's config, for reports: the ResourceList's functionConfig.
+pub fn config_function_config(kind: &str) -> String {
+    format!("the ResourceList's functionConfig ({kind})")
+}
+
+/// Why a file `fix` changed could not be written (it is as it was): the step that
+/// failed and what the system said.
+pub fn not_written(step: &dyn std::fmt::Display, io: &std::io::Error) -> String {
+    format!("cannot write it: {step}: {io}")
 }
 
 fn summary_line(what: &str, tally: &Tally, warnings: usize, errors: usize) -> String {
@@ -958,6 +988,18 @@ pub fn rule_text(rule: Rule) -> RuleText {
             "A volume of the token volume's name that is not a token volume, a malformed api-access annotation, a Pod template Kubernetes would reject, or a layout the editor will not change without touching other bytes.",
             "Read the message: rename the volume, fix the annotation or the manifest, then run again.",
         ),
+        Rule::InternalError => (
+            "InternalError",
+            "The function's own edit of a resource did not check out; the resource was left unchanged.",
+            "Every output is parsed again and compared with the input plus the intended edits before it is written. A resource whose edits do not check out is left exactly as it was: on input the function accepts, this is a bug of its editor.",
+            "Please report it with the resource; the other resources are hardened as usual.",
+        ),
+        Rule::NoPodTemplate => (
+            "NoPodTemplate",
+            "A workload has no Pod template where its kind must have one.",
+            "Kubernetes rejects a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or PodTemplate without its PodSpec (spec, spec.template.spec, ...). The function finds nothing to harden in it: it is a patch or a partial manifest, or it is broken.",
+            "If it is a whole manifest, add its Pod template; a patch is hardened where it is applied (run the function on the rendered output).",
+        ),
         Rule::AccessLost => (
             "AccessLost",
             "A container loses the API access it had.",
@@ -1179,16 +1221,18 @@ pub fn template_error(error: &TemplateError) -> String {
     }
 }
 
+/// A workload of one of Kubernetes' own kinds without its Pod template: `absent` (a
+/// prefix of `path`, or `path` itself) is not there, or not a mapping.
+pub fn no_pod_template(kind: &str, path: &str, absent: &str) -> String {
+    format!(
+        "{kind} without a Pod template: `{absent}` is missing or not a mapping, so nothing was hardened in it (Kubernetes rejects a {kind} without `{path}`; a patch is hardened where it is applied)"
+    )
+}
+
 /// An item of a typed list (`DeploymentList`) without `apiVersion` and `kind`.
 pub fn unnamed_list_item(list_kind: &str) -> String {
     let kind = list_kind.strip_suffix("List").unwrap_or(list_kind);
     format!(
         "this item has no apiVersion and kind; Kubernetes reads it as a {kind} of the list's apiVersion, this function does not: not hardened (give it apiVersion and kind)"
     )
-}
-
-/// Whether a result's message is [`internal_error`]'s: the check refused the function's
-/// own edit, which on valid input is a bug (the tests and fuzz targets fail on it).
-pub fn is_internal_error(message: &str) -> bool {
-    message.starts_with("internal error, resource left unchanged: ")
 }

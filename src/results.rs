@@ -165,9 +165,12 @@ pub enum Rule {
     ServiceAccountAutomount,
     /// Under `rbac: apply`, a token nothing in the input grants any right.
     TokenGrantsNothing,
-    /// A resource the function left unchanged: a conflict, a malformed annotation, an
-    /// edit that did not check out.
+    /// A resource the function left unchanged: a conflict, a malformed annotation, a
+    /// layout it will not edit.
     LeftUnchanged,
+    /// The output check refused the function's own edits of a resource, which was left
+    /// unchanged: on input the function accepts, a bug of its editor.
+    InternalError,
     /// A container loses (or would lose) the API access it had.
     AccessLost,
     /// A container mounts another volume at the token's mount path.
@@ -185,6 +188,8 @@ pub enum Rule {
     /// Under `rbac: apply`, a token nothing grants anything, kept because the Pod
     /// template uses it outside RBAC.
     TokenUsedOutsideRbac,
+    /// A workload of Kubernetes' own kinds without the Pod template its kind must have.
+    NoPodTemplate,
     /// What was hardened.
     Hardened,
     /// A stream document that is not an object.
@@ -203,6 +208,7 @@ impl Rule {
         Rule::ServiceAccountAutomount,
         Rule::TokenGrantsNothing,
         Rule::LeftUnchanged,
+        Rule::InternalError,
         Rule::AccessLost,
         Rule::ForeignMount,
         Rule::UnmanagedToken,
@@ -211,6 +217,7 @@ impl Rule {
         Rule::IncompleteEvidence,
         Rule::PlatformUnset,
         Rule::TokenUsedOutsideRbac,
+        Rule::NoPodTemplate,
         Rule::Hardened,
         Rule::NotAnObject,
     ];
@@ -227,6 +234,7 @@ impl Rule {
             Rule::ServiceAccountAutomount => "HST007",
             Rule::TokenGrantsNothing => "HST008",
             Rule::LeftUnchanged => "HST010",
+            Rule::InternalError => "HST011",
             Rule::AccessLost => "HST020",
             Rule::ForeignMount => "HST021",
             Rule::UnmanagedToken => "HST022",
@@ -235,6 +243,7 @@ impl Rule {
             Rule::IncompleteEvidence => "HST025",
             Rule::PlatformUnset => "HST026",
             Rule::TokenUsedOutsideRbac => "HST027",
+            Rule::NoPodTemplate => "HST028",
             Rule::Hardened => "HST100",
             Rule::NotAnObject => "HST101",
         }
@@ -271,6 +280,12 @@ impl FnResult {
     pub fn rule(mut self, rule: Rule) -> Self {
         self.detail.rule = Some(rule);
         self
+    }
+
+    /// Whether the output check refused the function's own edits of the object this
+    /// result is about ([`Rule::InternalError`]).
+    pub fn is_internal_error(&self) -> bool {
+        self.detail.rule == Some(Rule::InternalError)
     }
 
     /// A result about the whole run.

@@ -404,24 +404,39 @@ pub fn apply(
     editor: &mut Editor<'_>,
 ) -> Result<(), TemplateError> {
     let doc = nodes.doc;
-    let mut steps: Vec<(String, Step<'_, '_>)> = Vec::new();
+    // Each edit, with whether it is inside an anchored `volumeMounts` list that every
+    // place using it wants edited so: made once, at the anchor, and exempt from the
+    // refusal of shared edits below.
+    let mut steps: Vec<(String, Step<'_, '_>, bool)> = Vec::new();
+    let mut anchors: Vec<&Node<'_>> = Vec::new();
     // Aliases on the way to an edited node: a container reached through an alias of
     // its list is inside the anchored list, and the alias is what to name.
     let mut through: Vec<(String, &Node<'_>)> = Vec::new();
     if nodes.spec.is_alias() && !plan.is_empty() {
         through.push((String::new(), nodes.spec));
     }
-    // Deepest first: edits at the same position keep the order they are made in, and a
-    // container's new lines must come before the PodSpec's own.
-    for (ci, (field, container)) in nodes.containers.iter().enumerate() {
-        let changes: Vec<MountEdit> = plan
-            .mounts
+    let changes_of = |ci: usize| -> Vec<MountEdit> {
+        plan.mounts
             .iter()
             .filter(|m| m.container == ci)
             .map(|m| m.change)
-            .collect();
+            .collect()
+    };
+    let shared_lists = shared_mount_lists(nodes, &changes_of);
+    // Deepest first: edits at the same position keep the order they are made in, and a
+    // container's new lines must come before the PodSpec's own.
+    for (ci, (field, container)) in nodes.containers.iter().enumerate() {
+        let changes = changes_of(ci);
         if changes.is_empty() {
             continue;
+        }
+        let shared = shared_lists.iter().find(|s| s.users.contains(&ci));
+        match shared {
+            // Every user of the list wants the same edits: the anchor's owner makes them,
+            // once, for all.
+            Some(s) if s.owner != ci && !s.removed_whole => continue,
+            Some(s) if !s.removed_whole => anchors.push(s.list),
+            _ => {}
         }
         let list = usize::from(field.starts_with("initContainers"));
         if let Some(Some((key, alias))) = nodes.lists.get(list) {
@@ -448,25 +463,30 @@ pub fn apply(
             .collect();
         let adds = changes.contains(&MountEdit::Add);
         if let Some((index, _)) = mounts.filter(|_| !adds && removed.len() == items.len()) {
-            steps.push((field.clone(), Step::RemoveEntry(container, index)));
+            // A whole shared list goes with every entry that uses it (each user's own
+            // entry: none of them is inside the anchored list).
+            steps.push((field.clone(), Step::RemoveEntry(container, index), false));
             continue;
         }
+        let at_anchor = shared.is_some();
         for change in &changes {
             match change {
                 MountEdit::Add => steps.push((
                     mounts_field.clone(),
                     Step::AddToList(container, "volumeMounts", Arc::clone(&new.mount)),
+                    at_anchor,
                 )),
                 MountEdit::Update(i) => steps.push((
                     format!("{mounts_field}[{i}]"),
                     Step::Converge(node_at(items, *i, container)?, Arc::clone(&new.mount)),
+                    at_anchor,
                 )),
                 MountEdit::Remove(_) => {}
             }
         }
         if let Some((_, seq)) = mounts {
             for i in removed {
-                steps.push((mounts_field.clone(), Step::RemoveItem(seq, i)));
+                steps.push((mounts_field.clone(), Step::RemoveItem(seq, i), at_anchor));
             }
         }
     }
@@ -480,28 +500,35 @@ pub fn apply(
         VolumeChange::Add => steps.push((
             "volumes".into(),
             Step::AddToList(nodes.spec, "volumes", new.volume(plan)),
+            false,
         )),
         VolumeChange::Update(i) => steps.push((
             format!("volumes[{i}]"),
             Step::Converge(node_at(items, i, nodes.spec)?, new.volume(plan)),
+            false,
         )),
         VolumeChange::Remove(i) => match volumes {
             Some((index, _)) if items.len() == 1 => {
-                steps.push((String::new(), Step::RemoveEntry(nodes.spec, index)));
+                steps.push((String::new(), Step::RemoveEntry(nodes.spec, index), false));
             }
-            Some((_, seq)) => steps.push(("volumes".into(), Step::RemoveItem(seq, i))),
+            Some((_, seq)) => steps.push(("volumes".into(), Step::RemoveItem(seq, i), false)),
             None => {}
         },
     }
     if plan.disable_automount {
-        steps.push((AUTOMOUNT.into(), Step::DisableAutomount(nodes.spec)));
+        steps.push((AUTOMOUNT.into(), Step::DisableAutomount(nodes.spec), false));
     }
     // Every edit is checked before any is made. An alias is named before an anchor it
     // stands for: it is where the reader's eye is.
     let shared: Vec<(&String, &Node<'_>, Shared<'_>)> = through
         .iter()
         .map(|(field, node)| (field, *node))
-        .chain(steps.iter().map(|(field, step)| (field, step.target())))
+        .chain(
+            steps
+                .iter()
+                .filter(|(_, _, at_anchor)| !at_anchor)
+                .map(|(field, step, _)| (field, step.target())),
+        )
         .filter_map(|(field, target)| doc.shared(target).map(|s| (field, target, s)))
         .collect();
     if let Some((field, target, s)) = shared
@@ -514,10 +541,95 @@ pub fn apply(
             sharing: sharing(doc, target, s),
         });
     }
-    for (_, step) in steps {
+    for list in anchors {
+        editor.for_every_alias(list);
+    }
+    for (_, step, _) in steps {
         step.run(editor)?;
     }
     Ok(())
+}
+
+/// A `volumeMounts` list several containers of one PodSpec share through an anchor
+/// (`volumeMounts: &mounts [...]` in one, `volumeMounts: *mounts` in the others) and
+/// that can be edited once, at the anchor, for all of them: every alias of it is one of
+/// those containers' `volumeMounts`, no container is itself shared, and each wants
+/// exactly the same edits of it, so that editing the anchor is editing each of them.
+struct SharedList<'n, 'a> {
+    /// The anchored list.
+    list: &'n Node<'a>,
+    /// The container whose `volumeMounts` is the anchored list itself.
+    owner: usize,
+    /// Every container that uses it, the owner included.
+    users: Vec<usize>,
+    /// Whether every user loses the whole list (its entry is removed from each).
+    removed_whole: bool,
+}
+
+/// The anchored `volumeMounts` lists of the PodSpec `nodes` that can be edited at the
+/// anchor ([`SharedList`]); the others are left to the refusal of shared edits.
+fn shared_mount_lists<'n, 'a>(
+    nodes: &TemplateNodes<'n, 'a>,
+    changes_of: &dyn Fn(usize) -> Vec<MountEdit>,
+) -> Vec<SharedList<'n, 'a>> {
+    let doc = nodes.doc;
+    // Each container's `volumeMounts` as written, when it is the anchored list or an
+    // alias of one.
+    let mut candidates: Vec<(usize, &'n Node<'a>, &'n Node<'a>)> = Vec::new();
+    for (ci, (_, container)) in nodes.containers.iter().enumerate() {
+        let Some(written) = doc.read_through(container).get("volumeMounts") else {
+            continue;
+        };
+        let list = doc.read_through(written);
+        if written.is_alias() || !doc.aliases_of(list).is_empty() {
+            candidates.push((ci, written, list));
+        }
+    }
+    let mut shared: Vec<SharedList<'n, 'a>> = Vec::new();
+    for &(_, _, list) in &candidates {
+        if shared.iter().any(|s| std::ptr::eq(s.list, list)) {
+            continue;
+        }
+        let users: Vec<(usize, &Node<'_>)> = candidates
+            .iter()
+            .filter(|(_, _, l)| std::ptr::eq(*l, list))
+            .map(|&(ci, written, _)| (ci, written))
+            .collect();
+        let Some(&(owner, _)) = users.iter().find(|(_, w)| std::ptr::eq(*w, list)) else {
+            continue;
+        };
+        let aliases = doc.aliases_of(list);
+        let every_alias_a_user = aliases
+            .iter()
+            .all(|a| users.iter().any(|(_, w)| std::ptr::eq(*w, *a)));
+        let containers_not_shared = users.iter().all(|(ci, _)| {
+            nodes
+                .containers
+                .get(*ci)
+                .is_some_and(|(_, c)| doc.shared(c).is_none())
+        }) && nodes.lists.iter().all(Option::is_none)
+            && doc.shared(nodes.spec).is_none();
+        let first = changes_of(owner);
+        let same = users.iter().all(|(ci, _)| changes_of(*ci) == first);
+        // Only a list can be appended to in place: a null one is replaced, anchor and all.
+        if !(list.items().is_some() && every_alias_a_user && containers_not_shared && same) {
+            continue;
+        }
+        let removed = first
+            .iter()
+            .filter(|c| matches!(c, MountEdit::Remove(_)))
+            .count();
+        let removed_whole = !first.contains(&MountEdit::Add)
+            && removed > 0
+            && removed == list.items().map_or(0, <[Node<'_>]>::len);
+        shared.push(SharedList {
+            list,
+            owner,
+            users: users.iter().map(|(ci, _)| *ci).collect(),
+            removed_whole,
+        });
+    }
+    shared
 }
 
 /// Sets `automountServiceAccountToken: false` in a ServiceAccount `object` of `doc`.

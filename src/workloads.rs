@@ -198,6 +198,84 @@ const CUSTOM: Table = &[
     ),
 ];
 
+/// A Pod template a built-in kind of Kubernetes must have (its API server rejects the
+/// object without one) and that this object lacks, as Kubernetes would read it: it is
+/// reported, since there is nothing to harden (a patch, a partial manifest).
+#[derive(Debug)]
+pub struct Missing<'n, 'a> {
+    /// The object (an item of a `List` for listed objects).
+    pub object: &'n Node<'a>,
+    /// Path of the PodSpec its kind has, e.g. `spec.template.spec`.
+    pub path: String,
+    /// The part of the path that is absent, or not a mapping, e.g. `spec.template`.
+    pub absent: String,
+    /// The last node on the path that is there: where results point.
+    pub at: &'n Node<'a>,
+}
+
+/// The Pod templates `object` (a node of `doc`) lacks although its kind, one of
+/// Kubernetes' own, must have them ([`Missing`]). Aliases on the way are read through;
+/// a mapping with a merge key where a key is absent is not counted as lacking it (it is
+/// found, and refused, by [`pod_templates_in`]).
+pub fn missing_in<'n, 'a>(doc: &'n Document<'a>, object: &'n Node<'a>) -> Vec<Missing<'n, 'a>> {
+    let mut missing = Vec::new();
+    collect_missing(doc, object, &mut missing, 0);
+    missing
+}
+
+fn collect_missing<'n, 'a>(
+    doc: &'n Document<'a>,
+    object: &'n Node<'a>,
+    missing: &mut Vec<Missing<'n, 'a>>,
+    depth: usize,
+) {
+    if is_list(object) {
+        if depth < 2 {
+            for item in object
+                .get("items")
+                .and_then(Node::items)
+                .unwrap_or_default()
+            {
+                collect_missing(doc, item, missing, depth + 1);
+            }
+        }
+        return;
+    }
+    let group = group(object.get_str("apiVersion").unwrap_or_default());
+    let kind = object.get_str("kind").unwrap_or_default();
+    let paths = CORE
+        .iter()
+        .filter(|(g, kinds, _)| *g == group && kinds.contains(&kind))
+        .flat_map(|(_, _, paths)| paths.iter());
+    'paths: for steps in paths {
+        let mut node = object;
+        for (i, step) in steps.iter().enumerate() {
+            let map = doc.read_through(node);
+            match map.get(step) {
+                Some(next) => node = next,
+                None if map.merge_key().is_some() => continue 'paths,
+                None => {
+                    missing.push(Missing {
+                        object,
+                        path: steps.join("."),
+                        absent: steps.get(..=i).unwrap_or_default().join("."),
+                        at: node,
+                    });
+                    continue 'paths;
+                }
+            }
+        }
+        if doc.read_through(node).entries().is_none() {
+            missing.push(Missing {
+                object,
+                path: steps.join("."),
+                absent: steps.join("."),
+                at: node,
+            });
+        }
+    }
+}
+
 /// The API group of an apiVersion (`apps/v1` -> `apps`, `v1` -> ``).
 pub fn group(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(g, _)| g)

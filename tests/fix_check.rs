@@ -70,7 +70,7 @@ fn fix_edits_in_place_keeps_permissions_and_leaves_bad_files_alone() {
     assert_eq!(
         lines.last().copied(),
         Some(
-            "harden-sa-token: 9 files (5 changed): 5 Pod templates hardened, 1 already hardened; 4 warnings, 1 error"
+            "harden-sa-token: 9 files (5 changed, 1 failed): 5 Pod templates hardened, 1 already hardened; 4 warnings, 1 error"
         )
     );
     // `rbac: advise` warns where nothing grants the token anything: the four Pod templates
@@ -182,7 +182,7 @@ fn check_points_at_each_pod_spec_and_writes_nothing() {
     assert_eq!(
         lines.pop(),
         Some(
-            "harden-sa-token: 9 files: 5 Pod templates not hardened, 1 already hardened; 4 warnings, 6 errors"
+            "harden-sa-token: 9 files (1 failed): 5 Pod templates not hardened, 1 already hardened; 4 warnings, 6 errors"
         )
     );
     lines.retain(|l| !l.contains(": warning: "));
@@ -547,4 +547,161 @@ fn the_evidence_command_turns_a_snapshot_into_local_config_objects() {
         "{}",
         stderr(&none)
     );
+}
+
+/// Containers `a` and `b` share one anchored `volumeMounts` list, and the config wants a
+/// token only in `a`: the list cannot be edited for one without the other, so `fix`
+/// leaves the Deployment unchanged. `check` must say that very thing (not "enforce mode
+/// would fix this"), naming the alias and the anchor as `fix` does (issue 17).
+const SHARED_MOUNTS: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        image: x
+        volumeMounts: &mounts
+        - name: data
+          mountPath: /data
+      - name: b
+        image: y
+        volumeMounts: *mounts
+";
+
+/// The `path:line:column: severity: message` lines of errors in `out`'s stderr.
+fn error_lines(out: &std::process::Output) -> Vec<String> {
+    stderr(out)
+        .lines()
+        .filter(|l| l.contains(": error: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn check_refuses_what_fix_refuses_in_the_same_words() {
+    let tmp = common::TempDir::new("check-equals-fix");
+    let dir = &tmp.0;
+    fs::write(dir.join("web.yaml"), SHARED_MOUNTS).expect("write");
+    fs::write(
+        dir.join("config.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  excludeContainers: b\n",
+    )
+    .expect("write");
+    let check = harden_in(dir, &["check", "--config", "config.yaml", "web.yaml"]);
+    let fix = harden_in(dir, &["fix", "--config", "config.yaml", "web.yaml"]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert_eq!(fix.status.code(), Some(1), "{}", stderr(&fix));
+    assert_eq!(
+        fs::read_to_string(dir.join("web.yaml")).expect("read"),
+        SHARED_MOUNTS
+    );
+    let (check_errors, fix_errors) = (error_lines(&check), error_lines(&fix));
+    assert_eq!(
+        check_errors,
+        fix_errors,
+        "{}\n{}",
+        stderr(&check),
+        stderr(&fix)
+    );
+    let [error] = check_errors.as_slice() else {
+        panic!("{}", stderr(&check));
+    };
+    assert!(
+        error.contains("(&mounts)")
+            && error.contains("anchored at line 11")
+            && error.contains("alias at line 16")
+            && error.ends_with("resource left unchanged"),
+        "{error}"
+    );
+    assert!(!stderr(&check).contains("enforce mode would fix this"));
+}
+
+/// Makes `dir` refuse new files for as long as it lives: `chattr +i` (root ignores
+/// permissions), else mode 0555. `None` when neither stops a write here.
+struct Unwritable<'a>(&'a Path, bool);
+
+impl<'a> Unwritable<'a> {
+    fn new(dir: &'a Path) -> Option<Self> {
+        let immutable = works("chattr", &["+i", &dir.display().to_string()]);
+        if !immutable {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).ok()?;
+        }
+        let guard = Unwritable(dir, immutable);
+        fs::write(dir.join(".probe"), "").is_err().then_some(guard)
+    }
+}
+
+impl Drop for Unwritable<'_> {
+    fn drop(&mut self) {
+        if self.1 {
+            let _ = works("chattr", &["-i", &self.0.display().to_string()]);
+        }
+        let _ = fs::set_permissions(self.0, fs::Permissions::from_mode(0o755));
+    }
+}
+
+#[test]
+fn a_write_that_fails_is_an_error_and_counted_failed_not_changed() {
+    let tmp = common::TempDir::new("fix-unwritable");
+    let k8s = tmp.join("k8s");
+    fs::create_dir(&k8s).expect("mkdir");
+    fs::write(k8s.join("web.yaml"), SHARED_MOUNTS.replace("*mounts", "[]")).expect("write");
+    let Some(_guard) = Unwritable::new(&k8s) else {
+        common::skip(
+            "fix_check::a_write_that_fails",
+            "neither chattr +i nor chmod makes a directory refuse new files here",
+        );
+        return;
+    };
+    let out = harden_in(&tmp.0, &["fix", "--report", "fix.md", "k8s"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("k8s/web.yaml: error: cannot write it: ")
+            && err.contains("; file left as it was"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().last(),
+        Some(
+            "harden-sa-token: 1 file (0 changed, 1 failed): 1 Pod template not hardened; 1 warning, 1 error"
+        ),
+        "{err}"
+    );
+    let report = fs::read_to_string(tmp.join("fix.md")).expect("report");
+    assert!(report.contains("| hardened by this run | 0 |"), "{report}");
+    assert!(
+        report.contains("| left unchanged because of an error | 1 |"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_list_every_container_shares_and_wants_alike_is_edited_once_at_its_anchor() {
+    let tmp = common::TempDir::new("edit-at-anchor");
+    let dir = &tmp.0;
+    fs::write(dir.join("web.yaml"), SHARED_MOUNTS).expect("write");
+    // check promises it, in the words of an ordinary Pod template...
+    let check = harden_in(dir, &["check", "web.yaml"]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    let [error] = error_lines(&check).try_into().expect("one error");
+    assert!(error.ends_with("(enforce mode would fix this)"), "{error}");
+    // ...and fix keeps the promise: one mount, at the anchor; the alias stays.
+    let fix = harden_in(dir, &["fix", "web.yaml"]);
+    assert_eq!(fix.status.code(), Some(0), "{}", stderr(&fix));
+    let text = fs::read_to_string(dir.join("web.yaml")).expect("read");
+    assert_eq!(text.matches("name: kube-api-access").count(), 2, "{text}");
+    assert!(
+        text.contains(
+            "        volumeMounts: &mounts\n        - name: data\n          mountPath: /data\n        - mountPath: /var/run/secrets/kubernetes.io/serviceaccount\n          name: kube-api-access\n          readOnly: true\n      - name: b\n        image: y\n        volumeMounts: *mounts\n"
+        ),
+        "{text}"
+    );
+    // Every container now mounts the token as Kubernetes reads the file: nothing left.
+    let again = harden_in(dir, &["check", "web.yaml"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
 }

@@ -6,17 +6,22 @@
 //! refusing the function's own edit) ever; a resource is refused only for a merge key or
 //! an edit through an alias, and then left byte for byte; the output parses, items keep
 //! their order, every input scalar keeps its text and style, every other Pod template is
-//! hardened, and a second run changes nothing. And never worse than before (SPEC §10),
-//! over the corpus and over generated token volumes and ServiceAccounts: no token lives
-//! longer, no container gains one, unless a statement says so.
+//! hardened, and a second run changes nothing. And never worse than before, over the
+//! corpus and over generated token volumes and ServiceAccounts: no token lives longer, no
+//! container gains one, unless a statement says so. And `check` is `fix` without writing: on
+//! those inputs (with some containers excluded, so that users of one anchored list may
+//! differ) and on every file of `../shared/corpus/`, each Pod template's verdict in audit
+//! mode (would harden, already, refused) is its outcome in enforce mode (hardened,
+//! already, left unchanged).
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use harden_sa_token::decide::{self, Automount};
+use harden_sa_token::results::RowChange;
 use harden_sa_token::yaml::{Document, Node};
-use harden_sa_token::{Settings, Severity, evidence, messages, policy, template, workloads};
+use harden_sa_token::{Settings, Severity, evidence, policy, template, workloads};
 use proptest::prelude::*;
 
 const TOKEN_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -723,6 +728,76 @@ fn templates<'n, 'a>(items: &'n [Node<'a>]) -> Vec<workloads::Found<'n, 'a>> {
         .collect()
 }
 
+/// What became of each Pod template of the ResourceList `input` (which has no
+/// functionConfig) run with `config` and `mode`: (kind, name, path, verdict), the
+/// verdict the same word for audit mode's "would harden" and enforce mode's "hardened";
+/// or why the run as a whole failed.
+fn verdicts(
+    input: &str,
+    config: &str,
+    mode: &str,
+) -> Result<Vec<(String, String, String, &'static str)>, String> {
+    let mut with_config = input.to_owned();
+    common::push_function_config(
+        &mut with_config,
+        &format!("apiVersion: v1\nkind: ConfigMap\ndata:\n  mode: {mode}\n{config}"),
+    );
+    let run = harden_sa_token::run(with_config.as_bytes(), harden_sa_token::Call::Plain)
+        .map_err(|e| e.to_string())?;
+    Ok(run
+        .rows
+        .iter()
+        .map(|r| {
+            let verdict = match r.change {
+                RowChange::Hardened | RowChange::WouldHarden => "changes",
+                RowChange::Already => "already",
+                RowChange::LeftUnchanged => "refused",
+            };
+            (
+                r.resource.kind.clone(),
+                r.resource.name.clone(),
+                r.path.clone(),
+                verdict,
+            )
+        })
+        .collect())
+}
+
+#[test]
+fn check_verdicts_are_fix_outcomes_on_the_corpus() {
+    let Some(shared) = common::shared_dir() else {
+        common::skip(
+            "properties::check_is_fix",
+            "../shared/corpus is not beside the repository",
+        );
+        return;
+    };
+    let mut files: Vec<_> = ["corpus", "corpus/seed-linkerd"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(shared.join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    let mut templates = 0;
+    for file in &files {
+        let (input, _) = common::wrap_stream(&std::fs::read_to_string(file).unwrap());
+        // The defaults, and a filter that takes the token from some containers, so that
+        // containers sharing what they mount may want different edits.
+        for config in ["", "  excludeContainers: \"*proxy*,*sidecar*,*init*\"\n"] {
+            let check = verdicts(&input, config, "audit");
+            let fix = verdicts(&input, config, "enforce");
+            assert_eq!(check, fix, "{} with {config:?}", file.display());
+            templates += fix.map_or(0, |v| v.len());
+        }
+    }
+    eprintln!(
+        "check = fix: {} files, {templates} Pod template verdicts",
+        files.len()
+    );
+    assert!(templates > 100, "{templates}");
+}
+
 proptest! {
     // 512 cases by default; PROPTEST_CASES=N for a longer run.
     #![proptest_config(ProptestConfig {
@@ -818,7 +893,7 @@ proptest! {
             .map_err(|e| TestCaseError::fail(format!("second run: {e}")))?;
         prop_assert!(
             again.results.iter().all(|r| r.severity == Severity::Warning
-                || (r.severity == Severity::Error && !messages::is_internal_error(&r.message))),
+                || (r.severity == Severity::Error && !r.is_internal_error())),
             "{:?}", again.results
         );
         prop_assert_eq!(
@@ -833,9 +908,30 @@ proptest! {
         // Only `results` (this run's) may differ.
         prop_assert_eq!(items_text(&again.text)?, items_text(&out.text)?);
     }
+
+    #[test]
+    fn check_verdicts_are_fix_outcomes(
+        workloads in prop::collection::vec(workload(), 1..4),
+        flow_items in prop::collection::vec(any::<bool>(), 1..3),
+        indent in prop::sample::select(vec![2usize, 4]),
+        indentless in any::<bool>(),
+        exclude in prop::option::of(0usize..3),
+    ) {
+        let items: Vec<T> = workloads.iter().enumerate().map(|(i, w)| object(i, w)).collect();
+        let block_style = Style { indent, indentless, comments: false };
+        // YAML, where anchors and aliases are (and a functionConfig can be appended).
+        let input = render(&items, 0, &flow_items, block_style, false);
+        let config = exclude.map_or(String::new(), |i| format!("  excludeContainers: app-{i}\n"));
+        let check = verdicts(&input, &config, "audit");
+        let fix = verdicts(&input, &config, "enforce");
+        prop_assert_eq!(&check, &fix, "{}", input);
+        // Something of each kind is compared, over the cases: generated inputs have
+        // Pod templates.
+        prop_assert!(fix.as_ref().map_or(true, |v| !v.is_empty()), "{}", input);
+    }
 }
 
-// Never worse than before (SPEC §10): no token volume's lifetime lengthened, no
+// Never worse than before (docs/guarantees.md): no token volume's lifetime lengthened, no
 // container given a token it did not hold, unless a statement about the workload says
 // so. Checked over every file of `../shared/corpus/` and over generated inputs.
 

@@ -1,11 +1,12 @@
-//! `--report FILE` of `check`, `fix` and the plain stream: SARIF 2.1.0 validated against
-//! the OASIS schema (`../shared/schemas/`, with `check-jsonschema` from PyPI in `.venv/`),
-//! its fixes applied to the files giving exactly what `fix` writes, its fingerprints
+//! `--report FILE` of `check`, `fix`, the plain stream and a ResourceList: SARIF 2.1.0
+//! validated against the OASIS schema (`../shared/schemas/`, with `check-jsonschema` from
+//! PyPI in `.venv/`) and by Microsoft's `sarif-multitool` (npm, `.tools/sarif/`), its
+//! URIs encoded, its fixes applied to the files giving exactly what `fix` writes, its fingerprints
 //! stable across runs and unrelated edits; the KRM results as JSON; and the auditors'
 //! inventory on Linkerd's install output.
 //!
-//! The schema checks are skipped loudly (failed under `REQUIRE_E2E=1`) without
-//! check-jsonschema or `../shared`.
+//! The validator checks are skipped loudly (failed under `REQUIRE_E2E=1`) without
+//! check-jsonschema, sarif-multitool or `../shared`.
 
 mod common;
 
@@ -87,6 +88,85 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
     out
 }
 
+/// A Deployment to harden, for inputs of our own.
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: x\n";
+
+/// The same Deployment in a ResourceList whose functionConfig asks for audit mode.
+fn resource_list_in_audit_mode() -> String {
+    let items: String = DEPLOYMENT
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{}{l}\n", if i == 0 { "- " } else { "  " }))
+        .collect();
+    format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{items}functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: harden}}\n  data: {{mode: audit}}\n"
+    )
+}
+
+/// Runs `BIN args... < stdin` in `dir`.
+fn harden_stdin_in(dir: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    common::output_with_stdin(
+        Command::new(BIN).args(args).current_dir(dir),
+        stdin.as_bytes(),
+    )
+}
+
+/// Every kind of SARIF report the function writes, in the fixture tree `dir`: `check`
+/// (with fixes), `fix --diff`, the stream, a ResourceList, files whose names need
+/// percent-encoding (a space, `é`, `#`, `%`, `?`), and files outside the directory the
+/// run is in (absolute `file:` URIs). Returns their paths.
+fn every_kind_of_sarif(dir: &Path) -> Vec<std::path::PathBuf> {
+    let odd = dir.join("odd names/é #1 100% ?.yaml");
+    fs::create_dir_all(odd.parent().expect("parent")).expect("mkdir");
+    fs::write(&odd, DEPLOYMENT).expect("write");
+    let elsewhere = dir.join("elsewhere");
+    fs::create_dir_all(&elsewhere).expect("mkdir");
+    let outside = dir.join("odd names").display().to_string();
+    let runs = [
+        (
+            "check.sarif",
+            harden_in(dir, &["check", "--report", "check.sarif", "k8s"]),
+        ),
+        (
+            "fix.sarif",
+            harden_in(dir, &["fix", "--diff", "--report", "fix.sarif", "k8s"]),
+        ),
+        (
+            "stream.sarif",
+            harden_stdin_in(dir, &["--report", "stream.sarif"], DEPLOYMENT),
+        ),
+        (
+            "resource-list.sarif",
+            harden_stdin_in(
+                dir,
+                &["--report", "resource-list.sarif"],
+                &resource_list_in_audit_mode(),
+            ),
+        ),
+        (
+            "odd.sarif",
+            harden_in(dir, &["check", "--report", "odd.sarif", "odd names"]),
+        ),
+        (
+            "outside.sarif",
+            harden_in(
+                &elsewhere,
+                &["check", "--report", "../outside.sarif", &outside],
+            ),
+        ),
+    ];
+    runs.iter()
+        .map(|(report, out)| {
+            assert!(
+                out.status.code().is_some_and(|c| c <= 1),
+                "{report}: {}",
+                stderr(out)
+            );
+            dir.join(report)
+        })
+        .collect()
+}
+
 #[test]
 fn sarif_validates_against_the_oasis_schema() {
     const TEST: &str = "reports::sarif_schema";
@@ -102,37 +182,161 @@ fn sarif_validates_against_the_oasis_schema() {
         );
     }
     let tmp = fixture_tree("sarif-schema");
-    let dir = &tmp.0;
-    // check (with fixes), fix, and the stream: each report validates.
-    let reports = [
-        harden_in(dir, &["check", "--report", "check.sarif", "k8s"]),
-        harden_in(dir, &["fix", "--diff", "--report", "fix.sarif", "k8s"]),
-        output(
-            Command::new("sh")
-                .arg("-c")
-                .arg(format!(
-                    "{BIN} --report stream.sarif < k8s/web.yaml > /dev/null"
-                ))
-                .current_dir(dir),
-        ),
-    ];
-    for out in &reports {
-        assert!(out.status.code().is_some_and(|c| c <= 1), "{}", stderr(out));
-    }
-    for report in ["check.sarif", "fix.sarif", "stream.sarif"] {
+    for report in every_kind_of_sarif(&tmp.0) {
         let out = output(
             Command::new(&validator)
                 .arg("--schemafile")
                 .arg(&schema)
-                .arg(dir.join(report)),
+                .arg(&report),
         );
         assert!(
             out.status.success(),
-            "{report} is not valid SARIF 2.1.0:\n{}{}",
+            "{} is not valid SARIF 2.1.0:\n{}{}",
+            report.display(),
             stdout(&out),
             stderr(&out)
         );
     }
+}
+
+/// Microsoft's SARIF validator (`sarif-multitool validate`, from npm into `.tools/sarif/`
+/// by `scripts/setup-sarif.sh`) checks what the schema cannot: URIs that are RFC 3986
+/// references (SARIF1002), absolute URIs beside a `uriBaseId` (SARIF1004), an
+/// `informationUri` (SARIF2005), and more. No report may draw an error or a warning.
+#[test]
+fn sarif_passes_microsofts_validator() {
+    const TEST: &str = "reports::sarif_multitool";
+    let validator = repo_path(".tools/sarif/node_modules/.bin/sarif-multitool");
+    if !common::works(validator.to_str().expect("UTF-8"), &["--version"]) {
+        return common::skip(
+            TEST,
+            "`.tools/sarif/node_modules/.bin/sarif-multitool` does not run (`make test` installs it from npm: scripts/setup-sarif.sh)",
+        );
+    }
+    let tmp = fixture_tree("sarif-multitool");
+    let dir = &tmp.0;
+    for report in every_kind_of_sarif(dir) {
+        let log = dir.join("validation.sarif");
+        let out = output(
+            Command::new(&validator)
+                .arg("validate")
+                .arg(&report)
+                .arg("-o")
+                .arg(&log)
+                .args(["--log", "ForceOverwrite"]),
+        );
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        // The validator's own findings are a SARIF log: any result is a failure.
+        let findings: Vec<String> = sarif_results(&json(&log))
+            .iter()
+            .filter(|r| r["level"].as_str() != Some("note"))
+            .map(|r| format!("{} {}", r["ruleId"], r["message"]))
+            .collect();
+        assert!(
+            findings.is_empty(),
+            "{}: {findings:#?}\n{}",
+            report.display(),
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
+fn sarif_uris_are_encoded_and_relative_to_srcroot_or_absolute_file_uris() {
+    let tmp = fixture_tree("sarif-uris");
+    let dir = &tmp.0;
+    every_kind_of_sarif(dir);
+    let uris = |report: &str| -> Vec<(String, Value)> {
+        let sarif = json(&dir.join(report));
+        sarif["runs"][0]["artifacts"]
+            .as_array()
+            .expect("artifacts")
+            .iter()
+            .map(|a| {
+                let l = &a["location"];
+                (
+                    l["uri"].as_str().expect("uri").to_owned(),
+                    l["uriBaseId"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        uris("odd.sarif"),
+        [(
+            "odd%20names/%C3%A9%20%231%20100%25%20%3F.yaml".to_owned(),
+            Value::from("%SRCROOT%")
+        )]
+    );
+    let [(outside, base)] = uris("outside.sarif").try_into().expect("one artifact");
+    assert!(
+        outside.starts_with("file:///")
+            && outside.ends_with("/odd%20names/%C3%A9%20%231%20100%25%20%3F.yaml"),
+        "{outside}"
+    );
+    assert_eq!(base, Value::Null, "an absolute URI has no uriBaseId");
+    let odd = json(&dir.join("odd.sarif"));
+    let root = odd["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("SRCROOT");
+    assert!(
+        root.starts_with("file:///") && root.ends_with('/'),
+        "{root}"
+    );
+    assert!(
+        odd["runs"][0]["tool"]["driver"]["informationUri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://")),
+    );
+}
+
+#[test]
+fn reports_describe_the_run_that_happened_in_every_protocol() {
+    let tmp = TempDir::new("report-describes-run");
+    let dir = &tmp.0;
+    // A ResourceList whose functionConfig asks for audit mode: its report says so, and
+    // counts its Pod template.
+    let out = harden_stdin_in(dir, &["--report", "rl.md"], &resource_list_in_audit_mode());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let md = fs::read_to_string(dir.join("rl.md")).expect("read");
+    for line in [
+        "| protocol | KRM ResourceList |",
+        "| mode | audit (nothing changed) |",
+        "| config | the ResourceList's functionConfig (ConfigMap) |",
+        "| Pod templates | 1 |",
+        "| not hardened (enforce mode would harden them) | 1 |",
+    ] {
+        assert!(md.contains(line), "{line} in:\n{md}");
+    }
+    let out = harden_stdin_in(
+        dir,
+        &["--report", "rl.sarif"],
+        &resource_list_in_audit_mode(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let sarif = json(&dir.join("rl.sarif"));
+    let properties = &sarif["runs"][0]["properties"];
+    assert_eq!(properties["protocol"], "KRM ResourceList");
+    assert_eq!(properties["mode"], "audit");
+    // A plain stream with a config file: that file, in enforce mode.
+    fs::write(
+        dir.join("c.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  expirationSeconds: \"7200\"\n",
+    )
+    .expect("write");
+    let out = harden_stdin_in(dir, &["--config", "c.yaml", "--report", "s.md"], DEPLOYMENT);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = fs::read_to_string(dir.join("s.md")).expect("read");
+    for line in [
+        "| protocol | plain YAML stream |",
+        "| mode | enforce (changes made) |",
+        "| config | the config file c.yaml |",
+        "| Pod templates | 1 |",
+        "| hardened by this run | 1 |",
+    ] {
+        assert!(md.contains(line), "{line} in:\n{md}");
+    }
+    assert!(md.contains("7200"), "{md}");
 }
 
 #[test]

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{checked, stream};
+use super::{ConfigSource, checked, stream};
 use crate::config::{Rbac, Settings};
 use crate::evidence;
 use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
@@ -15,7 +15,7 @@ use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
 use crate::messages;
 use crate::rbac::{Inventory, Object, Origin};
-use crate::results::{File, FnResult, Row, Tally};
+use crate::results::{File, FnResult, Row, RowChange, Severity, Tally};
 use crate::yaml::Document;
 
 /// What became of one file.
@@ -38,6 +38,24 @@ pub struct FileRun {
     /// Why the file was left as it was, when it could not be read or its output did not
     /// check out.
     pub error: Option<FileError>,
+}
+
+impl FileRun {
+    /// The file could not be written (`error`): it is as it was.
+    fn not_written(&mut self, error: &WriteError) {
+        self.output = None;
+        self.replacements.clear();
+        self.error = Some(FileError {
+            at: None,
+            message: messages::not_written(&error.step, &error.io),
+        });
+        self.tally = self.tally.left_unchanged();
+        for row in &mut self.rows {
+            row.change = RowChange::LeftUnchanged;
+        }
+        // What says a change was made is no longer true.
+        self.results.retain(|r| r.severity != Severity::Info);
+    }
 }
 
 /// Why a file was left as it was.
@@ -69,6 +87,10 @@ pub struct TreeRun {
     pub skipped: Vec<Skipped>,
     /// Paths that could not be walked.
     pub unreadable: Vec<WalkError>,
+    /// The settings the run used: reports describe the run with them.
+    pub settings: Settings,
+    /// Where they came from.
+    pub config: ConfigSource,
 }
 
 /// Walks `paths` and hardens (or, in audit mode, checks) every file found with
@@ -78,10 +100,12 @@ pub struct TreeRun {
 /// exact change it is about (made, or that enforce mode would make), for a report.
 pub fn run(
     paths: &[PathBuf],
-    settings: &Settings,
+    settings: Settings,
+    config: ConfigSource,
     fixes: bool,
     extra: &[(Origin, Object)],
 ) -> TreeRun {
+    let settings = &settings;
     let walk = files::walk(paths);
     let texts: Vec<Result<String, FileError>> = walk.files.iter().map(|p| read(p)).collect();
     let docs: Vec<Result<Document<'_>, FileError>> = texts
@@ -103,7 +127,7 @@ pub fn run(
         Rbac::Off => objects.filter(|(_, object)| object.is_account()).collect(),
         Rbac::Advise | Rbac::Apply => objects.collect(),
     };
-    let filter = Filter::new(settings, &inventory).with_proposals(fixes);
+    let filter = Filter::new(settings, &inventory);
     let files = walk
         .files
         .iter()
@@ -126,6 +150,8 @@ pub fn run(
         files,
         skipped: walk.skipped,
         unreadable: walk.errors,
+        settings: settings.clone(),
+        config,
     }
 }
 
@@ -174,9 +200,10 @@ fn file(doc: &Document<'_>, filter: &Filter<'_>, path: &Path, fixes: bool) -> Fi
             });
         }
     }
-    let checked = checked(doc, &mut outcomes, |_| None);
+    let checked = super::check_proposals(doc, &mut outcomes)
+        .and_then(|()| checked(doc, &mut outcomes, |_| None));
     if fixes {
-        super::attach_fixes(doc, &mut outcomes);
+        super::attach_fixes(&mut outcomes);
     }
     match checked {
         Ok(output) => {
@@ -205,13 +232,36 @@ fn file(doc: &Document<'_>, filter: &Filter<'_>, path: &Path, fixes: bool) -> Fi
 }
 
 impl TreeRun {
-    /// Writes every changed file back, atomically; the files that could not be written.
-    pub fn write(&self) -> Vec<WriteError> {
-        self.files
-            .iter()
-            .filter_map(|f| Some((f, f.output.as_ref()?)))
-            .filter_map(|(f, output)| files::write_atomic(&f.path, output.as_bytes()).err())
-            .collect()
+    /// Writes every changed file back, atomically. A file that could not be written is
+    /// as it was: it becomes an error of that file, and nothing of it counts as changed
+    /// (its Pod templates are left unchanged), so that the summary and a report written
+    /// afterwards tell what happened.
+    pub fn write(&mut self) {
+        self.write_with(files::write_atomic);
+    }
+
+    /// [`TreeRun::write`], with the write of one file given as `write`: a test makes it
+    /// fail where the file system will not.
+    pub fn write_with(&mut self, mut write: impl FnMut(&Path, &[u8]) -> Result<(), WriteError>) {
+        for file in &mut self.files {
+            let Some(output) = &file.output else {
+                continue;
+            };
+            if let Err(e) = write(&file.path, output.as_bytes()) {
+                file.not_written(&e);
+            }
+        }
+    }
+
+    /// How many files were changed on disk (`fix`), or would be (`fix --diff`).
+    pub fn changed(&self) -> usize {
+        self.files.iter().filter(|f| f.output.is_some()).count()
+    }
+
+    /// How many files are left as they were because of an error: unreadable, refused by
+    /// the check, or not written.
+    pub fn failed(&self) -> usize {
+        self.files.iter().filter(|f| f.error.is_some()).count()
     }
 
     /// A unified diff of every changed file, with paths relative to where the command
@@ -243,5 +293,59 @@ impl TreeRun {
         self.files
             .iter()
             .fold(Tally::default(), |sum, f| sum + f.tally)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::WriteStep;
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";
+
+    #[test]
+    fn a_file_that_cannot_be_written_is_a_failure_not_a_change() {
+        let tmp = std::env::temp_dir().join(format!("hst-write-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).unwrap();
+        let (ok, bad) = (tmp.join("ok.yaml"), tmp.join("bad.yaml"));
+        std::fs::write(&ok, POD).unwrap();
+        std::fs::write(&bad, POD).unwrap();
+        let mut run = run(
+            std::slice::from_ref(&tmp),
+            Settings::default(),
+            ConfigSource::Defaults,
+            true,
+            &[],
+        );
+        assert_eq!((run.changed(), run.failed()), (2, 0));
+        run.write_with(|path, bytes| {
+            if path.ends_with("bad.yaml") {
+                return Err(WriteError {
+                    path: path.to_owned(),
+                    step: WriteStep::Rename,
+                    io: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+                });
+            }
+            files::write_atomic(path, bytes)
+        });
+        assert_eq!((run.changed(), run.failed()), (1, 1));
+        let bad_run = run.files.iter().find(|f| f.path == bad).unwrap();
+        assert!(bad_run.output.is_none() && bad_run.replacements.is_empty());
+        let error = bad_run.error.as_ref().unwrap();
+        assert!(error.message.starts_with("cannot write it: "), "{error:?}");
+        assert_eq!(bad_run.tally.hardened, 0);
+        assert_eq!(bad_run.tally.not_hardened, 1);
+        assert!(
+            bad_run
+                .rows
+                .iter()
+                .all(|r| r.change == RowChange::LeftUnchanged)
+        );
+        assert!(bad_run.results.iter().all(|r| r.severity != Severity::Info));
+        assert_eq!(run.tally().hardened, 1);
+        assert_eq!(std::fs::read_to_string(&bad).unwrap(), POD);
+        assert_ne!(std::fs::read_to_string(&ok).unwrap(), POD);
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
 }

@@ -23,7 +23,7 @@ use crate::filter::Outcome;
 use crate::input::{self, InputError};
 use crate::messages;
 use crate::rbac::{Inventory, Object, Origin};
-use crate::results::{FnResult, Row, Severity, Tally};
+use crate::results::{Detail, FnResult, Row, RowChange, Rule, Severity, Tally};
 use crate::yaml::{Document, Edits, Node, Rejected};
 
 pub mod files;
@@ -90,6 +90,41 @@ pub enum Protocol {
     Stream,
     /// A plain YAML stream, as kustomize's legacy exec plugin.
     KustomizePlugin,
+}
+
+impl Protocol {
+    /// The protocol's name, as reports give it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::ResourceList => "KRM ResourceList",
+            Protocol::Stream => "plain YAML stream",
+            Protocol::KustomizePlugin => "kustomize legacy exec plugin",
+        }
+    }
+}
+
+/// Where the settings of a run came from, as reports tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// No config: the defaults.
+    Defaults,
+    /// A config file named on the command line, as it was named.
+    File(String),
+    /// A ResourceList's `functionConfig`, of this kind.
+    FunctionConfig {
+        /// Its `kind` (`HardenServiceAccountToken`, `ConfigMap`).
+        kind: String,
+    },
+}
+
+impl std::fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self {
+            ConfigSource::Defaults => messages::config_defaults(),
+            ConfigSource::File(origin) => messages::config_file(origin),
+            ConfigSource::FunctionConfig { kind } => messages::config_function_config(kind),
+        })
+    }
 }
 
 /// Why a call produced no output.
@@ -172,9 +207,12 @@ pub struct Run {
     pub documents: usize,
     /// Who sent a ResourceList (`Unknown` for a stream).
     pub sender: Sender,
-    /// The Pod templates of a stream, for the auditors' inventory (a ResourceList's
-    /// caller has its own).
+    /// The Pod templates, for the auditors' inventory.
     pub rows: Vec<Row>,
+    /// The settings the run used, resolved once: reports describe the run with them.
+    pub settings: Settings,
+    /// Where they came from.
+    pub config: ConfigSource,
 }
 
 /// What the caller tells about how the run is reported.
@@ -191,9 +229,7 @@ impl Run {
     /// The first result that says the output check refused the function's own edit of
     /// a resource: on input the function accepts, always a bug of the editor.
     pub fn internal_error(&self) -> Option<&FnResult> {
-        self.results
-            .iter()
-            .find(|r| messages::is_internal_error(&r.message))
+        self.results.iter().find(|r| r.is_internal_error())
     }
 
     /// The lines for stderr. Every finding is shown once to whoever called: kpt prints a
@@ -254,6 +290,10 @@ pub fn run_with_evidence(
         Call::WithConfig(file) => (Some(file), Protocol::Stream),
         Call::KustomizePlugin(file) => (Some(file), Protocol::KustomizePlugin),
     };
+    let source = match config {
+        Some(file) => ConfigSource::File(file.origin.to_owned()),
+        None => ConfigSource::Defaults,
+    };
     // A bad config is reported whatever the input, so that an empty build does not
     // hide it until the first resource arrives.
     let settings = settings(config)?;
@@ -275,7 +315,9 @@ pub fn run_with_evidence(
             tally: output.tally,
             documents,
             sender: output.sender,
-            rows: Vec::new(),
+            rows: output.rows,
+            settings: output.settings,
+            config: output.config,
         });
     }
     if protocol == Protocol::Stream && text.trim().is_empty() {
@@ -303,6 +345,8 @@ pub fn run_with_evidence(
         documents,
         sender: Sender::Unknown,
         rows,
+        settings,
+        config: source,
     })
 }
 
@@ -323,22 +367,36 @@ pub fn settings(config: Option<ConfigFile<'_>>) -> Result<Settings, Error> {
     })
 }
 
-/// Turns each result's marks of its object's edits into the exact change (`fix`): the
-/// edits made (enforce mode), or those enforce mode would make (audit mode), which are
-/// checked here as any output is, one pass for all; an object whose proposed edits do
-/// not check out offers no fix.
-fn attach_fixes(doc: &Document<'_>, outcomes: &mut [Outcome]) {
+/// Audit mode's edits (those enforce mode would make, [`Outcome::proposed`]) checked
+/// exactly as enforce mode's output is: an object whose edits do not check out gets the
+/// internal error `fix` would give it, so that `check` says what `fix` then does. As in
+/// [`checked`], a difference no object is to blame for refuses the whole input. Nothing
+/// to do in enforce mode, where nothing is proposed.
+pub fn check_proposals(doc: &Document<'_>, outcomes: &mut [Outcome]) -> Result<(), Rejected> {
     let proposed: Vec<&Edits> = outcomes.iter().map(|o| &o.proposed).collect();
-    let mut failed: Vec<usize> = Vec::new();
-    if proposed.iter().any(|e| !e.is_empty())
-        && let Err(rejected) = doc.apply(&proposed)
-    {
-        failed = match rejected.unattributed {
-            Some(_) => (0..outcomes.len()).collect(),
-            None => rejected.sets.iter().map(|(set, _)| *set).collect(),
-        };
+    if proposed.iter().all(|e| e.is_empty()) {
+        return Ok(());
     }
-    for (index, outcome) in outcomes.iter_mut().enumerate() {
+    let Err(rejected) = doc.apply(&proposed) else {
+        return Ok(());
+    };
+    if rejected.unattributed.is_some() {
+        return Err(rejected);
+    }
+    for (set, mismatch) in &rejected.sets {
+        if let Some(outcome) = outcomes.get_mut(*set) {
+            outcome.proposed.clear();
+            left_unchanged(outcome, mismatch);
+        }
+    }
+    Ok(())
+}
+
+/// Turns each result's marks of its object's edits into the exact change (`fix`): the
+/// edits made (enforce mode), or those enforce mode would make (audit mode), both
+/// checked already ([`checked`], [`check_proposals`]).
+fn attach_fixes(outcomes: &mut [Outcome]) {
+    for outcome in outcomes.iter_mut() {
         let Outcome {
             edits,
             proposed,
@@ -351,12 +409,35 @@ fn attach_fixes(doc: &Document<'_>, outcomes: &mut [Outcome]) {
             &*edits
         };
         for result in results {
-            if let Some(splices) = result.detail.splices.take()
-                && !failed.contains(&index)
-            {
+            if let Some(splices) = result.detail.splices.take() {
                 result.detail.fix = made.replacements_between(splices);
             }
         }
+    }
+}
+
+/// An object whose own edits did not check out (`mismatch`): left unchanged, with an
+/// internal error in place of its results.
+fn left_unchanged(outcome: &mut Outcome, mismatch: &crate::yaml::Mismatch) {
+    outcome.tally = outcome.tally.left_unchanged();
+    for row in &mut outcome.rows {
+        row.change = RowChange::LeftUnchanged;
+    }
+    // The error names the object (its first result says which one and where), and is
+    // of its own kind: not the rule of whatever that first finding was.
+    if let Some(first) = outcome.results.first() {
+        outcome.results = vec![FnResult {
+            severity: Severity::Error,
+            message: messages::internal_error(mismatch),
+            resource_ref: first.resource_ref.clone(),
+            field: None,
+            file: first.file.clone(),
+            detail: Detail {
+                at: first.detail.at,
+                rule: Some(Rule::InternalError),
+                ..Detail::default()
+            },
+        }];
     }
 }
 
@@ -443,14 +524,7 @@ pub fn checked_with(
             return Err(rejected);
         };
         outcome.edits.clear();
-        outcome.tally = outcome.tally.left_unchanged();
-        if let Some(first) = outcome.results.first().cloned() {
-            outcome.results = vec![FnResult {
-                severity: Severity::Error,
-                message: messages::internal_error(mismatch),
-                ..first
-            }];
-        }
+        left_unchanged(outcome, mismatch);
     }
     pass(outcomes)
 }
@@ -511,12 +585,76 @@ mod tests {
             assert_eq!(passes, if failing == 0 { 1 } else { 2 }, "every {every}");
             let internal = outcomes.iter().filter(|o| o.is_internal_error()).count();
             assert_eq!(internal, failing, "every {every}");
+            // The error is of its own kind, not its object's first finding's (`Hardened`),
+            // and carries none of that finding's parts or fix.
+            for outcome in outcomes.iter().filter(|o| o.is_internal_error()) {
+                let [error] = outcome.results.as_slice() else {
+                    panic!("{:?}", outcome.results);
+                };
+                assert_eq!(error.detail.rule, Some(Rule::InternalError));
+                assert_eq!(error.severity, Severity::Error);
+                assert!(error.detail.parts.is_empty() && error.detail.fix.is_empty());
+                assert!(error.resource_ref.is_some() && error.detail.at.is_some());
+            }
             // The others are hardened, the failing ones left as they were.
             assert_eq!(
                 out.matches("automountServiceAccountToken: false").count(),
                 300 - failing,
                 "every {every}"
             );
+        }
+    }
+
+    #[test]
+    fn audit_mode_gives_the_internal_error_enforce_mode_would() {
+        let text = [POD; 4].join("---\n");
+        let doc = Document::parse(&text).unwrap();
+        // Audit mode's outcomes, each with the proposals of `outcomes_with_failures` (every
+        // second one refused by the check), as enforce mode's would be made.
+        let mut enforce = outcomes_with_failures(&doc, 2);
+        let settings = Settings {
+            mode: crate::config::Mode::Audit,
+            ..Settings::default()
+        };
+        let inventory = Inventory::new();
+        let filter = crate::filter::Filter::new(&settings, &inventory);
+        let mut audit: Vec<Outcome> = doc
+            .roots()
+            .iter()
+            .zip(&enforce)
+            .map(|(root, e)| {
+                let mut outcome = filter.object(&doc, root, root);
+                outcome.proposed = e.edits.clone();
+                outcome
+            })
+            .collect();
+        checked(&doc, &mut enforce, |_| None).unwrap();
+        check_proposals(&doc, &mut audit).unwrap();
+        let verdicts = |outcomes: &[Outcome]| -> Vec<(bool, Tally)> {
+            outcomes
+                .iter()
+                .map(|o| {
+                    (
+                        o.is_internal_error(),
+                        Tally {
+                            hardened: 0,
+                            not_hardened: 0,
+                            ..o.tally
+                        },
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(verdicts(&audit), verdicts(&enforce));
+        assert_eq!(audit.iter().filter(|o| o.is_internal_error()).count(), 2);
+        for (a, e) in audit
+            .iter()
+            .zip(&enforce)
+            .filter(|(a, _)| a.is_internal_error())
+        {
+            assert_eq!(a.results, e.results);
+            assert!(a.proposed.is_empty());
+            assert!(a.rows.iter().all(|r| r.change == RowChange::LeftUnchanged));
         }
     }
 

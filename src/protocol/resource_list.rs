@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::checked;
-use crate::config::{self, ConfigError, Origin};
+use super::{ConfigSource, checked};
+use crate::config::{self, ConfigError, Origin, Settings};
 use crate::filter::{Filter, Outcome};
 use crate::rbac;
-use crate::results::{FnResult, Tally};
+use crate::results::{FnResult, Row, Tally};
 use crate::yaml::{Document, Edits, Node, Rejected};
 
 /// The apiVersions of ResourceList this function reads.
@@ -72,6 +72,12 @@ pub(super) struct Output {
     pub(super) results: Vec<FnResult>,
     pub(super) tally: Tally,
     pub(super) sender: Sender,
+    /// The settings of its functionConfig, as the run used them.
+    pub(super) settings: Settings,
+    /// Where they came from.
+    pub(super) config: ConfigSource,
+    /// Its Pod templates, for a report.
+    pub(super) rows: Vec<Row>,
 }
 
 /// Who sent a ResourceList, as far as its items tell: kpt and kustomize each annotate
@@ -146,13 +152,23 @@ pub(super) fn run(
             column: item.column(),
         });
     }
-    let settings = config::from_node(doc, root.get("functionConfig"), Origin::ResourceList)?;
+    let function_config = root.get("functionConfig");
+    let settings = config::from_node(doc, function_config, Origin::ResourceList)?;
+    let config = match function_config.filter(|n| !n.is_null()) {
+        Some(node) => ConfigSource::FunctionConfig {
+            kind: node.get_str("kind").unwrap_or_default().to_owned(),
+        },
+        None => ConfigSource::Defaults,
+    };
     let inventory = super::inventory(&settings, doc, items, extra);
     let filter = Filter::new(&settings, &inventory);
     let mut outcomes: Vec<Outcome> = items
         .iter()
         .map(|item| filter.object(doc, root, item))
         .collect();
+    if let Err(rejected) = super::check_proposals(doc, &mut outcomes) {
+        return Ok(Err(rejected));
+    }
     Ok(checked(doc, &mut outcomes, |outcomes| {
         Some(results_edit(doc, root, outcomes))
     })
@@ -161,6 +177,9 @@ pub(super) fn run(
         results: super::results(&outcomes),
         tally: super::tally(&outcomes),
         sender: sender(items),
+        rows: outcomes.into_iter().flat_map(|o| o.rows).collect(),
+        settings,
+        config,
     }))
 }
 

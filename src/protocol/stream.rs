@@ -102,11 +102,12 @@ pub(super) fn run(
     extra: &[(rbac::Origin, rbac::Object)],
 ) -> Result<(String, Vec<FnResult>, Tally, Vec<Row>), Rejected> {
     let inventory = super::inventory(settings, doc, doc.roots(), extra);
-    let filter = Filter::new(settings, &inventory).with_proposals(fixes);
+    let filter = Filter::new(settings, &inventory);
     let mut outcomes = outcomes(doc, &filter, true);
+    super::check_proposals(doc, &mut outcomes)?;
     let text = checked(doc, &mut outcomes, |_| None)?;
     if fixes {
-        super::attach_fixes(doc, &mut outcomes);
+        super::attach_fixes(&mut outcomes);
     }
     let (results, tally) = (super::results(&outcomes), super::tally(&outcomes));
     let rows = outcomes.into_iter().flat_map(|o| o.rows).collect();

@@ -30,7 +30,7 @@ pub(super) fn render(report: &Report<'_>) -> String {
     let rows: Vec<(&str, &Row)> = report
         .artifacts
         .iter()
-        .flat_map(|a| a.rows.iter().map(move |r| (a.uri.as_str(), r)))
+        .flat_map(|a| a.rows.iter().map(move |r| (a.name.as_str(), r)))
         .collect();
     let count = |wanted: RowChange| rows.iter().filter(|(_, r)| r.change == wanted).count();
     let holding = rows
@@ -48,14 +48,13 @@ pub(super) fn render(report: &Report<'_>) -> String {
         .as_deref()
         .map_or("the API server's own".to_owned(), |a| format!("`{a}`"));
     let mut out = String::from("# Service-account tokens: inventory\n\n");
+    let command = match report.command {
+        Some(command) => format!("harden-sa-token {command}"),
+        None => "harden-sa-token".to_owned(),
+    };
     out.push_str(&format!(
-        "Made by `harden-sa-token {}` ({}, {} mode) over {} {}.\n\n",
-        report.command,
+        "Made by `{command}` ({}) over {} {}.\n\n",
         env!("CARGO_PKG_VERSION"),
-        match report.mode {
-            Mode::Enforce => "enforce",
-            Mode::Audit => "audit",
-        },
         report.artifacts.len(),
         if report.artifacts.len() == 1 {
             "input"
@@ -63,7 +62,17 @@ pub(super) fn render(report: &Report<'_>) -> String {
             "inputs"
         },
     ));
+    // The run that happened: what it read, how, and with which settings.
     out.push_str("| | |\n|---|---:|\n");
+    out.push_str(&format!("| protocol | {} |\n", cell(report.protocol)));
+    out.push_str(&format!(
+        "| mode | {} |\n",
+        match report.mode {
+            Mode::Enforce => "enforce (changes made)",
+            Mode::Audit => "audit (nothing changed)",
+        }
+    ));
+    out.push_str(&format!("| config | {} |\n", cell(&report.config)));
     out.push_str(&format!("| Pod templates | {} |\n", rows.len()));
     out.push_str(&format!(
         "| holding a token (once hardened) | {holding} ({containers} containers) |\n"
@@ -123,8 +132,8 @@ pub(super) fn render(report: &Report<'_>) -> String {
     for artifact in &report.artifacts {
         if let Some((at, message)) = &artifact.error {
             let place = match at {
-                Some((line, column)) => format!("{}:{line}:{column}", artifact.uri),
-                None => artifact.uri.clone(),
+                Some((line, column)) => format!("{}:{line}:{column}", artifact.name),
+                None => artifact.name.clone(),
             };
             out.push_str(&format!("\n{}: {}", cell(&place), cell(message)));
         }

@@ -7,7 +7,7 @@ mod lines;
 mod markdown;
 mod sarif;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use lines::{finding, github_command};
 
@@ -50,8 +50,12 @@ impl Format {
 /// One input a report is about: a file, or the stream.
 #[derive(Debug)]
 pub struct Artifact<'a> {
-    /// How reports name it: a path relative to where the run was, or `stdin`.
-    pub uri: String,
+    /// How reports name it for people: a path relative to where the run was, or
+    /// `stdin`.
+    pub name: String,
+    /// The file, as the walk named it (relative to where the run was, or absolute);
+    /// `None` for stdin. SARIF makes its URI from this.
+    pub path: Option<PathBuf>,
     /// Its text as read, which the positions of its results are in.
     pub text: &'a str,
     /// What the function found in it.
@@ -65,10 +69,17 @@ pub struct Artifact<'a> {
 /// Everything a report says.
 #[derive(Debug)]
 pub struct Report<'a> {
-    /// What the run was: `fix`, `check`, or the stream.
-    pub command: &'a str,
+    /// The subcommand the run was (`fix`, `check`); `None` for a run over stdin.
+    pub command: Option<&'a str>,
+    /// The protocol it spoke (`files` for `fix` and `check`).
+    pub protocol: &'a str,
+    /// Where its settings came from, in words.
+    pub config: String,
     /// Enforce (changes made) or audit (changes that would be).
     pub mode: Mode,
+    /// Where the run was (the working directory): SARIF's `%SRCROOT%`, which the URIs of
+    /// the files under it are relative to.
+    pub root: Option<PathBuf>,
     /// The token's lifetime in force, in words.
     pub lifetime: String,
     /// The same, in a few words for a table.

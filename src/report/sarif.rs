@@ -2,9 +2,12 @@
 //! tool's rules, and each finding at its line and column with a fingerprint that does not
 //! move with unrelated edits and, where the function knows it, the exact fix.
 
+use std::path::{Component, Path, PathBuf};
+
 use serde_json::{Value, json};
 
 use super::{Artifact, Report};
+use crate::config::Mode;
 use crate::files::LineIndex;
 use crate::messages;
 use crate::results::{FnResult, Rule, Severity};
@@ -66,6 +69,7 @@ fn rules() -> Value {
                 | Rule::IncompleteEvidence
                 | Rule::PlatformUnset
                 | Rule::TokenUsedOutsideRbac
+                | Rule::NoPodTemplate
                 | Rule::NotAnObject => "warning",
                 _ => "error",
             };
@@ -79,6 +83,77 @@ fn rules() -> Value {
             })
         })
         .collect()
+}
+
+/// The base id of the directory the run was in; files under it are named relative to it.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// `bytes` (a path) as a URI path (RFC 3986, section 2): unreserved characters and `/`
+/// stay, every other byte is percent-encoded, so that a space, `é`, `#`, `%`, `?` or `:`
+/// in a file name cannot be read as syntax.
+fn encode_path(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `path` made absolute against `root` and without `.` and `..`, as far as the words
+/// go (symlinks are not followed: the URI names the file as the run named it).
+fn absolute(root: Option<&Path>, path: &Path) -> Option<PathBuf> {
+    let joined = if path.is_absolute() {
+        path.to_owned()
+    } else {
+        root?.join(path)
+    };
+    let mut out = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    Some(out)
+}
+
+/// The `file:` URI of the absolute path `path` (a directory's ends with `/`).
+fn file_uri(path: &Path, directory: bool) -> String {
+    let mut uri = format!(
+        "file://{}",
+        encode_path(path.as_os_str().as_encoded_bytes())
+    );
+    if directory && !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
+}
+
+/// Where an artifact is, as SARIF's `artifactLocation`: relative to `%SRCROOT%` under
+/// the directory the run was in, an absolute `file:` URI (without a base) elsewhere, and
+/// the bare reference `stdin` for the stream.
+fn artifact_location(root: Option<&Path>, artifact: &Artifact<'_>) -> Value {
+    let Some(path) = &artifact.path else {
+        return json!({"uri": "stdin"});
+    };
+    let Some(abs) = absolute(root, path) else {
+        return json!({"uri": encode_path(path.as_os_str().as_encoded_bytes())});
+    };
+    let root = root.and_then(|r| absolute(None, r));
+    match root.as_deref().and_then(|r| abs.strip_prefix(r).ok()) {
+        Some(relative) if !relative.as_os_str().is_empty() => json!({
+            "uri": encode_path(relative.as_os_str().as_encoded_bytes()),
+            "uriBaseId": SRCROOT,
+        }),
+        _ => json!({"uri": file_uri(&abs, false)}),
+    }
 }
 
 fn region(index: &LineIndex<'_>, text: &str, range: std::ops::Range<usize>) -> Option<Value> {
@@ -95,10 +170,11 @@ fn region(index: &LineIndex<'_>, text: &str, range: std::ops::Range<usize>) -> O
     }))
 }
 
-fn results(artifact: &Artifact<'_>, out: &mut Vec<Value>) {
+fn results(root: Option<&Path>, artifact: &Artifact<'_>, out: &mut Vec<Value>) {
     let index = LineIndex::new(artifact.text);
+    let artifact_location = artifact_location(root, artifact);
     let location = |at: Option<(usize, usize)>| {
-        let mut physical = json!({"artifactLocation": {"uri": artifact.uri}});
+        let mut physical = json!({"artifactLocation": artifact_location});
         if let Some((line, column)) = at {
             physical["region"] = json!({"startLine": line, "startColumn": column});
         }
@@ -156,7 +232,7 @@ fn results(artifact: &Artifact<'_>, out: &mut Vec<Value>) {
                     value["fixes"] = json!([{
                         "description": {"text": format!("harden {subject}")},
                         "artifactChanges": [{
-                            "artifactLocation": {"uri": artifact.uri},
+                            "artifactLocation": artifact_location,
                             "replacements": replacements,
                         }],
                     }]);
@@ -173,25 +249,98 @@ fn rule_index(rule: Rule) -> usize {
 
 /// The report as SARIF 2.1.0.
 pub(super) fn render(report: &Report<'_>) -> String {
+    let root = report.root.as_deref();
     let mut found = Vec::new();
     for artifact in &report.artifacts {
-        results(artifact, &mut found);
+        results(root, artifact, &mut found);
+    }
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": "harden-sa-token",
+            "version": env!("CARGO_PKG_VERSION"),
+            "informationUri": env!("CARGO_PKG_HOMEPAGE"),
+            "rules": rules(),
+        }},
+        "columnKind": "unicodeCodePoints",
+        "artifacts": report
+            .artifacts
+            .iter()
+            .map(|a| json!({"location": artifact_location(root, a)}))
+            .collect::<Vec<_>>(),
+        "results": found,
+        // What the run was, as the other reports say it.
+        "properties": {
+            "protocol": report.protocol,
+            "mode": match report.mode {
+                Mode::Enforce => "enforce",
+                Mode::Audit => "audit",
+            },
+            "config": report.config,
+        },
+    });
+    if let Some(root) = root.and_then(|r| absolute(None, r)) {
+        run["originalUriBaseIds"] = json!({SRCROOT: {"uri": file_uri(&root, true)}});
     }
     let sarif = json!({
         "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "harden-sa-token",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules(),
-            }},
-            "columnKind": "unicodeCodePoints",
-            "artifacts": report.artifacts.iter().map(|a| json!({"location": {"uri": a.uri}})).collect::<Vec<_>>(),
-            "results": found,
-        }],
+        "runs": [run],
     });
     let mut text = serde_json::to_string_pretty(&sarif).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded_as_rfc_3986_asks() {
+        let encode = |s: &str| encode_path(s.as_bytes());
+        assert_eq!(encode("k8s/web.yaml"), "k8s/web.yaml");
+        assert_eq!(encode("my dir/a b.yaml"), "my%20dir/a%20b.yaml");
+        assert_eq!(encode("café.yaml"), "caf%C3%A9.yaml");
+        assert_eq!(encode("#1.yaml"), "%231.yaml");
+        assert_eq!(encode("100%.yaml"), "100%25.yaml");
+        assert_eq!(encode("what?.yaml"), "what%3F.yaml");
+        assert_eq!(encode("c:/x~_-.y"), "c%3A/x~_-.y");
+    }
+
+    #[test]
+    fn files_under_the_root_are_relative_to_srcroot_others_are_file_uris() {
+        let artifact = |path: Option<&str>| Artifact {
+            name: String::new(),
+            path: path.map(PathBuf::from),
+            text: "",
+            results: &[],
+            rows: &[],
+            error: None,
+        };
+        let root = Some(Path::new("/work/my repo"));
+        assert_eq!(
+            artifact_location(root, &artifact(Some("./k8s/a b.yaml"))),
+            json!({"uri": "k8s/a%20b.yaml", "uriBaseId": "%SRCROOT%"})
+        );
+        assert_eq!(
+            artifact_location(root, &artifact(Some("/work/my repo/k8s/x.yaml"))),
+            json!({"uri": "k8s/x.yaml", "uriBaseId": "%SRCROOT%"})
+        );
+        assert_eq!(
+            artifact_location(root, &artifact(Some("../other/é.yaml"))),
+            json!({"uri": "file:///work/other/%C3%A9.yaml"})
+        );
+        assert_eq!(
+            artifact_location(None, &artifact(Some("/tmp/x.yaml"))),
+            json!({"uri": "file:///tmp/x.yaml"})
+        );
+        assert_eq!(
+            artifact_location(root, &artifact(None)),
+            json!({"uri": "stdin"})
+        );
+        assert_eq!(
+            file_uri(Path::new("/work/my repo"), true),
+            "file:///work/my%20repo/"
+        );
+    }
 }

@@ -209,6 +209,29 @@ impl<'a> Document<'a> {
         ((site.line as usize).saturating_sub(breaks), column + 1)
     }
 
+    /// Every alias that stands for `node` (by its own anchor), in document order: the
+    /// other places that use it. None when `node` has no anchor.
+    pub fn aliases_of(&self, node: &Node<'_>) -> Vec<&Node<'a>> {
+        let anchor = node.anchor();
+        let mut found = Vec::new();
+        if anchor == 0 {
+            return found;
+        }
+        // Aliases come after their anchor, in the same document.
+        let mut stack: Vec<&Node<'a>> = self.roots.iter().rev().collect();
+        while let Some(here) = stack.pop() {
+            match &here.kind {
+                Kind::Alias(id) if *id == anchor => found.push(here),
+                Kind::Map { entries, .. } => {
+                    stack.extend(entries.iter().rev().flat_map(|(k, v)| [v, k]));
+                }
+                Kind::Seq { items, .. } => stack.extend(items.iter().rev()),
+                _ => {}
+            }
+        }
+        found
+    }
+
     /// The node the alias `node` stands for, or `node` itself when it is not an alias
     /// (or its anchor is not found): what a reader of the document reads there.
     pub fn read_through<'n>(&'n self, node: &'n Node<'a>) -> &'n Node<'a> {

@@ -100,6 +100,9 @@ pub struct Edits {
     splices: Vec<Splice>,
     /// Each op with the node it changes, in the order they were made.
     ops: Vec<(NodeId, Op)>,
+    /// Anchored nodes edited on purpose for every alias that stands for them: the caller
+    /// found that every place using the anchor wants this very edit.
+    for_every_alias: Vec<NodeId>,
 }
 
 impl Edits {
@@ -109,6 +112,7 @@ impl Edits {
             scope,
             splices: Vec::new(),
             ops: Vec::new(),
+            for_every_alias: Vec::new(),
         }
     }
 
@@ -121,6 +125,7 @@ impl Edits {
     pub fn clear(&mut self) {
         self.splices.clear();
         self.ops.clear();
+        self.for_every_alias.clear();
     }
 
     /// The text with every splice applied, unchecked: for tests of the check itself.
@@ -171,6 +176,8 @@ pub(super) struct Combined<'e> {
     ops: Vec<(NodeId, &'e Op)>,
     /// The scope of each set with the set's index, ordered by node.
     scopes: Vec<(NodeId, usize)>,
+    /// The anchored nodes edited for every alias of theirs, ordered.
+    for_every_alias: Vec<NodeId>,
 }
 
 /// Where a walk in document order has got to in the ops and scopes of a [`Combined`]:
@@ -207,10 +214,16 @@ impl<'e> Combined<'e> {
             .map(|(set, e)| (e.scope, set))
             .collect();
         scopes.sort_by_key(|(id, _)| *id);
+        let mut for_every_alias: Vec<NodeId> = sets
+            .iter()
+            .flat_map(|e| e.for_every_alias.iter().copied())
+            .collect();
+        for_every_alias.sort_unstable();
         Ok(Combined {
             splices,
             ops: all.into_iter().map(|(id, _, op)| (id, op)).collect(),
             scopes,
+            for_every_alias,
         })
     }
 
@@ -229,6 +242,12 @@ impl<'e> Combined<'e> {
     pub(super) fn changes_any(&self, first: NodeId, last: NodeId) -> bool {
         let at = self.ops.partition_point(|(id, _)| *id < first);
         self.ops.get(at).is_some_and(|(id, _)| *id <= last)
+    }
+
+    /// Whether the anchored node `anchored` is edited on purpose for every alias of it
+    /// ([`Editor::for_every_alias`]).
+    pub(super) fn for_every_alias(&self, anchored: NodeId) -> bool {
+        self.for_every_alias.binary_search(&anchored).is_ok()
     }
 
     /// The index of the set whose scope is `node`, for the same walk.
@@ -282,6 +301,14 @@ impl<'t> Editor<'t> {
             layout,
             edits: Edits::new(scope.id()),
         }
+    }
+
+    /// Declares that the edits inside `anchored` (a node with an anchor that aliases
+    /// stand for) are meant for every place that uses it: the caller has made sure each
+    /// of them wants exactly these edits. The check then takes the aliases to stand for
+    /// the edited node, as they will, instead of refusing the edits.
+    pub fn for_every_alias(&mut self, anchored: &Node<'_>) {
+        self.edits.for_every_alias.push(anchored.id());
     }
 
     /// The edits collected so far.

@@ -341,10 +341,12 @@ impl<'x> Checker<'x> {
 
     fn compare(&mut self, old: &'x Node<'x>, out: Out<'x>, depth: usize) -> Result<u64, Mismatch> {
         // An edit inside an anchored node would change what its aliases stand for too,
-        // and they are never expanded here.
+        // and they are never expanded here: refused, unless the edits say it is meant
+        // for every alias (each alias then stands for the edited node, as promised).
         if let Some(Some(site)) = self.anchors.get(old.anchor() as usize)
             && let Some(alias) = site.alias
             && self.edits.changes_any(site.ids.0, site.ids.1)
+            && !self.edits.for_every_alias(site.ids.0)
         {
             return self.fail(
                 out.line(),
@@ -997,6 +999,49 @@ mod tests {
         let out = edits.apply(text).unwrap();
         assert_eq!(out, "a: &m [x, z]\nc: [y]\n");
         assert!(verified(text, &docs, &out, &edits).is_ok());
+    }
+
+    #[test]
+    fn an_anchored_node_edited_for_every_alias_checks_out_and_aliases_stand_for_it() {
+        let text = "a:
+  m: &m
+  - x
+  n: *m
+b: *m
+";
+        let docs = Document::parse(text).unwrap();
+        let root = &docs.roots()[0];
+        let list = root.get("a").unwrap().get("m").unwrap();
+        assert_eq!(docs.aliases_of(list).len(), 2);
+        let edit = |for_all: bool| {
+            let mut editor = docs.editor(root, root);
+            editor.append_item(list, Arc::new(json!("y"))).unwrap();
+            if for_all {
+                editor.for_every_alias(list);
+            }
+            editor.finish()
+        };
+        // Without the promise, refused as before.
+        let edits = edit(false);
+        let out = edits.apply(text).unwrap();
+        assert!(verified(text, &docs, &out, &edits).is_err());
+        // With it, the anchor is edited once and both aliases stand for the new list.
+        let edits = edit(true);
+        let out = edits.apply(text).unwrap();
+        assert_eq!(out, "a:\n  m: &m\n  - x\n  - \"y\"\n  n: *m\nb: *m\n");
+        assert!(verified(text, &docs, &out, &edits).is_ok());
+        // The promise covers that anchor only: an edit inside another is still refused.
+        let text = "a: &m [x]\nb: &k [z]\nc: [*m, *k]\n";
+        let docs = Document::parse(text).unwrap();
+        let root = &docs.roots()[0];
+        let mut editor = docs.editor(root, root);
+        editor
+            .append_item(root.get("b").unwrap(), Arc::new(json!("w")))
+            .unwrap();
+        editor.for_every_alias(root.get("a").unwrap());
+        let edits = editor.finish();
+        let out = edits.apply(text).unwrap();
+        assert!(verified(text, &docs, &out, &edits).is_err());
     }
 
     #[test]
