@@ -95,6 +95,10 @@ const SNIPPETS: &[(&str, &str)] = &[
     ),
     ("empty-values", "x-e:\nx-e2: []\nx-e3: {}\n"),
     ("quoted-then-flow", "x-q1: 'a\nb'\nx-q2: [\"c\nd\"]\n"),
+    (
+        "block-list-items",
+        "x-bs:\n- \"a\nb\"\n- [c,\nd]\n- {e: f,\ng: h}\n",
+    ),
     // go-yaml refuses these: out of scope, but the test must get past them.
     ("oracle-refuses-block-entry-in-flow", "x-bad: [a,\n- b]\n"),
     ("oracle-refuses-duplicate-key", "x-dup: 1\nx-dup: 2\n"),
@@ -153,6 +157,15 @@ fn files() -> Vec<(String, String)> {
         (
             "list-kind",
             "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: list-kind\n  spec:\n    containers:\n    - name: main\n      image: alpine\n      args: [\"x\ny\"]\n",
+        ),
+        // Under-indented lines inside the lists the function adds to and converges.
+        (
+            "mount-quoted-at-column-0",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: mount-quoted-at-column-0}\nspec:\n  containers:\n  - name: main\n    image: alpine\n    volumeMounts:\n    - name: data\n      mountPath: \"/da\nta\"\n  volumes:\n  - name: data\n    configMap: {name: \"cm\nx\"}\n",
+        ),
+        (
+            "own-volume-converged",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: own-volume-converged}\nspec:\n  containers:\n  - name: main\n    image: alpine\n  volumes:\n  - {name: kube-api-access, projected: {defaultMode: 420, sources: [\n{serviceAccountToken: {expirationSeconds: 600,\npath: token}},\n{configMap: {name: kube-root-ca.crt, items: [{key: ca.crt, path: ca.crt}]}}\n]}}\n",
         ),
         // Documented refusals: kubectl reads these, the function leaves them unchanged.
         (
