@@ -445,6 +445,10 @@ impl<'a> Reader<'a> {
         // "x"), where the YAML test suite (L24T) wants one. Values here are what the
         // cluster will see.
         options.block_scalar_eof_without_line_feed = true;
+        // Lines of a flow collection or a quoted scalar indented no deeper than the block
+        // they are in are invalid YAML that go-yaml and libyaml read, and real manifests
+        // write (docs/guarantees.md): read them as those readers do, not strictly.
+        options.strict_indentation = false;
         Reader {
             parser: Parser::new_from_str_with_options(text, options),
             text,
