@@ -185,6 +185,10 @@ fn files() -> Vec<(String, String)> {
             "apiVersion: v1\nkind: Pod\nmetadata: {name: mapping-without-braces}\nspec:\n  containers: [name: main]\n",
         ),
         (
+            "lone-carriage-return-elsewhere",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lone-carriage-return-elsewhere}\ndata:\n  a: x\r  b: y\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: lone-carriage-return-elsewhere}\nspec:\n  containers:\n  - name: main\n    image: alpine\n",
+        ),
+        (
             "lone-carriage-return",
             "apiVersion: v1\nkind: Pod\nmetadata: {name: lone-carriage-return}\nspec:\n  containers:\n  - name: main\r    image: alpine\n",
         ),
@@ -345,17 +349,28 @@ fn unhardened(v: &Value) -> Value {
 }
 
 /// Whether a PodSpec under `v` (a mapping with `containers`) has
-/// `automountServiceAccountToken: false`.
+/// `automountServiceAccountToken: false`, or there is none.
 fn has_hardened_pod_spec(v: &Value) -> bool {
-    match v {
-        Value::Object(map) => {
-            (map.contains_key("containers")
-                && map.get("automountServiceAccountToken") == Some(&Value::Bool(false)))
-                || map.values().any(has_hardened_pod_spec)
+    fn pod_specs(v: &Value) -> (usize, usize) {
+        match v {
+            Value::Object(map) => {
+                let own = map.contains_key("containers");
+                let hardened =
+                    own && map.get("automountServiceAccountToken") == Some(&Value::Bool(false));
+                map.values().map(pod_specs).fold(
+                    (usize::from(own), usize::from(hardened)),
+                    |(a, b), (c, d)| (a + c, b + d),
+                )
+            }
+            Value::Array(items) => items
+                .iter()
+                .map(pod_specs)
+                .fold((0, 0), |(a, b), (c, d)| (a + c, b + d)),
+            _ => (0, 0),
         }
-        Value::Array(items) => items.iter().any(has_hardened_pod_spec),
-        _ => false,
     }
+    let (specs, hardened) = pod_specs(v);
+    specs == hardened
 }
 
 /// Runs `kubectl kustomize` over `files` (name, text) in `dir`: the stream it prints.
