@@ -14,7 +14,7 @@ ENGINE ?= $(shell if command -v podman >/dev/null 2>&1; then echo podman; \
 # runc and low ulimits for hosts where podman's crun does not work; keep a
 # CONTAINERS_CONF the caller set.
 export CONTAINERS_CONF ?= $(CURDIR)/scripts/containers.conf
-E2E_TESTS := e2e_kpt e2e_kpt_pipeline e2e_kustomize e2e_image e2e_findings e2e_helm readme fix_check e2e_precommit reports
+E2E_TESTS := e2e_kpt e2e_kpt_pipeline e2e_kustomize oracle e2e_image e2e_findings e2e_helm readme fix_check e2e_precommit reports
 
 .PHONY: build static image e2e-setup validators-setup helm-setup sarif-setup test quick e2e fuzz lint demo schema bench clean
 

@@ -38,6 +38,10 @@ const ODD: &[(&str, &str)] = &[
     ("2024-01-01", "\"2024-01-01\""),
     ("'it''s'", "\"it's\""),
     ("+12", "12"),
+    // Quoted scalars whose lines go on at column 0, no deeper than their block: invalid
+    // YAML that go-yaml and libyaml read, and so Kubernetes does.
+    ("\"line\nat column 0\"", "\"line at column 0\""),
+    ("'one\n\n two'", "\"one\\ntwo\""),
 ];
 
 /// A tiny document tree that can be written in any style.

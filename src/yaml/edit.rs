@@ -290,16 +290,35 @@ pub struct Editor<'t> {
     text: &'t str,
     layout: Layout,
     edits: Edits,
+    /// A carriage return without a line feed on the lines of the scope, where edits
+    /// could go: the editor's line arithmetic would not see the line break YAML reads
+    /// there, so it edits nothing.
+    lone_cr: Option<usize>,
 }
 
 impl<'t> Editor<'t> {
     /// An editor for the subtree of `scope` in `text`, writing new block text with
     /// `layout`.
     pub(super) fn new(text: &'t str, layout: Layout, scope: &Node<'_>) -> Self {
-        Editor {
+        let mut editor = Editor {
             text,
             layout,
             edits: Edits::new(scope.id()),
+            lone_cr: None,
+        };
+        let lines = editor.line_start(scope.start)..editor.line_after(scope.end);
+        editor.lone_cr = super::tree::lone_carriage_return(text, lines);
+        editor
+    }
+
+    /// Refuses every edit of a scope that holds a carriage return without a line feed.
+    fn check_line_ends(&self) -> Result<(), EditError> {
+        match self.lone_cr {
+            None => Ok(()),
+            Some(at) => Err(EditError {
+                at: Some(super::tree::position(self.text, at)),
+                what: "an object with a carriage return without a line feed after it (YAML reads a line break there, the editor finds lines by their line feeds); end its lines with LF or CRLF".into(),
+            }),
         }
     }
 
@@ -408,6 +427,7 @@ impl<'t> Editor<'t> {
 
     /// Replaces a scalar's text.
     pub fn replace_scalar(&mut self, node: &Node<'_>, text: &str) -> Result<(), EditError> {
+        self.check_line_ends()?;
         if !matches!(node.kind, Kind::Scalar { .. }) || node.start == node.end {
             return Err(EditError::at(node, "a value that is not a written scalar"));
         }
@@ -422,6 +442,7 @@ impl<'t> Editor<'t> {
 
     /// Replaces a mapping or sequence node, in place, by `value`.
     pub fn replace(&mut self, node: &Node<'_>, value: Arc<Value>) -> Result<(), EditError> {
+        self.check_line_ends()?;
         let text = match node.kind {
             Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. } => {
                 render::flow(&value, self.layout.json)
@@ -446,6 +467,7 @@ impl<'t> Editor<'t> {
     /// reads as `want` ([`to_json`](super::to_json)). When some part cannot be edited,
     /// the error is returned and no edit of this call is kept.
     pub fn converge(&mut self, node: &Node<'_>, want: &Value) -> Result<(), EditError> {
+        self.check_line_ends()?;
         let mark = (self.edits.splices.len(), self.edits.ops.len());
         let done = self.converge_node(node, want, 0);
         if done.is_err() {
@@ -544,6 +566,7 @@ impl<'t> Editor<'t> {
         key: &str,
         value: Arc<Value>,
     ) -> Result<(), EditError> {
+        self.check_line_ends()?;
         let Kind::Map { flow, entries, .. } = &map.kind else {
             return Err(EditError::at(map, "a value that is not a mapping"));
         };
@@ -591,6 +614,7 @@ impl<'t> Editor<'t> {
 
     /// Adds `value` after the last item of a sequence.
     pub fn append_item(&mut self, seq: &Node<'_>, value: Arc<Value>) -> Result<(), EditError> {
+        self.check_line_ends()?;
         let Kind::Seq { flow, items, .. } = &seq.kind else {
             return Err(EditError::at(seq, "a value that is not a list"));
         };
@@ -626,6 +650,7 @@ impl<'t> Editor<'t> {
 
     /// Removes the item at `index` of a sequence.
     pub fn remove_item(&mut self, seq: &Node<'_>, index: usize) -> Result<(), EditError> {
+        self.check_line_ends()?;
         let Kind::Seq { flow, items, .. } = &seq.kind else {
             return Err(EditError::at(seq, "a value that is not a list"));
         };
@@ -650,6 +675,7 @@ impl<'t> Editor<'t> {
 
     /// Removes the entry at `index` of a mapping.
     pub fn remove_entry(&mut self, map: &Node<'_>, index: usize) -> Result<(), EditError> {
+        self.check_line_ends()?;
         let Kind::Map { flow, entries, .. } = &map.kind else {
             return Err(EditError::at(map, "a value that is not a mapping"));
         };
@@ -1044,6 +1070,32 @@ mod tests {
             .insert_entry(map, "new", Arc::new(json!(false)))
             .unwrap();
         doc.apply(&[&editor.finish()]).unwrap()
+    }
+
+    #[test]
+    fn an_object_with_a_carriage_return_without_a_line_feed_is_not_edited() {
+        // Found by fuzzing: YAML reads a lone CR as a line break, the editor's line
+        // arithmetic does not, and a volume removed next to one took the next key with
+        // it. Such an object is not edited; the others of the text are.
+        let text = "items:\n- a: 1\n  b: x\r  c: y\n- a: 2\n  b: x\n";
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let items = root.get("items").and_then(Node::items).unwrap();
+        let mut editor = doc.editor(root, &items[0]);
+        let err = editor
+            .insert_entry(&items[0], "new", Arc::new(json!(false)))
+            .unwrap_err();
+        assert_eq!(err.at, Some((3, 7)), "{err}");
+        assert!(err.to_string().contains("carriage return"), "{err}");
+        assert!(editor.remove_entry(&items[0], 0).is_err());
+        let mut editor = doc.editor(root, &items[1]);
+        editor
+            .insert_entry(&items[1], "new", Arc::new(json!(false)))
+            .unwrap();
+        assert_eq!(
+            doc.apply(&[&editor.finish()]).unwrap(),
+            "items:\n- a: 1\n  b: x\r  c: y\n- a: 2\n  b: x\n  new: false\n"
+        );
     }
 
     #[test]
