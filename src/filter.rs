@@ -19,7 +19,7 @@ use crate::evidence;
 use crate::messages;
 use crate::policy::{self, TokenUse};
 use crate::rbac::{Evidence, Inventory, Verdict};
-use crate::results::{FnResult, ResourceRef, Row, RowChange, Rule, Severity, Tally};
+use crate::results::{self, FnResult, ResourceRef, Row, RowChange, Rule, Severity, Tally};
 use crate::template::{self, NewValues, TemplateError, TemplateNodes};
 use crate::workloads::{self, Found};
 use crate::yaml::{Document, Editor, Edits, Node};
@@ -249,7 +249,7 @@ impl<'s> Filter<'s> {
                                 .map_err(|bad| error(messages::bad_lifetime(&bad)))?;
                         let evidence = self.evidence(doc, f);
                         let (mut pod, nodes) = template::read(doc, f.spec)
-                            .map_err(|e| error(messages::template_error(&e)))?;
+                            .map_err(|e| template_refused(&e, f, object))?;
                         let account = evidence::service_account(doc, f);
                         // Access today follows the ServiceAccount when the Pod leaves it unset.
                         pod.account = match self.inventory.automount(&account) {
@@ -590,19 +590,8 @@ impl Filter<'_> {
         match change {
             Change::Template {
                 found, plan, nodes, ..
-            } => template::apply(plan, nodes, &self.new, editor).map_err(|e| {
-                Box::new(
-                    FnResult::about(
-                        Severity::Error,
-                        messages::left_unchanged(&messages::template_error(&e)),
-                        found.object,
-                        object,
-                        Some(&found.path),
-                    )
-                    .at(found.spec)
-                    .rule(Rule::LeftUnchanged),
-                )
-            }),
+            } => template::apply(plan, nodes, &self.new, editor)
+                .map_err(|e| template_refused(&e, found, object)),
             Change::Account {
                 object: account, ..
             } => template::harden_account(doc, account, editor)
@@ -639,12 +628,43 @@ fn account_result(
     .at(account.get(messages::ACCOUNT_FIELD).unwrap_or(account))
 }
 
+/// The error for a Pod template (`found`, in the input's object `holder`) the function
+/// leaves unchanged because of `error`: at the field it names
+/// (`spec.template.spec.containers`), with lines and columns only where they are the
+/// user's. An object that carries the path of its file (kpt's annotations) came in a
+/// ResourceList that kpt wrote, whose lines are not the file's (`docs/protocols.md`).
+fn template_refused(
+    error: &TemplateError,
+    found: &Found<'_, '_>,
+    holder: &Node<'_>,
+) -> Box<FnResult> {
+    let path = match error.field() {
+        "" => found.path.clone(),
+        field => format!("{}.{field}", found.path),
+    };
+    let message = messages::template_error(error, !results::carries_file(holder));
+    Box::new(
+        FnResult::about(
+            Severity::Error,
+            messages::left_unchanged(&message),
+            found.object,
+            holder,
+            Some(&path),
+        )
+        .at(found.spec)
+        .rule(Rule::LeftUnchanged),
+    )
+}
+
 /// The error for a ServiceAccount the function will not edit: it is left unchanged.
 fn account_refused(error: &TemplateError, account: &Node<'_>, holder: &Node<'_>) -> Box<FnResult> {
     Box::new(
         account_result(
             Severity::Error,
-            messages::left_unchanged(&messages::template_error(error)),
+            messages::left_unchanged(&messages::template_error(
+                error,
+                !results::carries_file(holder),
+            )),
             account,
             holder,
         )

@@ -411,7 +411,10 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
 /// `fix` (`mode` enforce) and `check` (audit) over files.
 fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
     let config = args.config.as_deref().map(read_config).transpose()?;
-    let mut settings = protocol::settings(config.as_ref().map(config_file))?;
+    let mut settings = protocol::settings(
+        config.as_ref().map(config_file),
+        harden_sa_token::config::Origin::File,
+    )?;
     settings.mode = mode;
     let source = match &config {
         Some((origin, _)) => protocol::ConfigSource::File(origin.clone()),

@@ -1153,71 +1153,91 @@ fn field(path: &str) -> String {
 }
 
 /// Why a Pod template (or a ServiceAccount) cannot be read or edited the way
-/// Kubernetes reads it.
-pub fn template_error(error: &TemplateError) -> String {
+/// Kubernetes reads it. With `positions`, the lines and columns of what it names; without,
+/// for objects whose lines are not the user's (an item of a kpt package: the ResourceList
+/// kpt wrote), where the result's field path says where instead.
+pub fn template_error(error: &TemplateError, positions: bool) -> String {
     const MERGE: &str =
         "Kubernetes reads the keys it brings in, which this function does not; write them out";
+    // ` (line L, column C)`, or nothing.
+    let at = |(line, column): (usize, usize)| {
+        if positions {
+            format!(" (line {line}, column {column})")
+        } else {
+            String::new()
+        }
+    };
+    // ` at line L, column C`, or nothing.
+    let at_line = |(line, column): (usize, usize)| {
+        if positions {
+            format!(" at line {line}, column {column}")
+        } else {
+            String::new()
+        }
+    };
     match error {
         TemplateError::NotAList {
             field: f,
-            at: (line, column),
+            at: position,
             found,
         } => format!(
-            "{} (line {line}, column {column}) is {}, not a list; Kubernetes rejects such a Pod template",
+            "{}{} is {}, not a list; Kubernetes rejects such a Pod template",
             field(f),
+            at(*position),
             shape(*found)
         ),
         TemplateError::NotAMapping {
             field: f,
-            at: (line, column),
+            at: position,
             found,
         } => format!(
-            "{} (line {line}, column {column}) is {}, not a mapping; Kubernetes rejects such a Pod template",
+            "{}{} is {}, not a mapping; Kubernetes rejects such a Pod template",
             field(f),
+            at(*position),
             shape(*found)
         ),
         // The mapping at the result's path: the PodSpec, or a mapping on the way to it
         // whose merge may bring the PodSpec in.
-        TemplateError::MergeKey {
-            field: f,
-            at: (line, column),
-        } if f.is_empty() => {
-            format!("the mapping has a merge key (`<<` at line {line}, column {column}): {MERGE}")
+        TemplateError::MergeKey { field: f, at: key } if f.is_empty() => {
+            format!(
+                "the mapping has a merge key (`<<`{}): {MERGE}",
+                at_line(*key)
+            )
         }
-        TemplateError::MergeKey {
-            field: f,
-            at: (line, column),
-        } => format!(
-            "{} has a merge key (`<<` at line {line}, column {column}): {MERGE}",
-            field(f)
+        TemplateError::MergeKey { field: f, at: key } => format!(
+            "{} has a merge key (`<<`{}): {MERGE}",
+            field(f),
+            at_line(*key)
         ),
-        TemplateError::AccountMergeKey { at: (line, column) } => format!(
-            "the ServiceAccount has a merge key (`<<` at line {line}, column {column}): {MERGE}"
+        TemplateError::AccountMergeKey { at: key } => format!(
+            "the ServiceAccount has a merge key (`<<`{}): {MERGE}",
+            at_line(*key)
         ),
         TemplateError::Shared { field: f, sharing } => {
-            let (anchor_line, anchor_column) = sharing.anchor_at;
+            let anchor = at_line(sharing.anchor_at);
             if sharing.is_alias {
                 let of = match sharing.anchored {
                     Shape::Mapping => "the mapping",
                     Shape::List => "the list",
                     Shape::Scalar | Shape::Null => "the value",
                 };
-                let (line, column) = sharing.alias_at;
                 format!(
-                    "{} (line {line}, column {column}) is an alias (*{}) of {of} anchored at line {anchor_line}, column {anchor_column}; edits through aliases would change every place the anchor is used",
+                    "{}{} is an alias (*{}) of {of} anchored{anchor}; edits through aliases would change every place the anchor is used",
                     field(f),
+                    at(sharing.alias_at),
                     sharing.name
                 )
             } else {
-                let (line, column) = sharing.alias_at;
                 format!(
-                    "{} is in the node anchored at line {anchor_line}, column {anchor_column} (&{}), which the alias at line {line}, column {column} stands for too; edits to it would change every place the anchor is used",
+                    "{} is in the node anchored{anchor} (&{}), which the alias{} stands for too; edits to it would change every place the anchor is used",
                     field(f),
-                    sharing.name
+                    sharing.name,
+                    at_line(sharing.alias_at)
                 )
             }
         }
-        TemplateError::Edit(e) => e.to_string(),
+        TemplateError::Edit(e) if positions => e.to_string(),
+        TemplateError::Edit(e) => e.what.clone(),
     }
 }
 

@@ -301,6 +301,12 @@ impl FnResult {
     }
 }
 
+/// Whether `object` carries the path of the file it was read from (kpt's and kustomize's
+/// annotations): its lines in the input are then not the lines of the user's file.
+pub fn carries_file(object: &Node<'_>) -> bool {
+    file_of(object).is_some()
+}
+
 fn file_of(object: &Node<'_>) -> Option<File> {
     let annotations = object.get("metadata")?.get("annotations")?;
     let get = |new: &str, legacy: &str| {

@@ -93,6 +93,20 @@ pub enum TemplateError {
     Edit(EditError),
 }
 
+impl TemplateError {
+    /// The field it is about, as a path from the PodSpec (`containers[0].volumeMounts`);
+    /// empty for the PodSpec (or the ServiceAccount) itself.
+    pub fn field(&self) -> &str {
+        match self {
+            TemplateError::NotAList { field, .. }
+            | TemplateError::NotAMapping { field, .. }
+            | TemplateError::MergeKey { field, .. }
+            | TemplateError::Shared { field, .. } => field,
+            TemplateError::AccountMergeKey { .. } | TemplateError::Edit(_) => "",
+        }
+    }
+}
+
 impl From<EditError> for TemplateError {
     fn from(e: EditError) -> Self {
         TemplateError::Edit(e)

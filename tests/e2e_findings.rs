@@ -153,7 +153,8 @@ fn config_errors_are_shown_once_and_placed_only_in_the_users_file() {
         "{shown}"
     );
 
-    // kubectl kustomize hands the plugin the user's own file: the error says where in it.
+    // kubectl kustomize hands the plugin a temporary copy it wrote of the user's file: its
+    // lines are kustomize's, so the error names the field alone there too.
     let home = tmp.join("plugins");
     common::install_kustomize_plugin(&home);
     let app = tmp.join("app");
@@ -173,10 +174,52 @@ fn config_errors_are_shown_once_and_placed_only_in_the_users_file() {
     assert!(!out.status.success());
     once(&stderr(&out), message, "kubectl kustomize (plugin)");
     assert!(
-        stderr(&out).contains(
-            "functionConfig field `spec.expirySeconds` (line 6, column 3): unknown field"
-        ),
+        stderr(&out).contains("functionConfig field `spec.expirySeconds`: unknown field"),
         "{}",
         stderr(&out)
     );
+    assert!(!stderr(&out).contains("(line "), "{}", stderr(&out));
+}
+
+/// A Deployment whose `containers` is a mapping, at line 8 of `c1.yaml` (after a
+/// comment block, so that its line in the ResourceList kpt writes is another).
+const CONTAINERS_MAPPING: &str = "# A workload the function must refuse:\n# `containers` is not a list.\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: odd\nspec:\n  template:\n    spec:\n      containers: {name: app}\n";
+
+#[test]
+fn under_kpt_a_finding_names_the_file_and_field_not_a_line_of_kpts_input() {
+    const TEST: &str = "e2e_findings::kpt_positions";
+    if !works("kpt", &["version"]) {
+        return common::skip(TEST, "`kpt version` does not run (kpt not on PATH)");
+    }
+    let tmp = TempDir::new("findings-kpt-positions");
+    let pkg = tmp.join("pkg");
+    fs::create_dir_all(&pkg).expect("create package");
+    fs::write(pkg.join("c1.yaml"), CONTAINERS_MAPPING).expect("write c1.yaml");
+    fs::write(pkg.join("other.yaml"), DEPLOYMENT).expect("write other.yaml");
+    let results = tmp.join("results");
+    let out = output(
+        Command::new("kpt")
+            .args(["fn", "eval"])
+            .arg(&pkg)
+            .args(["--exec", BIN, "--results-dir"])
+            .arg(&results),
+    );
+    assert!(!out.status.success(), "the refusal is an error");
+    let shown = format!("{}{}", stdout(&out), stderr(&out));
+    let written = fs::read_to_string(results.join("results.yaml")).expect("results.yaml");
+    for text in [&shown, &written] {
+        assert!(
+            text.contains("spec.template.spec.containers"),
+            "the field is named down to the key:\n{text}"
+        );
+        assert!(
+            text.contains("`containers` is a mapping, not a list"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("(line "),
+            "no line of kpt's ResourceList:\n{text}"
+        );
+    }
+    assert!(written.contains("path: c1.yaml"), "{written}");
 }

@@ -208,9 +208,10 @@ pub enum Origin {
     /// A file of the user's (`--config`, a kustomize plugin's config): errors give the
     /// line and column in it.
     File,
-    /// A ResourceList's `functionConfig`, which kpt and kustomize write themselves:
-    /// its lines are not the user's, so errors give the field alone.
-    ResourceList,
+    /// Text a tool wrote from the user's config: a ResourceList's `functionConfig` (kpt,
+    /// kustomize), or the temporary copy kustomize hands a legacy exec plugin. Its lines
+    /// are not the user's, so errors give the field alone.
+    Generated,
 }
 
 /// Reads and checks a functionConfig node of `doc`; `None` (or an empty mapping) means

@@ -232,7 +232,7 @@ fn positions_are_the_key_for_unknown_fields_and_none_in_a_resource_list() {
         "functionConfig field `spec.expirySeconds` (line 4, column 3): unknown field `expirySeconds` (did you mean `expirationSeconds`?); allowed: mode, expirationSeconds, audience, volumeName, mountPath, caConfigMap, defaultMode, namespaceFile, platform, targets, exclude, containers, rules, rbac, serviceAccounts, podSpecPaths"
     );
     let doc = Document::parse(text).unwrap();
-    let err = from_node(&doc, doc.roots().first(), Origin::ResourceList).unwrap_err();
+    let err = from_node(&doc, doc.roots().first(), Origin::Generated).unwrap_err();
     assert!(
         err.to_string()
             .starts_with("functionConfig field `spec.expirySeconds`: unknown field"),

@@ -17,7 +17,7 @@
 //! [`resource_list`] or [`stream`], writes the checked output, and returns what stderr
 //! should say about the run.
 
-use crate::config::{Rbac, Settings};
+use crate::config::{self, Rbac, Settings};
 use crate::evidence;
 use crate::filter::Outcome;
 use crate::input::{self, InputError};
@@ -296,7 +296,13 @@ pub fn run_with_evidence(
     };
     // A bad config is reported whatever the input, so that an empty build does not
     // hide it until the first resource arrives.
-    let settings = settings(config)?;
+    // kustomize hands a legacy exec plugin a temporary copy of the user's config: its
+    // lines are not the user's.
+    let origin = match protocol {
+        Protocol::KustomizePlugin => config::Origin::Generated,
+        _ => config::Origin::File,
+    };
+    let settings = settings(config, origin)?;
     let extra = read_evidence(evidence)?;
     let text = input::utf8(input)?;
     let doc = input::parse(text)?;
@@ -351,11 +357,11 @@ pub fn run_with_evidence(
 }
 
 /// The settings of a config file named on the command line, or the defaults.
-pub fn settings(config: Option<ConfigFile<'_>>) -> Result<Settings, Error> {
+pub fn settings(config: Option<ConfigFile<'_>>, origin: config::Origin) -> Result<Settings, Error> {
     let Some(file) = config else {
         return Ok(Settings::default());
     };
-    stream::read_config(file.bytes).map_err(|problem| match problem {
+    stream::read_config(file.bytes, origin).map_err(|problem| match problem {
         ConfigFileError::Manifests(objects) => Error::ManifestsAsConfig {
             origin: file.origin.to_owned(),
             objects,
@@ -754,6 +760,28 @@ mod tests {
         assert!(
             err.to_string().starts_with("config file bad.yaml: "),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_kustomize_plugin_config_error_names_the_field_not_a_line_of_kustomizes_copy() {
+        let bad = ConfigFile {
+            origin: "/tmp/kust-plugin-config-1",
+            bytes: b"apiVersion: fn.harden-sa-token.dev/v1alpha1\nkind: HardenServiceAccountToken\nmetadata: {name: h}\nspec:\n  expirySeconds: 1\n",
+        };
+        let message = run(b"", Call::KustomizePlugin(bad))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("field `spec.expirySeconds`: unknown field"),
+            "{message}"
+        );
+        assert!(!message.contains("line "), "{message}");
+        // The same file named with --config is the user's: its line and column are shown.
+        let message = run(b"", Call::WithConfig(bad)).unwrap_err().to_string();
+        assert!(
+            message.contains("`spec.expirySeconds` (line 5, column 3)"),
+            "{message}"
         );
     }
 }

@@ -153,7 +153,7 @@ pub(super) fn run(
         });
     }
     let function_config = root.get("functionConfig");
-    let settings = config::from_node(doc, function_config, Origin::ResourceList)?;
+    let settings = config::from_node(doc, function_config, Origin::Generated)?;
     let config = match function_config.filter(|n| !n.is_null()) {
         Some(node) => ConfigSource::FunctionConfig {
             kind: node.get_str("kind").unwrap_or_default().to_owned(),

@@ -42,7 +42,7 @@ pub enum ConfigFileError {
 /// Reads a config file: one document, a `HardenServiceAccountToken` or a `v1`
 /// ConfigMap, exactly as a ResourceList's `functionConfig`. A file with no document at
 /// all means the defaults, as a missing `functionConfig` does.
-pub fn read_config(bytes: &[u8]) -> Result<Settings, ConfigFileError> {
+pub fn read_config(bytes: &[u8], origin: Origin) -> Result<Settings, ConfigFileError> {
     let text = input::utf8(bytes).map_err(ConfigFileError::NotUtf8)?;
     let doc = Document::parse(text).map_err(ConfigFileError::Yaml)?;
     // Manifests rather than a config: a Pod template somewhere, or several objects that
@@ -75,7 +75,7 @@ pub fn read_config(bytes: &[u8]) -> Result<Settings, ConfigFileError> {
     }
     match doc.roots() {
         [] => Ok(Settings::default()),
-        [root] => Ok(config::from_node(&doc, Some(root), Origin::File)?),
+        [root] => Ok(config::from_node(&doc, Some(root), origin)?),
         many => Err(ConfigFileError::ManyDocuments(many.len())),
     }
 }
@@ -210,41 +210,50 @@ mod tests {
 
     #[test]
     fn config_files_are_one_document() {
-        assert_eq!(read_config(b"").unwrap(), Settings::default());
-        assert_eq!(read_config(b"# nothing\n").unwrap(), Settings::default());
-        let s =
-            read_config(b"apiVersion: v1\nkind: ConfigMap\ndata:\n  expirationSeconds: \"7200\"\n")
-                .unwrap();
+        assert_eq!(read_config(b"", Origin::File).unwrap(), Settings::default());
+        assert_eq!(
+            read_config(b"# nothing\n", Origin::File).unwrap(),
+            Settings::default()
+        );
+        let s = read_config(
+            b"apiVersion: v1\nkind: ConfigMap\ndata:\n  expirationSeconds: \"7200\"\n",
+            Origin::File,
+        )
+        .unwrap();
         assert_eq!(s.expiration_seconds, 7200);
         assert_eq!(
-            read_config(b"a: 1\n---\nb: 2\n").unwrap_err(),
+            read_config(b"a: 1\n---\nb: 2\n", Origin::File).unwrap_err(),
             ConfigFileError::ManyDocuments(2)
         );
         assert!(matches!(
-            read_config(b"kind: Secret\n"),
+            read_config(b"kind: Secret\n", Origin::File),
             Err(ConfigFileError::Config(ConfigError::UnknownKind { .. }))
         ));
         assert_eq!(
-            read_config(b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\napiVersion: v1\nkind: Service\n"),
+            read_config(b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\napiVersion: v1\nkind: Service\n", Origin::File),
             Err(ConfigFileError::Manifests(vec!["Deployment web".into(), "Service".into()]))
         );
         assert_eq!(
-            read_config(b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n"),
+            read_config(
+                b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n",
+                Origin::File
+            ),
             Err(ConfigFileError::Manifests(vec!["Pod p".into()]))
         );
         // One object of another kind is a config with a typo, more likely.
         assert!(matches!(
             read_config(
-                b"apiVersion: fn.harden-sa-token.dev/v1\nkind: HardenServiceAccountToken\n"
+                b"apiVersion: fn.harden-sa-token.dev/v1\nkind: HardenServiceAccountToken\n",
+                Origin::File
             ),
             Err(ConfigFileError::Config(ConfigError::UnknownKind { .. }))
         ));
         assert!(matches!(
-            read_config(b"a: [\n"),
+            read_config(b"a: [\n", Origin::File),
             Err(ConfigFileError::Yaml(_))
         ));
         assert!(matches!(
-            read_config(b"a: \xff\n"),
+            read_config(b"a: \xff\n", Origin::File),
             Err(ConfigFileError::NotUtf8(_))
         ));
     }
