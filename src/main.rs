@@ -494,7 +494,12 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
             run.failed(),
             &run.tally(),
             warnings,
-            errors
+            errors,
+            if diff {
+                messages::Tense::Would
+            } else {
+                messages::Tense::Done
+            },
         )
     );
     Ok(u8::from(errors > 0))

@@ -313,6 +313,7 @@ pub fn stream_summary(documents: usize, tally: &Tally, warnings: usize, errors: 
         tally,
         warnings,
         errors,
+        Tense::Done,
     )
 }
 
@@ -366,6 +367,8 @@ See harden-sa-token --help.
 
 /// The last line of `fix` (`changed` files written or shown) and `check`; `failed` files
 /// were left as they were because of an error (unreadable, refused, not written).
+/// With `tense` [`Tense::Would`] (`fix --diff`, which writes nothing), the changes are
+/// what `fix` would make.
 pub fn files_summary(
     files: usize,
     changed: Option<usize>,
@@ -373,11 +376,14 @@ pub fn files_summary(
     tally: &Tally,
     warnings: usize,
     errors: usize,
+    tense: Tense,
 ) -> String {
     let mut what = count(files, "file", "files");
     let mut counts = Vec::new();
-    if let Some(changed) = changed {
-        counts.push(format!("{changed} changed"));
+    match (changed, tense) {
+        (Some(changed), Tense::Done) => counts.push(format!("{changed} changed")),
+        (Some(changed), Tense::Would) => counts.push(format!("{changed} would change")),
+        (None, _) => {}
     }
     if failed > 0 {
         counts.push(format!("{failed} failed"));
@@ -385,7 +391,7 @@ pub fn files_summary(
     if !counts.is_empty() {
         what.push_str(&format!(" ({})", counts.join(", ")));
     }
-    summary_line(&what, tally, warnings, errors)
+    summary_line(&what, tally, warnings, errors, tense)
 }
 
 /// A run's config, for reports: the defaults.
@@ -409,10 +415,14 @@ pub fn not_written(step: &dyn std::fmt::Display, io: &std::io::Error) -> String 
     format!("cannot write it: {step}: {io}")
 }
 
-fn summary_line(what: &str, tally: &Tally, warnings: usize, errors: usize) -> String {
+fn summary_line(what: &str, tally: &Tally, warnings: usize, errors: usize, tense: Tense) -> String {
+    let hardened = match tense {
+        Tense::Done => "hardened",
+        Tense::Would => "would be hardened",
+    };
     let mut parts: Vec<String> = Vec::new();
     for (n, what) in [
-        (tally.hardened, "hardened"),
+        (tally.hardened, hardened),
         (tally.not_hardened, "not hardened"),
         (tally.already, "already hardened"),
     ] {
@@ -434,7 +444,7 @@ fn summary_line(what: &str, tally: &Tally, warnings: usize, errors: usize) -> St
         parts.push("no Pod templates".into());
     }
     for (n, what) in [
-        (tally.accounts_hardened, "hardened"),
+        (tally.accounts_hardened, hardened),
         (tally.accounts_not_hardened, "not hardened"),
     ] {
         if n > 0 {

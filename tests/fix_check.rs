@@ -149,6 +149,13 @@ fn fix_diff_writes_nothing_and_git_applies_it() {
     let out = harden_in(dir, &["fix", "--diff", "k8s"]);
     assert_eq!(out.status.code(), Some(1), "broken.yaml is an error");
     assert_eq!(files(dir), before, "--diff writes nothing");
+    // Nothing was written, so the summary says what fix would do.
+    let summary = stderr(&out);
+    let summary = summary.lines().last().unwrap_or_default();
+    assert!(
+        summary.starts_with("harden-sa-token: 9 files (5 would change, 1 failed): 5 Pod templates would be hardened, "),
+        "{summary}"
+    );
     let diff = stdout(&out);
     assert!(diff.starts_with("--- a/k8s/"), "{diff}");
     if !works("git", &["--version"]) {
