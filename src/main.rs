@@ -3,6 +3,12 @@
 //! the library, [`harden_sa_token::run`]); as `fix` and `check`, works on files.
 //! Exit codes are decided here and only here.
 
+// Tests may panic on what they set up themselves (Cargo.toml denies these elsewhere).
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -2,6 +2,8 @@
 //! integration, `--version` the crate version, `--schema` the committed JSON Schema,
 //! and `metadata.yaml` agrees with the crate and the Makefile. Usage errors exit 2.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use common::{harden, repo_file, repo_path, stderr, stdout};

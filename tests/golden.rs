@@ -7,6 +7,8 @@
 //! test of its own (libtest-mimic, as toml_edit's test suites do): `cargo test --test
 //! golden CASE` runs one.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::fs;

@@ -8,6 +8,8 @@
 //! The validator checks are skipped loudly (failed under `REQUIRE_E2E=1`) without
 //! check-jsonschema, sarif-multitool or `../shared`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
