@@ -235,16 +235,7 @@ impl ReportArgs {
         let Some(path) = self.report.as_deref() else {
             return Ok(None);
         };
-        let format = match &self.report_format {
-            Some(name) => report::Format::named(name),
-            None => report::Format::of(path),
-        };
-        let format = format.with_context(|| {
-            format!(
-                "--report {}: cannot tell the format from the extension; name it .sarif, .json or .md, or give --report-format",
-                path.display()
-            )
-        })?;
+        let format = report::Format::wanted(path, self.report_format.as_deref())?;
         Ok(Some((path, format)))
     }
 }
@@ -317,9 +308,11 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("harden-sa-token: {err:#}");
+            // The command line at fault, rather than the input: exit 2, as clap does.
             let usage = err
                 .downcast_ref::<harden_sa_token::Error>()
-                .is_some_and(harden_sa_token::Error::is_usage);
+                .is_some_and(harden_sa_token::Error::is_usage)
+                || err.is::<report::UnknownFormat>();
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
@@ -500,7 +493,7 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
             errors
         )
     );
-    Ok(u8::from(errors > 0))
+    Ok(run.exit_code())
 }
 
 /// `evidence`: a snapshot of a cluster's RBAC on stdin, evidence on stdout, a count on
@@ -513,7 +506,7 @@ fn snapshot() -> anyhow::Result<u8> {
     let snapshot = protocol::snapshot::run(&input)?;
     write_stdout(&snapshot.text)?;
     eprintln!("{}", messages::snapshot_summary(&snapshot.counts));
-    Ok(0)
+    Ok(snapshot.exit_code())
 }
 
 /// Prints every finding of `run` on stderr, one line each (and, under GitHub Actions, as

@@ -262,7 +262,7 @@ impl Run {
 
     /// 1 when a result is an error, else 0.
     pub fn exit_code(&self) -> u8 {
-        crate::results::exit_code(&self.results)
+        crate::results::exit_code(&self.results, 0)
     }
 }
 
