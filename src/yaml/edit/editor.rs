@@ -193,7 +193,7 @@ impl<'t> Editor<'t> {
     /// place, and extra items removed or missing ones appended. An entry whose value is
     /// of another kind (or tagged, an alias, or empty) is removed and added again with
     /// the wanted value, at the end of its mapping. Nothing changes when `node` already
-    /// reads as `want` ([`to_json`](super::to_json)). When some part cannot be edited,
+    /// reads as `want` ([`to_json`](crate::yaml::to_json)). When some part cannot be edited,
     /// the error is returned and no edit of this call is kept.
     pub fn converge(&mut self, node: &Node<'_>, want: &Value) -> Result<(), EditError> {
         self.check_line_ends()?;

@@ -130,7 +130,7 @@ impl Edits {
         Combined::new(&[self])?.apply(text)
     }
 
-    /// The replacements made between two marks of the [`Editor`] ([`Editor::mark`]), in
+    /// The replacements made between two marks of the [`Editor`](super::Editor) ([`Editor::mark`](super::Editor::mark)), in
     /// order of position: the exact change one part of an object's edits makes.
     pub fn replacements_between(&self, marks: Range<usize>) -> Vec<(Range<usize>, String)> {
         in_order(self.splices.get(marks).unwrap_or_default().iter())
@@ -241,7 +241,7 @@ impl<'e> Combined<'e> {
     }
 
     /// Whether the anchored node `anchored` is edited on purpose for every alias of it
-    /// ([`Editor::for_every_alias`]).
+    /// ([`Editor::for_every_alias`](super::Editor::for_every_alias)).
     pub(in crate::yaml) fn for_every_alias(&self, anchored: NodeId) -> bool {
         self.for_every_alias.binary_search(&anchored).is_ok()
     }

@@ -12,7 +12,7 @@ use super::{MAX_DEPTH, ParseError, ScalarStyle};
 /// The first carriage return in `text[range]` that no line feed follows. YAML reads one
 /// as a line break (old Mac line ends), Kubernetes too, but the editor finds lines by
 /// their line feeds, so an edit next to one could take the wrong bytes: the editor
-/// refuses to edit an object that holds one ([`super::edit`]); objects it does not edit
+/// refuses to edit an object that holds one ([`crate::yaml::edit`]); objects it does not edit
 /// are copied as they are.
 pub(in crate::yaml) fn lone_carriage_return(text: &str, range: Range<usize>) -> Option<usize> {
     let bytes = text.as_bytes();
