@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn a_carriage_return_without_a_line_feed_is_read_as_a_line_break() {
-        // Kubernetes reads it so; the editor refuses to edit next to one (edit.rs).
+        // Kubernetes reads it so; the editor refuses to edit next to one (`edit`).
         let doc = root("a:\n  b: x\r  c: y\n");
         assert_eq!(doc.get("a").and_then(|a| a.get_str("c")), Some("y"));
         let text = "a: x\r\nb: \"x\\ry\"\nc: y\rd: z\n";
