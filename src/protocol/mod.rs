@@ -26,10 +26,10 @@ use crate::rbac::{Inventory, Object, Origin};
 use crate::results::{Detail, FnResult, Row, RowChange, Rule, Severity, Tally};
 use crate::yaml::{Document, Edits, Node, Rejected};
 
-pub mod files;
 pub mod resource_list;
 pub mod snapshot;
 pub mod stream;
+pub mod tree;
 
 pub use resource_list::Sender;
 pub use stream::ConfigFileError;
