@@ -3,6 +3,12 @@
 //! the library, [`harden_sa_token::run`]); as `fix` and `check`, works on files.
 //! Exit codes are decided here and only here.
 
+// Tests may panic on what they set up themselves (Cargo.toml denies these elsewhere).
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,7 +16,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use harden_sa_token::config::Mode;
-use harden_sa_token::protocol::{self, files::TreeRun};
+use harden_sa_token::protocol::{self, tree::TreeRun};
 use harden_sa_token::{Call, ConfigFile, EvidenceFile, Severity, messages, report};
 
 const AFTER_HELP: &str = concat!(
@@ -229,16 +235,7 @@ impl ReportArgs {
         let Some(path) = self.report.as_deref() else {
             return Ok(None);
         };
-        let format = match &self.report_format {
-            Some(name) => report::Format::named(name),
-            None => report::Format::of(path),
-        };
-        let format = format.with_context(|| {
-            format!(
-                "--report {}: cannot tell the format from the extension; name it .sarif, .json or .md, or give --report-format",
-                path.display()
-            )
-        })?;
+        let format = report::Format::wanted(path, self.report_format.as_deref())?;
         Ok(Some((path, format)))
     }
 }
@@ -311,9 +308,11 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("harden-sa-token: {err:#}");
+            // The command line at fault, rather than the input: exit 2, as clap does.
             let usage = err
                 .downcast_ref::<harden_sa_token::Error>()
-                .is_some_and(harden_sa_token::Error::is_usage);
+                .is_some_and(harden_sa_token::Error::is_usage)
+                || err.is::<report::UnknownFormat>();
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
@@ -423,7 +422,7 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
     let wanted_report = args.report.wanted()?;
     let evidence = args.evidence.read()?;
     let evidence = protocol::read_evidence(&evidence_files(&evidence))?;
-    let mut run = protocol::files::run(
+    let mut run = protocol::tree::run(
         &args.paths,
         settings,
         source,
@@ -502,7 +501,7 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
             },
         )
     );
-    Ok(u8::from(errors > 0))
+    Ok(run.exit_code())
 }
 
 /// `evidence`: a snapshot of a cluster's RBAC on stdin, evidence on stdout, a count on
@@ -515,7 +514,7 @@ fn snapshot() -> anyhow::Result<u8> {
     let snapshot = protocol::snapshot::run(&input)?;
     write_stdout(&snapshot.text)?;
     eprintln!("{}", messages::snapshot_summary(&snapshot.counts));
-    Ok(0)
+    Ok(snapshot.exit_code())
 }
 
 /// Prints every finding of `run` on stderr, one line each (and, under GitHub Actions, as

@@ -371,9 +371,12 @@ impl Tally {
     }
 }
 
-/// 1 when any result is an error, else 0.
-pub fn exit_code(results: &[FnResult]) -> u8 {
-    u8::from(results.iter().any(|r| r.severity == Severity::Error))
+/// The exit status of every command that runs to the end (the stream, a ResourceList,
+/// `fix`, `check`, `evidence`): 1 when any result is an error or anything (a file, a
+/// path, an input) `failed`, else 0. A run that cannot finish is an error `main` turns
+/// into 1, or 2 when the command line is at fault.
+pub fn exit_code<'a>(results: impl IntoIterator<Item = &'a FnResult>, failed: usize) -> u8 {
+    u8::from(failed > 0 || results.into_iter().any(|r| r.severity == Severity::Error))
 }
 
 impl std::fmt::Display for FnResult {

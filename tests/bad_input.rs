@@ -2,6 +2,8 @@
 //! stderr that says what is wrong and where (line and column when the input is text),
 //! nothing on stdout that a caller could take for a result, and no panic or hang.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -8,6 +8,8 @@
 //! hardened, the final line break is kept or stays absent, and a second run changes
 //! nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use harden_sa_token::decide::{self, Automount};

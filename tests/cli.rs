@@ -2,6 +2,8 @@
 //! integration, `--version` the crate version, `--schema` the committed JSON Schema,
 //! and `metadata.yaml` agrees with the crate and the Makefile. Usage errors exit 2.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use common::{harden, repo_file, repo_path, stderr, stdout};
@@ -87,6 +89,37 @@ fn usage_errors_exit_2_with_nothing_on_stdout() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(out.stdout.is_empty(), "{args:?}");
         assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
+    }
+}
+
+/// A report file whose format cannot be told is the command line's fault, as `--help`
+/// says of usage errors: exit 2, for the function and for `fix` and `check`.
+#[test]
+fn report_format_errors_exit_2() {
+    let dir = common::TempDir::new("cli-report-format");
+    std::fs::write(
+        dir.join("a.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    )
+    .expect("write a.yaml");
+    let report = dir.join("r.txt");
+    let report = report.to_str().expect("UTF-8 path");
+    let manifest = dir.join("a.yaml");
+    let manifest = manifest.to_str().expect("UTF-8 path");
+    for args in [
+        vec!["--report", report],
+        vec!["check", "--report", report, manifest],
+        vec!["fix", "--report", report, manifest],
+    ] {
+        let out = harden(&args, b"a: 1\n");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            stderr(&out).contains("cannot tell the format from the extension"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(!dir.join("r.txt").exists(), "{args:?}");
     }
 }
 

@@ -3,6 +3,8 @@
 //! and custom workloads) hardened, and a second run changes nothing. Audit mode on the
 //! same input changes nothing and reports exactly the templates enforce mode changes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use common::{identity, scalars};
@@ -13,17 +15,10 @@ use harden_sa_token::{Settings, Severity, evidence, policy, template, workloads}
 
 #[test]
 fn whole_corpus() {
-    let Some(shared) = common::shared_dir() else {
+    let Some(files) = common::corpus_files() else {
         common::skip("corpus", "../shared/corpus is not beside the repository");
         return;
     };
-    let mut files: Vec<_> = ["corpus", "corpus/seed-linkerd"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(shared.join(d)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
     let settings = Settings::default();
     let (mut objects, mut templates, mut compared, mut hardened_files) = (0, 0, 0, 0);
     let mut audited = 0;
@@ -246,7 +241,7 @@ enum Outcome {
 /// evidence is incomplete; a second `apply` run changes nothing.
 #[test]
 fn rbac_outcomes() {
-    let Some(shared) = common::shared_dir() else {
+    let (Some(shared), Some(corpus)) = (common::shared_dir(), common::corpus_files()) else {
         common::skip(
             "corpus rbac",
             "../shared/corpus is not beside the repository",
@@ -261,17 +256,15 @@ fn rbac_outcomes() {
     let mut counts = std::collections::BTreeMap::<(&str, Outcome, bool, bool), usize>::new();
     let mut failures = Vec::new();
     let mut files = 0;
-    for dir in ["corpus", "corpus/seed-linkerd"] {
-        let mut paths: Vec<_> = std::fs::read_dir(shared.join(dir))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-            .collect();
-        paths.sort();
+    for dir in common::CORPUS_DIRS {
+        let in_dir = shared.join(dir);
+        let paths = corpus
+            .iter()
+            .filter(|p| p.parent() == Some(in_dir.as_path()));
         for path in paths {
             files += 1;
             let name = path.file_name().unwrap().to_string_lossy().to_string();
-            let (input, _) = common::wrap_stream(&std::fs::read_to_string(&path).unwrap());
+            let (input, _) = common::wrap_stream(&std::fs::read_to_string(path).unwrap());
             let with = |rbac: &str| {
                 let mut text = input.clone();
                 common::push_function_config(&mut text, &config(rbac));
@@ -432,7 +425,7 @@ fn rbac_outcomes() {
             .map(|(_, n)| n)
             .sum::<usize>()
     };
-    let all = ["corpus", "corpus/seed-linkerd"];
+    let all = common::CORPUS_DIRS;
     let cell = |dirs: &[&str], o: Option<Outcome>, built_in: Option<bool>| {
         format!(
             "{} ({} + {})",

@@ -43,6 +43,8 @@
 //! `PATH`; it must be Helm 3 (Helm 4). Skipped loudly (failed under `REQUIRE_E2E=1`)
 //! without one.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::ffi::OsStr;

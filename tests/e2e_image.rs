@@ -8,6 +8,8 @@
 //! Skipped loudly (failed under `REQUIRE_E2E=1`) without podman, without the image, or
 //! (for the kpt and kustomize parts) without kpt or kubectl.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::ffi::OsString;

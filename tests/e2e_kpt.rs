@@ -11,6 +11,8 @@
 //!
 //! Skipped loudly (failed under `REQUIRE_E2E=1`) without kpt, git or `../shared/corpus`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::collections::BTreeMap;

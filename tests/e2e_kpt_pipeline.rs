@@ -12,6 +12,8 @@
 //! `harden-sa-token` is found on `PATH`, as a user who installed it would have it.
 //! Skipped loudly (failed under `REQUIRE_E2E=1`) without kpt.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::collections::BTreeMap;

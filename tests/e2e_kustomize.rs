@@ -10,6 +10,8 @@
 //!
 //! Skipped loudly (failed under `REQUIRE_E2E=1`) without kubectl.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::fs;

@@ -3,6 +3,8 @@
 //! words, with a suggestion for a near miss; a manifest given where a config is
 //! expected; a stream that holds no object; the summary and `--verbose`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::fs;

@@ -4,6 +4,8 @@
 //! directory and a text file. `tests/fix/expected/` is the tree after `fix`;
 //! `UPDATE_EXPECTED=1 cargo test --test fix_check` rewrites it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::collections::BTreeMap;

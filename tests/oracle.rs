@@ -21,6 +21,8 @@
 //! Skipped loudly (failed under `REQUIRE_E2E=1`) without kubectl; the corpus part
 //! without `../shared/corpus`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -708,16 +710,9 @@ fn what_kubectl_reads_in_the_corpus_the_function_reads() {
     if !kubectl_runs() {
         return common::skip(TEST, "`kubectl version --client` does not run");
     }
-    let Some(shared) = common::shared_dir() else {
+    let Some(paths) = common::corpus_files() else {
         return common::skip(TEST, "../shared/corpus is not beside the repository");
     };
-    let mut paths: Vec<_> = ["corpus", "corpus/seed-linkerd"]
-        .iter()
-        .flat_map(|d| fs::read_dir(shared.join(d)).expect("read corpus"))
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    paths.sort();
     let corpus: Vec<(String, String)> = paths
         .iter()
         .map(|p| {

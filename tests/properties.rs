@@ -14,6 +14,8 @@
 //! mode (would harden, already, refused) is its outcome in enforce mode (hardened,
 //! already, left unchanged).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -769,20 +771,13 @@ fn verdicts(
 
 #[test]
 fn check_verdicts_are_fix_outcomes_on_the_corpus() {
-    let Some(shared) = common::shared_dir() else {
+    let Some(files) = common::corpus_files() else {
         common::skip(
             "properties::check_is_fix",
             "../shared/corpus is not beside the repository",
         );
         return;
     };
-    let mut files: Vec<_> = ["corpus", "corpus/seed-linkerd"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(shared.join(d)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
     let mut templates = 0;
     for file in &files {
         let (input, _) = common::wrap_stream(&std::fs::read_to_string(file).unwrap());
@@ -1071,20 +1066,13 @@ fn worse(input: &str, output: &str) -> Option<String> {
 
 #[test]
 fn no_token_lives_longer_and_no_container_gains_one_over_the_corpus() {
-    let Some(shared) = common::shared_dir() else {
+    let Some(files) = common::corpus_files() else {
         common::skip(
             "properties corpus",
             "../shared/corpus is not beside the repository",
         );
         return;
     };
-    let mut files: Vec<_> = ["corpus", "corpus/seed-linkerd"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(shared.join(d)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
     // The default, and a lifetime shorter than many a token of the corpus.
     let configs = [
         None,

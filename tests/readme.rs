@@ -11,6 +11,8 @@
 //! is missing (and fails under `REQUIRE_E2E=1`); podman blocks also need the image that
 //! `make test` builds.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -3,6 +3,8 @@
 //! stale, and `make schema` (UPDATE_SCHEMA=1) rewrites both. The shipped examples must
 //! also be accepted by the function.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::path::Path;

@@ -5,6 +5,8 @@
 //! `volumeMounts` are compared by name (the function appends where Linkerd's charts
 //! sometimes insert), everything else exactly.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::path::Path;

@@ -9,6 +9,8 @@
 //! Both tools come from PyPI into `.venv/` (`scripts/setup-validators.sh`, run by `make
 //! test`); without them the test says SKIPPED, and fails under `REQUIRE_E2E=1`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -30,32 +32,24 @@ fn tool(name: &str) -> Option<PathBuf> {
 }
 
 /// Hardens every corpus file with the binary, writing `before/NAME` and `after/NAME`.
-fn harden_corpus(shared: &Path, tmp: &TempDir) -> usize {
+fn harden_corpus(corpus: &[PathBuf], tmp: &TempDir) -> usize {
     let (before, after) = (tmp.join("before"), tmp.join("after"));
     fs::create_dir_all(&before).unwrap();
     fs::create_dir_all(&after).unwrap();
-    let mut files = 0;
-    for dir in ["corpus", "corpus/seed-linkerd"] {
-        for entry in fs::read_dir(shared.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|e| e != "yaml") {
-                continue;
-            }
-            let name = path.file_name().unwrap().to_owned();
-            let input = fs::read(&path).unwrap();
-            let out = common::harden(&[], &input);
-            assert!(
-                out.status.success(),
-                "{}: {}",
-                path.display(),
-                common::stderr(&out)
-            );
-            fs::write(before.join(&name), &input).unwrap();
-            fs::write(after.join(&name), &out.stdout).unwrap();
-            files += 1;
-        }
+    for path in corpus {
+        let name = path.file_name().unwrap().to_owned();
+        let input = fs::read(path).unwrap();
+        let out = common::harden(&[], &input);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            common::stderr(&out)
+        );
+        fs::write(before.join(&name), &input).unwrap();
+        fs::write(after.join(&name), &out.stdout).unwrap();
     }
-    files
+    corpus.len()
 }
 
 /// `kubernetes-validate --strict -k 1.30.0` over every file of `dir`: for each
@@ -133,7 +127,7 @@ fn checkov(tool: &Path, dir: &Path) -> (usize, usize) {
 
 #[test]
 fn hardened_corpus_passes_kubernetes_validate_and_checkov() {
-    let Some(shared) = common::shared_dir() else {
+    let Some(corpus) = common::corpus_files() else {
         common::skip(TEST, "../shared/corpus is not beside the repository");
         return;
     };
@@ -146,7 +140,7 @@ fn hardened_corpus_passes_kubernetes_validate_and_checkov() {
         return;
     };
     let tmp = TempDir::new(TEST);
-    let files = harden_corpus(&shared, &tmp);
+    let files = harden_corpus(&corpus, &tmp);
 
     // The four runs are independent and each is mostly one busy Python process.
     let (before_dir, after_dir) = (tmp.join("before"), tmp.join("after"));

@@ -17,6 +17,8 @@
 //! `--bench`, as `cargo test --all-targets` runs it, it only checks, untimed, that the
 //! generated inputs go through the function and are hardened.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod fallback;
 mod generate;
 mod measure;

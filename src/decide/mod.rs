@@ -4,12 +4,12 @@
 //! plain values.
 
 mod access;
-mod filter;
+mod containers;
 mod lifetime;
 mod wanted;
 
 pub use access::{ApiAccess, StatedBy, Statement, is_dns_label, is_dns_subdomain};
-pub use filter::{ContainerFilter, Dropped, glob_match, is_container_glob};
+pub use containers::{ContainerFilter, Dropped, glob_match, is_container_glob};
 pub use lifetime::{
     DEFAULT_EXPIRATION_SECONDS, EXTENDED_EXPIRATION_SECONDS, EXTENDED_TO_SECONDS, Lifetime,
     LifetimeBy, LifetimeStatement, LifetimeWhy, MAX_EXPIRATION_SECONDS, MIN_EXPIRATION_SECONDS,

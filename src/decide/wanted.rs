@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{
     VolumeProjection,
 };
 
-use super::filter::ContainerFilter;
+use super::containers::ContainerFilter;
 
 /// The settings of the projected token volume.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,10 +26,10 @@ use crate::rbac::{Inventory, Object, Origin};
 use crate::results::{Detail, FnResult, Row, RowChange, Rule, Severity, Tally};
 use crate::yaml::{Document, Edits, Node, Rejected};
 
-pub mod files;
 pub mod resource_list;
 pub mod snapshot;
 pub mod stream;
+pub mod tree;
 
 pub use resource_list::Sender;
 pub use stream::ConfigFileError;
@@ -262,7 +262,7 @@ impl Run {
 
     /// 1 when a result is an error, else 0.
     pub fn exit_code(&self) -> u8 {
-        crate::results::exit_code(&self.results)
+        crate::results::exit_code(&self.results, 0)
     }
 }
 

@@ -58,6 +58,14 @@ pub struct Snapshot {
     pub counts: [usize; 5],
 }
 
+impl Snapshot {
+    /// [`crate::results::exit_code`] of the command: a snapshot that could be read has
+    /// no finding and nothing failed (one that cannot be read is an error instead).
+    pub fn exit_code(&self) -> u8 {
+        crate::results::exit_code(&[], 0)
+    }
+}
+
 /// The kinds kept, in the order of [`Snapshot::counts`].
 pub const KINDS: [&str; 5] = [
     "ServiceAccount",

@@ -45,7 +45,26 @@ impl Format {
             .and_then(|e| e.to_str())
             .and_then(Format::named)
     }
+
+    /// The format of the report file `path`: the one `name` (`--report-format`) says
+    /// when given, else its extension's.
+    pub fn wanted(path: &Path, name: Option<&str>) -> Result<Format, UnknownFormat> {
+        match name {
+            Some(name) => Format::named(name),
+            None => Format::of(path),
+        }
+        .ok_or_else(|| UnknownFormat(path.to_owned()))
+    }
 }
+
+/// A report file whose format cannot be told: the command line is at fault (a usage
+/// error, exit 2), not the input.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "--report {}: cannot tell the format from the extension; name it .sarif, .json or .md, or give --report-format",
+    .0.display()
+)]
+pub struct UnknownFormat(pub PathBuf);
 
 /// One input a report is about: a file, or the stream.
 #[derive(Debug)]

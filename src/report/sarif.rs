@@ -170,13 +170,25 @@ fn region(index: &LineIndex<'_>, text: &str, range: std::ops::Range<usize>) -> O
     }))
 }
 
+/// Adds `key` to a JSON object built by `json!` here (indexing a `Value` would panic on
+/// anything else, and these are always objects).
+fn set(object: &mut Value, key: &str, value: Value) {
+    if let Some(map) = object.as_object_mut() {
+        map.insert(key.to_owned(), value);
+    }
+}
+
 fn results(root: Option<&Path>, artifact: &Artifact<'_>, out: &mut Vec<Value>) {
     let index = LineIndex::new(artifact.text);
     let artifact_location = artifact_location(root, artifact);
     let location = |at: Option<(usize, usize)>| {
         let mut physical = json!({"artifactLocation": artifact_location});
         if let Some((line, column)) = at {
-            physical["region"] = json!({"startLine": line, "startColumn": column});
+            set(
+                &mut physical,
+                "region",
+                json!({"startLine": line, "startColumn": column}),
+            );
         }
         json!([{"physicalLocation": physical}])
     };
@@ -229,13 +241,17 @@ fn results(root: Option<&Path>, artifact: &Artifact<'_>, out: &mut Vec<Value>) {
                     })
                     .collect();
                 if let Some(replacements) = replacements {
-                    value["fixes"] = json!([{
-                        "description": {"text": format!("harden {subject}")},
-                        "artifactChanges": [{
-                            "artifactLocation": artifact_location,
-                            "replacements": replacements,
-                        }],
-                    }]);
+                    set(
+                        &mut value,
+                        "fixes",
+                        json!([{
+                            "description": {"text": format!("harden {subject}")},
+                            "artifactChanges": [{
+                                "artifactLocation": artifact_location,
+                                "replacements": replacements,
+                            }],
+                        }]),
+                    );
                 }
             }
             out.push(value);
@@ -279,7 +295,11 @@ pub(super) fn render(report: &Report<'_>) -> String {
         },
     });
     if let Some(root) = root.and_then(|r| absolute(None, r)) {
-        run["originalUriBaseIds"] = json!({SRCROOT: {"uri": file_uri(&root, true)}});
+        set(
+            &mut run,
+            "originalUriBaseIds",
+            json!({SRCROOT: {"uri": file_uri(&root, true)}}),
+        );
     }
     let sarif = json!({
         "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",

@@ -17,6 +17,25 @@ pub fn shared_dir() -> Option<PathBuf> {
     dir.join("corpus").is_dir().then_some(dir)
 }
 
+/// The directories of `../shared` whose YAML files make the corpus.
+pub const CORPUS_DIRS: [&str; 2] = ["corpus", "corpus/seed-linkerd"];
+
+/// Every YAML file of the corpus (`CORPUS_DIRS` under `../shared`), sorted by path;
+/// `None` when `../shared` is not beside the repository (the caller skips).
+pub fn corpus_files() -> Option<Vec<PathBuf>> {
+    let shared = shared_dir()?;
+    let mut files: Vec<PathBuf> = CORPUS_DIRS
+        .iter()
+        .flat_map(|d| {
+            fs::read_dir(shared.join(d)).unwrap_or_else(|e| panic!("read ../shared/{d}: {e}"))
+        })
+        .map(|e| e.expect("corpus directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    Some(files)
+}
+
 /// Says loudly that a test is skipped, and fails instead under `REQUIRE_E2E=1`.
 pub fn skip(test: &str, why: &str) {
     if std::env::var("REQUIRE_E2E").is_ok_and(|v| v == "1") {

@@ -258,6 +258,15 @@ impl TreeRun {
         self.files.iter().filter(|f| f.output.is_some()).count()
     }
 
+    /// [`crate::results::exit_code`] of the run: 1 when a result is an error, a file
+    /// failed or a path could not be walked.
+    pub fn exit_code(&self) -> u8 {
+        crate::results::exit_code(
+            self.files.iter().flat_map(|f| &f.results),
+            self.failed() + self.unreadable.len(),
+        )
+    }
+
     /// How many files are left as they were because of an error: unreadable, refused by
     /// the check, or not written.
     pub fn failed(&self) -> usize {
