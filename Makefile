@@ -60,9 +60,17 @@ sarif-setup:
 	@scripts/setup-sarif.sh
 
 ## test: unit, golden, corpus, property, stream, validator and end-to-end (kpt,
-## kustomize, podman, helm) tests; REQUIRE_E2E=1 makes a missing tool fatal.
+## kustomize, podman, helm) tests; REQUIRE_E2E=1 makes a missing tool fatal. With
+## cargo-nextest installed the test binaries run side by side (.config/nextest.toml
+## starts the longest first), else one after the other with cargo test.
 test: e2e-setup validators-setup helm-setup sarif-setup
-	HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) test --locked --all-targets
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		echo "HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) nextest run --locked --all-targets --no-fail-fast"; \
+		HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) nextest run --locked --all-targets --no-fail-fast; \
+	else \
+		echo "HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) test --locked --all-targets"; \
+		HARDEN_SA_TOKEN_IMAGE=$(IMAGE) $(CARGO) test --locked --all-targets; \
+	fi
 	$(CARGO) test --locked --doc
 
 ## quick: the fast loop while developing: unit tests, the golden cases, and the property
