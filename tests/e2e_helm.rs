@@ -567,6 +567,37 @@ fn readme_commands(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// `PATH` on which `helm` is `helm` and `harden-sa-token` the binary cargo built, as for
+/// a user who installed both.
+fn path_with_helm(helm: &Helm, tmp: &TempDir) -> std::ffi::OsString {
+    let helm_path = helm.path.to_str().expect("UTF-8 helm path");
+    assert!(!helm_path.contains('\''), "{helm_path}");
+    common::shim(
+        &tmp.join("bin"),
+        "helm",
+        &format!("#!/bin/sh\nexec '{helm_path}' \"$@\"\n"),
+        &path_with_bin(),
+    )
+}
+
+/// Runs a README command as written, by `sh` from the repository root with `path`, in
+/// `tmp`'s Helm home; panics unless it succeeds.
+fn run_readme_command(command: &str, path: &OsStr, tmp: &TempDir) -> Output {
+    let mut sh = Command::new("sh");
+    sh.args(["-c", command])
+        .current_dir(repo_path("."))
+        .env("PATH", path);
+    isolate(&mut sh, tmp);
+    let out = output(&mut sh);
+    assert!(
+        out.status.success(),
+        "README.md: `{command}` failed ({}):\n{}",
+        out.status,
+        stderr(&out)
+    );
+    out
+}
+
 #[test]
 fn readme_helm_commands_run_as_written() {
     let Some(helm) = Helm::or_skip("readme_helm_commands_run_as_written") else {
@@ -580,29 +611,10 @@ fn readme_helm_commands_run_as_written() {
     );
 
     let tmp = TempDir::new(TEST);
-    let helm_path = helm.path.to_str().expect("UTF-8 helm path");
-    assert!(!helm_path.contains('\''), "{helm_path}");
-    // `helm` on PATH is the helm found, and `harden-sa-token` the binary cargo built.
-    let path = common::shim(
-        &tmp.join("bin"),
-        "helm",
-        &format!("#!/bin/sh\nexec '{helm_path}' \"$@\"\n"),
-        &path_with_bin(),
-    );
+    let path = path_with_helm(&helm, &tmp);
     let plain = helm.template(&tmp, &repo_path(FIXTURES).join("chart"), &[]);
     for command in &commands {
-        let mut sh = Command::new("sh");
-        sh.args(["-c", command])
-            .current_dir(repo_path("."))
-            .env("PATH", &path);
-        isolate(&mut sh, &tmp);
-        let out = output(&mut sh);
-        assert!(
-            out.status.success(),
-            "README.md: `{command}` failed ({}):\n{}",
-            out.status,
-            stderr(&out)
-        );
+        let out = run_readme_command(command, &path, &tmp);
         assert_eq!(stderr(&out), "", "README.md: `{command}`");
         assert_fixture_render(&stdout(&out), &plain, command.contains(CONFIG));
     }
@@ -611,14 +623,7 @@ fn readme_helm_commands_run_as_written() {
 /// Helm 4 with the repository's post-renderer plugin installed in `tmp`'s Helm home, and
 /// `PATH` for it: `harden-sa-token` is the binary cargo built, `helm` this Helm.
 fn helm4_with_plugin(helm: &Helm, tmp: &TempDir) -> std::ffi::OsString {
-    let helm_path = helm.path.to_str().expect("UTF-8 helm path");
-    assert!(!helm_path.contains('\''), "{helm_path}");
-    let path = common::shim(
-        &tmp.join("bin"),
-        "helm",
-        &format!("#!/bin/sh\nexec '{helm_path}' \"$@\"\n"),
-        &path_with_bin(),
-    );
+    let path = path_with_helm(helm, tmp);
     let mut install = helm.command(tmp);
     install
         .args(["plugin", "install"])
@@ -860,13 +865,7 @@ fn helm4_readme_commands_run_as_written() {
         "{commands:?}"
     );
     let tmp = TempDir::new(TEST);
-    let helm_path = helm.path.to_str().expect("UTF-8 helm path");
-    let path = common::shim(
-        &tmp.join("bin"),
-        "helm",
-        &format!("#!/bin/sh\nexec '{helm_path}' \"$@\"\n"),
-        &path_with_bin(),
-    );
+    let path = path_with_helm(&helm, &tmp);
     let plain = helm4(
         &helm,
         &tmp,
@@ -876,18 +875,7 @@ fn helm4_readme_commands_run_as_written() {
     let renders = commands.iter().filter(|c| c.starts_with("helm template"));
     assert_eq!(renders.clone().count(), 2, "{commands:?}");
     for command in &commands {
-        let mut sh = Command::new("sh");
-        sh.args(["-c", command])
-            .current_dir(repo_path("."))
-            .env("PATH", &path);
-        isolate(&mut sh, &tmp);
-        let out = output(&mut sh);
-        assert!(
-            out.status.success(),
-            "README.md: `{command}` failed ({}):\n{}",
-            out.status,
-            stderr(&out)
-        );
+        let out = run_readme_command(command, &path, &tmp);
         if command.starts_with("helm template") {
             assert_eq!(stderr(&out), "", "README.md: `{command}`");
             assert_helm4_render(&stdout(&out), &plain, command.contains(CONFIG));
