@@ -113,6 +113,27 @@ pub fn selected(settings: &Settings, object: &ObjectFacts<'_>) -> bool {
         && !settings.exclude.iter().any(|s| s.matches(object))
 }
 
+/// The annotation `key` on the Pod template's metadata, else on the workload's: its value,
+/// and whether it is the template's (which wins).
+fn annotation<'v>(
+    workload: &ObjectFacts<'v>,
+    template_metadata: Option<&'v Node<'_>>,
+    key: &str,
+) -> Option<(&'v str, bool)> {
+    let on_template = template_metadata
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get_str(key))
+        .map(|v| (v, true));
+    let on_workload = || {
+        workload
+            .annotations
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| (*v, false))
+    };
+    on_template.or_else(on_workload)
+}
+
 /// The statement about a workload's Pod template, if any: the annotation on the
 /// template, else on the workload, else the last matching rule. A malformed annotation
 /// is an error naming where it is and what is allowed.
@@ -121,16 +142,17 @@ pub fn statement(
     workload: &ObjectFacts<'_>,
     template_metadata: Option<&Node<'_>>,
 ) -> Result<Option<Statement>, BadAnnotation> {
-    let on_template = template_metadata
-        .and_then(|m| m.get("annotations"))
-        .and_then(|a| a.get_str(API_ACCESS_ANNOTATION))
-        .map(|v| (v, StatedBy::TemplateAnnotation));
-    let on_workload = workload
-        .annotations
-        .iter()
-        .find(|(k, _)| *k == API_ACCESS_ANNOTATION)
-        .map(|(_, v)| (*v, StatedBy::WorkloadAnnotation));
-    if let Some((value, by)) = on_template.or(on_workload) {
+    let found = annotation(workload, template_metadata, API_ACCESS_ANNOTATION).map(
+        |(value, on_template)| {
+            let by = if on_template {
+                StatedBy::TemplateAnnotation
+            } else {
+                StatedBy::WorkloadAnnotation
+            };
+            (value, by)
+        },
+    );
+    if let Some((value, by)) = found {
         let access = ApiAccess::parse(value).map_err(|name| BadAnnotation {
             on: by.clone(),
             name,
@@ -159,16 +181,16 @@ pub fn lifetime_statement(
     workload: &ObjectFacts<'_>,
     template_metadata: Option<&Node<'_>>,
 ) -> Result<Option<LifetimeStatement>, BadLifetime> {
-    let on_template = template_metadata
-        .and_then(|m| m.get("annotations"))
-        .and_then(|a| a.get_str(LIFETIME_ANNOTATION))
-        .map(|v| (v, LifetimeBy::TemplateAnnotation));
-    let on_workload = workload
-        .annotations
-        .iter()
-        .find(|(k, _)| *k == LIFETIME_ANNOTATION)
-        .map(|(_, v)| (*v, LifetimeBy::WorkloadAnnotation));
-    if let Some((value, by)) = on_template.or(on_workload) {
+    let found =
+        annotation(workload, template_metadata, LIFETIME_ANNOTATION).map(|(value, on_template)| {
+            let by = if on_template {
+                LifetimeBy::TemplateAnnotation
+            } else {
+                LifetimeBy::WorkloadAnnotation
+            };
+            (value, by)
+        });
+    if let Some((value, by)) = found {
         return match value.trim().parse::<i64>() {
             Ok(seconds) if is_valid_lifetime(seconds) => {
                 Ok(Some(LifetimeStatement { seconds, by }))

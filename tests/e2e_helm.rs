@@ -424,20 +424,24 @@ fn helm_create_chart_is_hardened_and_nothing_else_changes() {
     assert_untouched_hook(from_template(&docs, test_pod), &["wget"]);
 }
 
+/// The templates of `examples/helm/chart`, in the order Helm renders them: the
+/// ServiceAccount, the Deployment, then the hooks (the `helm test` Pod, the Job).
+const CHART_SOURCES: [&str; 4] = [
+    "web/templates/serviceaccount.yaml",
+    "web/templates/deployment.yaml",
+    "web/templates/tests/test-connection.yaml",
+    "web/templates/migrate-job.yaml",
+];
+
 /// `examples/helm/chart` rendered as the README's commands render it: the ServiceAccount
 /// and the hooks (a Job and a `helm test` Pod) untouched, the Deployment hardened with or
 /// without the config of `examples/helm/harden.yaml`.
 fn assert_fixture_render(hardened: &str, plain: &str, with_config: bool) {
     let docs = documents(hardened);
     let plain_docs = documents(plain);
-    let (sa, deployment, job, test) = (
-        "web/templates/serviceaccount.yaml",
-        "web/templates/deployment.yaml",
-        "web/templates/migrate-job.yaml",
-        "web/templates/tests/test-connection.yaml",
-    );
-    assert_eq!(sources(&docs), [sa, deployment, test, job]);
-    assert_eq!(sources(&plain_docs), [sa, deployment, test, job]);
+    let [sa, deployment, test, job] = CHART_SOURCES;
+    assert_eq!(sources(&docs), CHART_SOURCES);
+    assert_eq!(sources(&plain_docs), CHART_SOURCES);
     assert_eq!(from_template(&docs, sa), from_template(&plain_docs, sa));
     for (hook, container) in [(job, "migrate"), (test, "wget")] {
         assert_eq!(from_template(&docs, hook), from_template(&plain_docs, hook));
@@ -651,13 +655,8 @@ fn helm4(helm: &Helm, tmp: &TempDir, path: &std::ffi::OsStr, args: &[&str]) -> S
 fn assert_helm4_render(hardened: &str, plain: &str, with_config: bool) {
     let docs = documents(hardened);
     let plain_docs = documents(plain);
-    let (sa, deployment, job, test) = (
-        "web/templates/serviceaccount.yaml",
-        "web/templates/deployment.yaml",
-        "web/templates/migrate-job.yaml",
-        "web/templates/tests/test-connection.yaml",
-    );
-    assert_eq!(sources(&docs), [sa, deployment, test, job]);
+    let [sa, deployment, test, job] = CHART_SOURCES;
+    assert_eq!(sources(&docs), CHART_SOURCES);
     assert_eq!(sources(&plain_docs), sources(&docs));
     assert!(
         from_template(&docs, sa)
