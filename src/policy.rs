@@ -113,25 +113,26 @@ pub fn selected(settings: &Settings, object: &ObjectFacts<'_>) -> bool {
         && !settings.exclude.iter().any(|s| s.matches(object))
 }
 
-/// The annotation `key` on the Pod template's metadata, else on the workload's: its value,
-/// and whether it is the template's (which wins).
-fn annotation<'v>(
+/// The annotation `key` on the Pod template's metadata, else on the workload's (the
+/// template's wins): its value, with `by`'s first for the template and second for the
+/// workload.
+fn annotation<'v, B>(
     workload: &ObjectFacts<'v>,
     template_metadata: Option<&'v Node<'_>>,
     key: &str,
-) -> Option<(&'v str, bool)> {
-    let on_template = template_metadata
+    [on_template, on_workload]: [B; 2],
+) -> Option<(&'v str, B)> {
+    let value = template_metadata
         .and_then(|m| m.get("annotations"))
-        .and_then(|a| a.get_str(key))
-        .map(|v| (v, true));
-    let on_workload = || {
-        workload
+        .and_then(|a| a.get_str(key));
+    match value {
+        Some(value) => Some((value, on_template)),
+        None => workload
             .annotations
             .iter()
             .find(|(k, _)| *k == key)
-            .map(|(_, v)| (*v, false))
-    };
-    on_template.or_else(on_workload)
+            .map(|(_, v)| (*v, on_workload)),
+    }
 }
 
 /// The statement about a workload's Pod template, if any: the annotation on the
@@ -142,15 +143,11 @@ pub fn statement(
     workload: &ObjectFacts<'_>,
     template_metadata: Option<&Node<'_>>,
 ) -> Result<Option<Statement>, BadAnnotation> {
-    let found = annotation(workload, template_metadata, API_ACCESS_ANNOTATION).map(
-        |(value, on_template)| {
-            let by = if on_template {
-                StatedBy::TemplateAnnotation
-            } else {
-                StatedBy::WorkloadAnnotation
-            };
-            (value, by)
-        },
+    let found = annotation(
+        workload,
+        template_metadata,
+        API_ACCESS_ANNOTATION,
+        [StatedBy::TemplateAnnotation, StatedBy::WorkloadAnnotation],
     );
     if let Some((value, by)) = found {
         let access = ApiAccess::parse(value).map_err(|name| BadAnnotation {
@@ -181,15 +178,15 @@ pub fn lifetime_statement(
     workload: &ObjectFacts<'_>,
     template_metadata: Option<&Node<'_>>,
 ) -> Result<Option<LifetimeStatement>, BadLifetime> {
-    let found =
-        annotation(workload, template_metadata, LIFETIME_ANNOTATION).map(|(value, on_template)| {
-            let by = if on_template {
-                LifetimeBy::TemplateAnnotation
-            } else {
-                LifetimeBy::WorkloadAnnotation
-            };
-            (value, by)
-        });
+    let found = annotation(
+        workload,
+        template_metadata,
+        LIFETIME_ANNOTATION,
+        [
+            LifetimeBy::TemplateAnnotation,
+            LifetimeBy::WorkloadAnnotation,
+        ],
+    );
     if let Some((value, by)) = found {
         return match value.trim().parse::<i64>() {
             Ok(seconds) if is_valid_lifetime(seconds) => {
