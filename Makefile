@@ -120,12 +120,15 @@ schema:
 demo: build
 	@./examples/demo.sh $(BIN)
 
-## bench: the figures of BENCHMARKS.md: the function on generated ResourceLists of 1,000,
-## 10,000 and 50,000 Deployments against a parse-only pass, kubectl kustomize and kpt, with
-## start-up, peak memory, callgrind counts, and the fallback with failing resources
-## spread through 1,000 and 10,000 Deployments (a few minutes; never part of `test`).
-## BENCH_ARGS adds options, e.g. BENCH_ARGS='--sizes 1000,10000 --skip kpt'.
+## bench: the figures of BENCHMARKS.md: the function on generated Deployments (1,000, 10,000
+## and 30,000, the last a 100 MB input), as a ResourceList and as a plain stream, against
+## rapidyaml's parse (installed into .venv/ when missing), a parse-only pass of its own
+## parser, kubectl kustomize and kpt, with start-up, peak memory, callgrind counts, and the
+## fallback with failing resources spread through 1,000 and 10,000 Deployments (ten minutes
+## or so; never part of `test`). BENCH_ARGS adds options, e.g.
+## BENCH_ARGS='--sizes 1000,10000,100000 --skip kustomize,kpt'.
 bench:
+	@scripts/setup-rapidyaml.sh
 	$(CARGO) bench --locked --bench bench -- --bench $(BENCH_ARGS)
 
 clean:

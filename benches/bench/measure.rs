@@ -55,6 +55,30 @@ pub fn function(input: &[u8]) -> Result<String, String> {
     Ok(run.text)
 }
 
+/// rapidyaml's parse of `file` in a child process of `python` (`rapidyaml.py`): seconds
+/// into a new tree, and into a tree already grown by an earlier parse.
+pub fn rapidyaml(python: &Path, file: &Path) -> Result<(f64, f64), String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bench/rapidyaml.py");
+    let out = Command::new(python)
+        .arg(&script)
+        .arg(file)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{}: {e}", python.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut figures = stdout.split_whitespace().map(str::parse::<f64>);
+    match (out.status.success(), figures.next(), figures.next()) {
+        (true, Some(Ok(fresh)), Some(Ok(reused))) => Ok((fresh, reused)),
+        _ => Err(format!(
+            "{} {}: {}{}",
+            python.display(),
+            script.display(),
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        )),
+    }
+}
+
 /// Seconds taken by `f`.
 pub fn time<T>(f: impl FnOnce() -> T) -> (f64, T) {
     let start = Instant::now();

@@ -95,3 +95,10 @@ pub fn cat() -> PathBuf {
 fn write(path: &Path, text: &str) -> Result<(), String> {
     fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
+
+/// The Python of `.venv/` when it can import rapidyaml (`make bench` runs
+/// `scripts/setup-rapidyaml.sh` first).
+pub fn rapidyaml() -> Option<PathBuf> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    works(&python.to_string_lossy(), &["-c", "import ryml"]).then_some(python)
+}
