@@ -556,7 +556,7 @@ in a fresh process (median of 3 runs, 2 above 20,000 items); peak memory is its 
         let _ = writeln!(report, "## Falling back after a failed output check\n");
         let _ = writeln!(
             report,
-            "The checked output (`protocol::checked_with`, as both protocols call it, without the ResourceList's `results`) on N generated Deployments hardened as usual, but for the failing ones, whose edits are replaced by a set the check refuses (a key inserted that the object already has): they are left out with an internal error, the rest is written. Median of 3; the time is the splice-and-check passes alone, not the reading and deciding before them.\n"
+            "The checked output (`protocol::output::checked_with`, as both protocols call it, without the ResourceList's `results`) on N generated Deployments hardened as usual, but for the failing ones, whose edits are replaced by a set the check refuses (a key inserted that the object already has): they are left out with an internal error, the rest is written. Median of 3; the time is the splice-and-check passes alone, not the reading and deciding before them.\n"
         );
         let _ = writeln!(
             report,

@@ -8,7 +8,7 @@
 //! documents are bytes outside the edits, so they are copied as they were. Results are
 //! not part of the output: the caller prints them and a summary on stderr.
 
-use super::checked;
+use super::output::{self, checked};
 use crate::config::{self, ConfigError, Origin, Settings};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
@@ -104,12 +104,12 @@ pub(super) fn run(
     let inventory = super::inventory(settings, doc, doc.roots(), extra);
     let filter = Filter::new(settings, &inventory);
     let mut outcomes = outcomes(doc, &filter, true);
-    super::check_proposals(doc, &mut outcomes)?;
+    output::check_proposals(doc, &mut outcomes)?;
     let text = checked(doc, &mut outcomes, |_| None)?;
     if fixes {
-        super::attach_fixes(&mut outcomes);
+        output::attach_fixes(&mut outcomes);
     }
-    let (results, tally) = (super::results(&outcomes), super::tally(&outcomes));
+    let (results, tally) = (output::results(&outcomes), output::tally(&outcomes));
     let rows = outcomes.into_iter().flat_map(|o| o.rows).collect();
     Ok((text, results, tally, rows))
 }

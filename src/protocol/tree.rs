@@ -7,7 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{ConfigSource, checked, stream};
+use super::output::{self, checked};
+use super::{ConfigSource, stream};
 use crate::config::{Rbac, Settings};
 use crate::evidence;
 use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
@@ -200,10 +201,10 @@ fn file(doc: &Document<'_>, filter: &Filter<'_>, path: &Path, fixes: bool) -> Fi
             });
         }
     }
-    let checked = super::check_proposals(doc, &mut outcomes)
+    let checked = output::check_proposals(doc, &mut outcomes)
         .and_then(|()| checked(doc, &mut outcomes, |_| None));
     if fixes {
-        super::attach_fixes(&mut outcomes);
+        output::attach_fixes(&mut outcomes);
     }
     match checked {
         Ok(output) => {
@@ -225,8 +226,8 @@ fn file(doc: &Document<'_>, filter: &Filter<'_>, path: &Path, fixes: bool) -> Fi
             })
         }
     }
-    run.results = super::results(&outcomes);
-    run.tally = super::tally(&outcomes);
+    run.results = output::results(&outcomes);
+    run.tally = output::tally(&outcomes);
     run.rows = outcomes.into_iter().flat_map(|o| o.rows).collect();
     run
 }
