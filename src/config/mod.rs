@@ -4,13 +4,17 @@
 //!
 //! Reading is kept apart from acting: this module turns what the user wrote into a
 //! plain, checked struct, and names the field, the value, where it is and what is
-//! allowed when it cannot. Each field is defined once, in [`fields`].
+//! allowed when it cannot. Each field is defined once, in [`fields`]. A config file
+//! named on the command line is read here too ([`from_file`]), whichever command it
+//! serves.
 
 mod config_map;
 mod fields;
+mod file;
 mod read;
 mod schema;
 
+pub use file::{ConfigFileError, from_file};
 pub use schema::{fields_table, schema_json};
 
 use crate::decide::{ApiAccess, ContainerFilter, TokenVolume, Wanted};

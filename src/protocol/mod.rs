@@ -17,7 +17,7 @@
 //! [`resource_list`] or [`stream`], which write through the checked output ([`output`]),
 //! and returns the run: its text, results and settings, and what stderr should say.
 
-use crate::config::{self, Rbac, Settings};
+use crate::config::{self, ConfigFileError, Rbac, Settings};
 use crate::evidence;
 use crate::input::{self, InputError};
 use crate::messages;
@@ -32,7 +32,6 @@ pub mod stream;
 pub mod tree;
 
 pub use resource_list::Sender;
-pub use stream::ConfigFileError;
 
 /// A config file named on the command line, already read.
 #[derive(Debug, Clone, Copy)]
@@ -361,7 +360,7 @@ pub fn settings(config: Option<ConfigFile<'_>>, origin: config::Origin) -> Resul
     let Some(file) = config else {
         return Ok(Settings::default());
     };
-    stream::read_config(file.bytes, origin).map_err(|problem| match problem {
+    config::from_file(file.bytes, origin).map_err(|problem| match problem {
         ConfigFileError::Manifests(objects) => Error::ManifestsAsConfig {
             origin: file.origin.to_owned(),
             objects,
