@@ -372,28 +372,29 @@ pub fn settings(config: Option<ConfigFile<'_>>, origin: config::Origin) -> Resul
     })
 }
 
-/// The RBAC objects among `objects` (every object of the input), read once before any
-/// is hardened, since a binding may come after the workload it applies to, then those
-/// of `--evidence` files (`extra`); with `rbac: off`, which reads no RBAC, the
-/// ServiceAccounts alone (their automount setting says whether a Pod has a token today).
+/// The inventory of a run over `objects`, nodes of `doc` (ResourceList items or stream
+/// documents): the RBAC objects they are or hold, read once before any is hardened,
+/// since a binding may come after the workload it applies to, then those of
+/// `--evidence` files (`extra`), as [`inventory_of`] keeps them.
 fn inventory<'n, 'a: 'n>(
     settings: &Settings,
     doc: &'n Document<'a>,
     objects: &'n [Node<'a>],
     extra: &[(Origin, Object)],
 ) -> Inventory {
-    match settings.rbac {
-        Rbac::Off => {
-            let mut inventory = evidence::accounts(doc, objects);
-            inventory.extend(extra.iter().filter(|(_, o)| o.is_account()).cloned());
-            inventory
-        }
-        Rbac::Advise | Rbac::Apply => {
-            let mut inventory = evidence::inventory(doc, objects);
-            inventory.extend(extra.iter().cloned());
-            inventory
-        }
-    }
+    let objects = objects
+        .iter()
+        .flat_map(|object| evidence::objects(doc, object));
+    inventory_of(settings.rbac, objects.chain(extra.iter().cloned()))
+}
+
+/// The inventory of the RBAC objects of a whole input, those `rbac` reads
+/// ([`Rbac::reads`]).
+fn inventory_of(rbac: Rbac, objects: impl IntoIterator<Item = (Origin, Object)>) -> Inventory {
+    objects
+        .into_iter()
+        .filter(|(_, object)| rbac.reads(object))
+        .collect()
 }
 
 #[cfg(test)]

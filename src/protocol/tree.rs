@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 
 use super::output::{self, checked};
 use super::{ConfigSource, stream};
-use crate::config::{Rbac, Settings};
+use crate::config::Settings;
 use crate::evidence;
 use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
 use crate::messages;
-use crate::rbac::{Inventory, Object, Origin};
+use crate::rbac::{Object, Origin};
 use crate::results::{File, FnResult, Row, RowChange, Severity, Tally};
 use crate::yaml::Document;
 
@@ -116,18 +116,12 @@ pub fn run(
             Err(e) => Err(e.clone()),
         })
         .collect();
-    // With `rbac: off`, the ServiceAccounts alone: their automount setting says whether
-    // a Pod has a token today.
     let objects = docs.iter().flatten().flat_map(|doc| {
         doc.roots()
             .iter()
             .flat_map(move |root| evidence::objects(doc, root))
     });
-    let objects = objects.chain(extra.iter().cloned());
-    let inventory: Inventory = match settings.rbac {
-        Rbac::Off => objects.filter(|(_, object)| object.is_account()).collect(),
-        Rbac::Advise | Rbac::Apply => objects.collect(),
-    };
+    let inventory = super::inventory_of(settings.rbac, objects.chain(extra.iter().cloned()));
     let filter = Filter::new(settings, &inventory);
     let files = walk
         .files
