@@ -146,7 +146,7 @@ fn smoke() -> Result<(), String> {
     if changed != items || run.exit_code() != 0 {
         return Err(format!(
             "expected {items} Deployments changed, got {changed}: {:?}",
-            run.report(harden_sa_token::Report::default())
+            run.stderr_lines(harden_sa_token::StderrOptions::default())
         ));
     }
     let again = harden_sa_token::run(run.text.as_bytes(), harden_sa_token::Call::Plain)
@@ -155,7 +155,7 @@ fn smoke() -> Result<(), String> {
     if !again.results.is_empty() {
         return Err(format!(
             "second run: {:?}",
-            again.report(harden_sa_token::Report::default())
+            again.stderr_lines(harden_sa_token::StderrOptions::default())
         ));
     }
     let stream = generate::stream(items);

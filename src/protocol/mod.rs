@@ -214,9 +214,10 @@ pub struct Run {
     pub config: ConfigSource,
 }
 
-/// What the caller tells about how the run is reported.
+/// What the caller tells about who reads stderr and how much they want there
+/// ([`Run::stderr_lines`]).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Report {
+pub struct StderrOptions {
     /// `--verbose`: also say what was changed (or would be), resource by resource.
     pub verbose: bool,
     /// `KUSTOMIZE_ENABLE_ALPHA_COMMANDS=true` is in the environment, as kpt sets it for
@@ -237,19 +238,19 @@ impl Run {
     /// and its legacy plugins) shows only stderr, and a plain stream has no room for
     /// results, so there they are printed the way kpt prints results. A stream also
     /// gets a one-line summary.
-    pub fn report(&self, report: Report) -> Vec<String> {
+    pub fn stderr_lines(&self, options: StderrOptions) -> Vec<String> {
         let kpt = self.protocol == Protocol::ResourceList
             && match self.sender {
                 Sender::Kpt => true,
                 Sender::Kustomize => false,
-                Sender::Unknown => report.kpt_environment,
+                Sender::Unknown => options.kpt_environment,
             };
         let mut lines: Vec<String> = if kpt {
             Vec::new()
         } else {
             self.results
                 .iter()
-                .filter(|r| report.verbose || r.severity != Severity::Info)
+                .filter(|r| options.verbose || r.severity != Severity::Info)
                 .map(FnResult::to_string)
                 .collect()
         };
@@ -440,7 +441,7 @@ mod tests {
         let run = run(POD.as_bytes(), Call::WithConfig(CONFIG)).unwrap();
         assert!(run.text.contains("expirationSeconds: 7200"));
         assert_eq!(
-            run.report(Report::default()),
+            run.stderr_lines(StderrOptions::default()),
             [
                 // `rbac: advise`: nothing in the input grants the Pod's ServiceAccount
                 // anything.
@@ -449,9 +450,9 @@ mod tests {
                     .to_owned()
             ]
         );
-        let verbose = run.report(Report {
+        let verbose = run.stderr_lines(StderrOptions {
             verbose: true,
-            ..Report::default()
+            ..StderrOptions::default()
         });
         assert_eq!(verbose.len(), 3, "{verbose:?}");
         assert!(
