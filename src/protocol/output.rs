@@ -4,7 +4,7 @@
 //! internal error, and the rest applied again, two passes at most. Audit mode's
 //! proposals are checked the same way ([`check_proposals`]), so that `check` refuses what
 //! `fix` refuses, and the fixes a report offers are those checked edits
-//! ([`attach_fixes`]).
+//! (`attach_fixes`).
 
 use crate::filter::Outcome;
 use crate::messages;
