@@ -56,19 +56,6 @@ pub fn inventory<'n, 'a: 'n>(
         .collect()
 }
 
-/// The ServiceAccounts among `objects` alone, with their automount settings, for
-/// `rbac: off`: whether a Pod gets a token at all is not RBAC, and is read anyway.
-pub fn accounts<'n, 'a: 'n>(
-    doc: &'n Document<'a>,
-    objects: impl IntoIterator<Item = &'n Node<'a>>,
-) -> Inventory {
-    objects
-        .into_iter()
-        .flat_map(|object| self::objects(doc, object))
-        .filter(|(_, object)| object.is_account())
-        .collect()
-}
-
 /// The RBAC objects `object`, a node of `doc`, is or holds (the items of a list), in
 /// order, each with where it counts: evidence when marked `local-config`, else input;
 /// none for any other object.
@@ -724,7 +711,10 @@ subjects: {kind: ServiceAccount, name: a}
             "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: batch, namespace: jobs}\nautomountServiceAccountToken: false\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: jobs}\n",
         )
         .unwrap();
-        let accounts = accounts(&doc, doc.roots());
+        let accounts: Inventory = (doc.roots().iter())
+            .flat_map(|root| objects(&doc, root))
+            .filter(|(_, object)| crate::config::Rbac::Off.reads(object))
+            .collect();
         assert_eq!(accounts.automount(&sa("jobs")), Some(false));
         assert_eq!(accounts.evidence(&sa("jobs")).grants.len(), 0);
     }

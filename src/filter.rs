@@ -94,7 +94,7 @@ struct Work<'d> {
 
 impl<'s> Filter<'s> {
     /// The filter for `settings`, with `inventory` the RBAC objects of the whole input
-    /// ([`evidence::inventory`]; empty, and never asked, with `rbac: off`).
+    /// (with `rbac: off` the ServiceAccounts alone, [`crate::config::Rbac::reads`]).
     pub fn new(settings: &'s Settings, inventory: &'s Inventory) -> Self {
         let wanted = settings.wanted();
         let new = NewValues::new(&wanted);
@@ -409,7 +409,7 @@ impl<'s> Filter<'s> {
     /// What the input's RBAC says about the ServiceAccount the Pod template `found` runs
     /// as; nothing with `rbac: off`.
     fn evidence(&self, doc: &Document<'_>, found: &Found<'_, '_>) -> Option<Evidence<'s>> {
-        if self.settings.rbac == Rbac::Off {
+        if !self.settings.rbac.weighs_evidence() {
             return None;
         }
         let inventory: &'s Inventory = self.inventory;

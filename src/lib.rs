@@ -45,6 +45,7 @@ pub mod yaml;
 
 pub use config::Settings;
 pub use protocol::{
-    Call, ConfigFile, Error, EvidenceFile, Protocol, Report, Run, run, run_with, run_with_evidence,
+    Call, ConfigFile, Error, EvidenceFile, Protocol, Run, StderrOptions, run, run_with,
+    run_with_evidence,
 };
 pub use results::{FnResult, Severity, exit_code};

@@ -395,12 +395,12 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         };
         write_report(path, format, &report)?;
     }
-    let report = harden_sa_token::Report {
+    let stderr = harden_sa_token::StderrOptions {
         verbose: cli.verbose,
         kpt_environment: std::env::var("KUSTOMIZE_ENABLE_ALPHA_COMMANDS")
             .is_ok_and(|v| v == "true"),
     };
-    for line in run.report(report) {
+    for line in run.stderr_lines(stderr) {
         eprintln!("{line}");
     }
     write_stdout(&run.text)?;

@@ -1,4 +1,4 @@
-//! What falling back costs: the checked output (`protocol::checked_with`, as both
+//! What falling back costs: the checked output (`protocol::output::checked_with`, as both
 //! protocols call it) on a generated ResourceList whose objects' edits are the
 //! function's own, but for some, spread through the input, whose edits are replaced by
 //! a set the output check refuses (a key inserted that the object already has, as a bug
@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use harden_sa_token::Settings;
 use harden_sa_token::filter::{Filter, Outcome};
-use harden_sa_token::protocol::checked_with;
+use harden_sa_token::protocol::output::checked_with;
 use harden_sa_token::yaml::{Document, Node};
 
 use crate::generate;

@@ -149,7 +149,7 @@ fn smoke() -> Result<(), String> {
     if changed != items || run.exit_code() != 0 {
         return Err(format!(
             "expected {items} Deployments changed, got {changed}: {:?}",
-            run.report(harden_sa_token::Report::default())
+            run.stderr_lines(harden_sa_token::StderrOptions::default())
         ));
     }
     let again = harden_sa_token::run(run.text.as_bytes(), harden_sa_token::Call::Plain)
@@ -158,7 +158,7 @@ fn smoke() -> Result<(), String> {
     if !again.results.is_empty() {
         return Err(format!(
             "second run: {:?}",
-            again.report(harden_sa_token::Report::default())
+            again.stderr_lines(harden_sa_token::StderrOptions::default())
         ));
     }
     let stream = generate::stream(items);
@@ -666,7 +666,7 @@ in a fresh process (median of 3 runs, 2 above 20,000 items); peak memory is its 
         let _ = writeln!(report, "## Falling back after a failed output check\n");
         let _ = writeln!(
             report,
-            "The checked output (`protocol::checked_with`, as both protocols call it, without the ResourceList's `results`) on N generated Deployments hardened as usual, but for the failing ones, whose edits are replaced by a set the check refuses (a key inserted that the object already has): they are left out with an internal error, the rest is written. Median of 3; the time is the splice-and-check passes alone, not the reading and deciding before them.\n"
+            "The checked output (`protocol::output::checked_with`, as both protocols call it, without the ResourceList's `results`) on N generated Deployments hardened as usual, but for the failing ones, whose edits are replaced by a set the check refuses (a key inserted that the object already has): they are left out with an internal error, the rest is written. Median of 3; the time is the splice-and-check passes alone, not the reading and deciding before them.\n"
         );
         let _ = writeln!(
             report,

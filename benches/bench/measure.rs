@@ -49,7 +49,7 @@ pub fn function(input: &[u8]) -> Result<String, String> {
         return Err(format!(
             "exit code {}: {:?}",
             run.exit_code(),
-            run.report(harden_sa_token::Report::default())
+            run.stderr_lines(harden_sa_token::StderrOptions::default())
         ));
     }
     Ok(run.text)

@@ -4,16 +4,21 @@
 //!
 //! Reading is kept apart from acting: this module turns what the user wrote into a
 //! plain, checked struct, and names the field, the value, where it is and what is
-//! allowed when it cannot. Each field is defined once, in [`fields`].
+//! allowed when it cannot. Each field is defined once, in [`fields`]. A config file
+//! named on the command line is read here too ([`from_file`]), whichever command it
+//! serves.
 
 mod config_map;
 mod fields;
+mod file;
 mod read;
 mod schema;
 
+pub use file::{ConfigFileError, from_file};
 pub use schema::{fields_table, schema_json};
 
 use crate::decide::{ApiAccess, ContainerFilter, TokenVolume, Wanted};
+use crate::rbac::Object;
 use crate::select::Selector;
 use crate::workloads::PodSpecPath;
 use crate::yaml::{Document, Node};
@@ -48,6 +53,22 @@ pub enum Rbac {
     Apply,
     /// Do not read them.
     Off,
+}
+
+impl Rbac {
+    /// Whether a Pod template's ServiceAccount is judged by what the RBAC objects grant
+    /// it. Not under `rbac: off`: this is the one place that says what `off` means, and
+    /// [`Rbac::reads`] follows from it.
+    pub fn weighs_evidence(self) -> bool {
+        !matches!(self, Rbac::Off)
+    }
+
+    /// Whether `object`, read from the input or an `--evidence` file, goes into the
+    /// run's inventory: every RBAC object, or with `rbac: off` the ServiceAccounts alone,
+    /// since their automount setting (whether a Pod has a token today) is not RBAC.
+    pub fn reads(self, object: &Object) -> bool {
+        self.weighs_evidence() || object.is_account()
+    }
 }
 
 /// The platform whose token volume the function writes (`docs/design.md`, "Platform").

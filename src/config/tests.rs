@@ -312,3 +312,53 @@ fn lifetime_rules_and_platform_are_read_and_checked() {
     let err = typed("  platform: openshfit\n").unwrap_err().to_string();
     assert!(err.contains("did you mean `openshift`?"), "{err}");
 }
+
+#[test]
+fn config_files_are_one_document() {
+    assert_eq!(from_file(b"", Origin::File).unwrap(), Settings::default());
+    assert_eq!(
+        from_file(b"# nothing\n", Origin::File).unwrap(),
+        Settings::default()
+    );
+    let s = from_file(
+        b"apiVersion: v1\nkind: ConfigMap\ndata:\n  expirationSeconds: \"7200\"\n",
+        Origin::File,
+    )
+    .unwrap();
+    assert_eq!(s.expiration_seconds, 7200);
+    assert_eq!(
+        from_file(b"a: 1\n---\nb: 2\n", Origin::File).unwrap_err(),
+        ConfigFileError::ManyDocuments(2)
+    );
+    assert!(matches!(
+        from_file(b"kind: Secret\n", Origin::File),
+        Err(ConfigFileError::Config(ConfigError::UnknownKind { .. }))
+    ));
+    assert_eq!(
+        from_file(b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\napiVersion: v1\nkind: Service\n", Origin::File),
+        Err(ConfigFileError::Manifests(vec!["Deployment web".into(), "Service".into()]))
+    );
+    assert_eq!(
+        from_file(
+            b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n",
+            Origin::File
+        ),
+        Err(ConfigFileError::Manifests(vec!["Pod p".into()]))
+    );
+    // One object of another kind is a config with a typo, more likely.
+    assert!(matches!(
+        from_file(
+            b"apiVersion: fn.harden-sa-token.dev/v1\nkind: HardenServiceAccountToken\n",
+            Origin::File
+        ),
+        Err(ConfigFileError::Config(ConfigError::UnknownKind { .. }))
+    ));
+    assert!(matches!(
+        from_file(b"a: [\n", Origin::File),
+        Err(ConfigFileError::Yaml(_))
+    ));
+    assert!(matches!(
+        from_file(b"a: \xff\n", Origin::File),
+        Err(ConfigFileError::NotUtf8(_))
+    ));
+}

@@ -14,25 +14,24 @@
 //!    post-renderer output, Argo CD would prune every resource).
 //!
 //! Input is parsed once ([`input`]); this module hands the document to
-//! [`resource_list`] or [`stream`], writes the checked output, and returns what stderr
-//! should say about the run.
+//! [`resource_list`] or [`stream`], which write through the checked output ([`output`]),
+//! and returns the run: its text, results and settings, and what stderr should say.
 
-use crate::config::{self, Rbac, Settings};
+use crate::config::{self, ConfigFileError, Rbac, Settings};
 use crate::evidence;
-use crate::filter::Outcome;
 use crate::input::{self, InputError};
 use crate::messages;
 use crate::rbac::{Inventory, Object, Origin};
-use crate::results::{Detail, FnResult, Row, RowChange, Rule, Severity, Tally};
-use crate::yaml::{Document, Edits, Node, Rejected};
+use crate::results::{FnResult, Row, Severity, Tally};
+use crate::yaml::{Document, Node, Rejected};
 
+pub mod output;
 pub mod resource_list;
 pub mod snapshot;
 pub mod stream;
 pub mod tree;
 
 pub use resource_list::Sender;
-pub use stream::ConfigFileError;
 
 /// A config file named on the command line, already read.
 #[derive(Debug, Clone, Copy)]
@@ -215,9 +214,10 @@ pub struct Run {
     pub config: ConfigSource,
 }
 
-/// What the caller tells about how the run is reported.
+/// What the caller tells about who reads stderr and how much they want there
+/// ([`Run::stderr_lines`]).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Report {
+pub struct StderrOptions {
     /// `--verbose`: also say what was changed (or would be), resource by resource.
     pub verbose: bool,
     /// `KUSTOMIZE_ENABLE_ALPHA_COMMANDS=true` is in the environment, as kpt sets it for
@@ -238,19 +238,19 @@ impl Run {
     /// and its legacy plugins) shows only stderr, and a plain stream has no room for
     /// results, so there they are printed the way kpt prints results. A stream also
     /// gets a one-line summary.
-    pub fn report(&self, report: Report) -> Vec<String> {
+    pub fn stderr_lines(&self, options: StderrOptions) -> Vec<String> {
         let kpt = self.protocol == Protocol::ResourceList
             && match self.sender {
                 Sender::Kpt => true,
                 Sender::Kustomize => false,
-                Sender::Unknown => report.kpt_environment,
+                Sender::Unknown => options.kpt_environment,
             };
         let mut lines: Vec<String> = if kpt {
             Vec::new()
         } else {
             self.results
                 .iter()
-                .filter(|r| report.verbose || r.severity != Severity::Info)
+                .filter(|r| options.verbose || r.severity != Severity::Info)
                 .map(FnResult::to_string)
                 .collect()
         };
@@ -361,7 +361,7 @@ pub fn settings(config: Option<ConfigFile<'_>>, origin: config::Origin) -> Resul
     let Some(file) = config else {
         return Ok(Settings::default());
     };
-    stream::read_config(file.bytes, origin).map_err(|problem| match problem {
+    config::from_file(file.bytes, origin).map_err(|problem| match problem {
         ConfigFileError::Manifests(objects) => Error::ManifestsAsConfig {
             origin: file.origin.to_owned(),
             objects,
@@ -373,166 +373,29 @@ pub fn settings(config: Option<ConfigFile<'_>>, origin: config::Origin) -> Resul
     })
 }
 
-/// Audit mode's edits (those enforce mode would make, [`Outcome::proposed`]) checked
-/// exactly as enforce mode's output is: an object whose edits do not check out gets the
-/// internal error `fix` would give it, so that `check` says what `fix` then does. As in
-/// [`checked`], a difference no object is to blame for refuses the whole input. Nothing
-/// to do in enforce mode, where nothing is proposed.
-pub fn check_proposals(doc: &Document<'_>, outcomes: &mut [Outcome]) -> Result<(), Rejected> {
-    let proposed: Vec<&Edits> = outcomes.iter().map(|o| &o.proposed).collect();
-    if proposed.iter().all(|e| e.is_empty()) {
-        return Ok(());
-    }
-    let Err(rejected) = doc.apply(&proposed) else {
-        return Ok(());
-    };
-    if rejected.unattributed.is_some() {
-        return Err(rejected);
-    }
-    for (set, mismatch) in &rejected.sets {
-        if let Some(outcome) = outcomes.get_mut(*set) {
-            outcome.proposed.clear();
-            left_unchanged(outcome, mismatch);
-        }
-    }
-    Ok(())
-}
-
-/// Turns each result's marks of its object's edits into the exact change (`fix`): the
-/// edits made (enforce mode), or those enforce mode would make (audit mode), both
-/// checked already ([`checked`], [`check_proposals`]).
-fn attach_fixes(outcomes: &mut [Outcome]) {
-    for outcome in outcomes.iter_mut() {
-        let Outcome {
-            edits,
-            proposed,
-            results,
-            ..
-        } = outcome;
-        let made = if edits.is_empty() {
-            &*proposed
-        } else {
-            &*edits
-        };
-        for result in results {
-            if let Some(splices) = result.detail.splices.take() {
-                result.detail.fix = made.replacements_between(splices);
-            }
-        }
-    }
-}
-
-/// An object whose own edits did not check out (`mismatch`): left unchanged, with an
-/// internal error in place of its results.
-fn left_unchanged(outcome: &mut Outcome, mismatch: &crate::yaml::Mismatch) {
-    outcome.tally = outcome.tally.left_unchanged();
-    for row in &mut outcome.rows {
-        row.change = RowChange::LeftUnchanged;
-    }
-    // The error names the object (its first result says which one and where), and is
-    // of its own kind: not the rule of whatever that first finding was.
-    if let Some(first) = outcome.results.first() {
-        outcome.results = vec![FnResult {
-            severity: Severity::Error,
-            message: messages::internal_error(mismatch),
-            resource_ref: first.resource_ref.clone(),
-            field: None,
-            file: first.file.clone(),
-            detail: Detail {
-                at: first.detail.at,
-                rule: Some(Rule::InternalError),
-                ..Detail::default()
-            },
-        }];
-    }
-}
-
-/// What became of the Pod templates of every object.
-fn tally(outcomes: &[Outcome]) -> Tally {
-    outcomes
-        .iter()
-        .fold(Tally::default(), |sum, o| sum + o.tally)
-}
-
-/// The RBAC objects among `objects` (every object of the input), read once before any
-/// is hardened, since a binding may come after the workload it applies to, then those
-/// of `--evidence` files (`extra`); with `rbac: off`, which reads no RBAC, the
-/// ServiceAccounts alone (their automount setting says whether a Pod has a token today).
+/// The inventory of a run over `objects`, nodes of `doc` (ResourceList items or stream
+/// documents): the RBAC objects they are or hold, read once before any is hardened,
+/// since a binding may come after the workload it applies to, then those of
+/// `--evidence` files (`extra`), as [`inventory_of`] keeps them.
 fn inventory<'n, 'a: 'n>(
     settings: &Settings,
     doc: &'n Document<'a>,
     objects: &'n [Node<'a>],
     extra: &[(Origin, Object)],
 ) -> Inventory {
-    match settings.rbac {
-        Rbac::Off => {
-            let mut inventory = evidence::accounts(doc, objects);
-            inventory.extend(extra.iter().filter(|(_, o)| o.is_account()).cloned());
-            inventory
-        }
-        Rbac::Advise | Rbac::Apply => {
-            let mut inventory = evidence::inventory(doc, objects);
-            inventory.extend(extra.iter().cloned());
-            inventory
-        }
-    }
-}
-
-/// The results of every object, in input order.
-fn results(outcomes: &[Outcome]) -> Vec<FnResult> {
-    outcomes
+    let objects = objects
         .iter()
-        .flat_map(|o| o.results.iter().cloned())
+        .flat_map(|object| evidence::objects(doc, object));
+    inventory_of(settings.rbac, objects.chain(extra.iter().cloned()))
+}
+
+/// The inventory of the RBAC objects of a whole input, those `rbac` reads
+/// ([`Rbac::reads`]).
+fn inventory_of(rbac: Rbac, objects: impl IntoIterator<Item = (Origin, Object)>) -> Inventory {
+    objects
+        .into_iter()
+        .filter(|(_, object)| rbac.reads(object))
         .collect()
-}
-
-/// The output: every object's edits and the protocol's own (`own`, made from the
-/// outcomes), applied and checked. Objects whose own edits do not check out are left
-/// unchanged, with an error result in place of theirs, and the rest is applied once
-/// more: two passes at most, however many objects fail (one pass names every failing
-/// set and goes on after it). A second failure, or one that is no object's, writes
-/// nothing.
-pub fn checked(
-    doc: &Document<'_>,
-    outcomes: &mut [Outcome],
-    own: impl Fn(&[Outcome]) -> Option<Edits>,
-) -> Result<String, Rejected> {
-    checked_with(outcomes, own, |sets| doc.apply(sets))
-}
-
-/// [`checked`], with the pass that splices and checks (`Document::apply`) given as
-/// `apply`, which is called at most twice: a test or a bench counts the passes, or
-/// measures them, through it.
-pub fn checked_with(
-    outcomes: &mut [Outcome],
-    own: impl Fn(&[Outcome]) -> Option<Edits>,
-    mut apply: impl FnMut(&[&Edits]) -> Result<String, Rejected>,
-) -> Result<String, Rejected> {
-    let mut pass = |outcomes: &[Outcome]| {
-        let own = own(outcomes);
-        let sets: Vec<&Edits> = outcomes
-            .iter()
-            .map(|o| &o.edits)
-            .chain(own.as_ref())
-            .collect();
-        apply(&sets)
-    };
-    let rejected = match pass(outcomes) {
-        Ok(text) => return Ok(text),
-        Err(rejected) => rejected,
-    };
-    if rejected.unattributed.is_some() {
-        return Err(rejected);
-    }
-    for (set, mismatch) in &rejected.sets {
-        let Some(outcome) = outcomes.get_mut(*set) else {
-            // The protocol's own edits: nothing to leave out.
-            return Err(rejected);
-        };
-        outcome.edits.clear();
-        left_unchanged(outcome, mismatch);
-    }
-    pass(outcomes)
 }
 
 #[cfg(test)]
@@ -546,123 +409,6 @@ mod tests {
         origin: "c.yaml",
         bytes: b"apiVersion: v1\nkind: ConfigMap\ndata:\n  expirationSeconds: \"7200\"\n",
     };
-
-    /// Outcomes of hardening every document of `doc`, with the edits of every
-    /// `every`-th replaced by a set the check refuses (a key inserted that the object
-    /// already has, as a bug of the editor would make).
-    fn outcomes_with_failures(doc: &Document<'_>, every: usize) -> Vec<Outcome> {
-        let settings = Settings::default();
-        let inventory = Inventory::new();
-        let filter = crate::filter::Filter::new(&settings, &inventory);
-        doc.roots()
-            .iter()
-            .enumerate()
-            .map(|(i, root)| {
-                let mut outcome = filter.object(doc, root, root);
-                if i % every == every - 1 {
-                    let mut editor = doc.editor(root, root);
-                    editor
-                        .insert_entry(root, "kind", std::sync::Arc::new("Pod".into()))
-                        .unwrap();
-                    outcome.edits = editor.finish();
-                }
-                outcome
-            })
-            .collect()
-    }
-
-    #[test]
-    fn falling_back_costs_two_passes_however_many_objects_fail() {
-        let text = vec![POD; 300].join("---\n");
-        let doc = Document::parse(&text).unwrap();
-        for every in [1, 2, 7, 300, 301] {
-            let mut outcomes = outcomes_with_failures(&doc, every);
-            let mut passes = 0;
-            let out = checked_with(
-                &mut outcomes,
-                |_| None,
-                |sets| {
-                    passes += 1;
-                    doc.apply(sets)
-                },
-            )
-            .unwrap();
-            let failing = 300 / every;
-            assert_eq!(passes, if failing == 0 { 1 } else { 2 }, "every {every}");
-            let internal = outcomes.iter().filter(|o| o.is_internal_error()).count();
-            assert_eq!(internal, failing, "every {every}");
-            // The error is of its own kind, not its object's first finding's (`Hardened`),
-            // and carries none of that finding's parts or fix.
-            for outcome in outcomes.iter().filter(|o| o.is_internal_error()) {
-                let [error] = outcome.results.as_slice() else {
-                    panic!("{:?}", outcome.results);
-                };
-                assert_eq!(error.detail.rule, Some(Rule::InternalError));
-                assert_eq!(error.severity, Severity::Error);
-                assert!(error.detail.parts.is_empty() && error.detail.fix.is_empty());
-                assert!(error.resource_ref.is_some() && error.detail.at.is_some());
-            }
-            // The others are hardened, the failing ones left as they were.
-            assert_eq!(
-                out.matches("automountServiceAccountToken: false").count(),
-                300 - failing,
-                "every {every}"
-            );
-        }
-    }
-
-    #[test]
-    fn audit_mode_gives_the_internal_error_enforce_mode_would() {
-        let text = [POD; 4].join("---\n");
-        let doc = Document::parse(&text).unwrap();
-        // Audit mode's outcomes, each with the proposals of `outcomes_with_failures` (every
-        // second one refused by the check), as enforce mode's would be made.
-        let mut enforce = outcomes_with_failures(&doc, 2);
-        let settings = Settings {
-            mode: crate::config::Mode::Audit,
-            ..Settings::default()
-        };
-        let inventory = Inventory::new();
-        let filter = crate::filter::Filter::new(&settings, &inventory);
-        let mut audit: Vec<Outcome> = doc
-            .roots()
-            .iter()
-            .zip(&enforce)
-            .map(|(root, e)| {
-                let mut outcome = filter.object(&doc, root, root);
-                outcome.proposed = e.edits.clone();
-                outcome
-            })
-            .collect();
-        checked(&doc, &mut enforce, |_| None).unwrap();
-        check_proposals(&doc, &mut audit).unwrap();
-        let verdicts = |outcomes: &[Outcome]| -> Vec<(bool, Tally)> {
-            outcomes
-                .iter()
-                .map(|o| {
-                    (
-                        o.is_internal_error(),
-                        Tally {
-                            hardened: 0,
-                            not_hardened: 0,
-                            ..o.tally
-                        },
-                    )
-                })
-                .collect()
-        };
-        assert_eq!(verdicts(&audit), verdicts(&enforce));
-        assert_eq!(audit.iter().filter(|o| o.is_internal_error()).count(), 2);
-        for (a, e) in audit
-            .iter()
-            .zip(&enforce)
-            .filter(|(a, _)| a.is_internal_error())
-        {
-            assert_eq!(a.results, e.results);
-            assert!(a.proposed.is_empty());
-            assert!(a.rows.iter().all(|r| r.change == RowChange::LeftUnchanged));
-        }
-    }
 
     #[test]
     fn the_input_and_arguments_decide_the_protocol() {
@@ -695,7 +441,7 @@ mod tests {
         let run = run(POD.as_bytes(), Call::WithConfig(CONFIG)).unwrap();
         assert!(run.text.contains("expirationSeconds: 7200"));
         assert_eq!(
-            run.report(Report::default()),
+            run.stderr_lines(StderrOptions::default()),
             [
                 // `rbac: advise`: nothing in the input grants the Pod's ServiceAccount
                 // anything.
@@ -704,9 +450,9 @@ mod tests {
                     .to_owned()
             ]
         );
-        let verbose = run.report(Report {
+        let verbose = run.stderr_lines(StderrOptions {
             verbose: true,
-            ..Report::default()
+            ..StderrOptions::default()
         });
         assert_eq!(verbose.len(), 3, "{verbose:?}");
         assert!(

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{ConfigSource, checked};
+use super::ConfigSource;
+use super::output::{self, checked};
 use crate::config::{self, ConfigError, Origin, Settings};
 use crate::filter::{Filter, Outcome};
 use crate::rbac;
@@ -166,7 +167,7 @@ pub(super) fn run(
         .iter()
         .map(|item| filter.object(doc, root, item))
         .collect();
-    if let Err(rejected) = super::check_proposals(doc, &mut outcomes) {
+    if let Err(rejected) = output::check_proposals(doc, &mut outcomes) {
         return Ok(Err(rejected));
     }
     Ok(checked(doc, &mut outcomes, |outcomes| {
@@ -174,8 +175,8 @@ pub(super) fn run(
     })
     .map(|text| Output {
         text,
-        results: super::results(&outcomes),
-        tally: super::tally(&outcomes),
+        results: output::results(&outcomes),
+        tally: output::tally(&outcomes),
         sender: sender(items),
         rows: outcomes.into_iter().flat_map(|o| o.rows).collect(),
         settings,
@@ -187,7 +188,7 @@ pub(super) fn run(
 /// itself into a mapping it has just read, so it cannot fail short of a bug, which the
 /// check of the output then reports.
 fn results_edit(doc: &Document<'_>, root: &Node<'_>, outcomes: &[Outcome]) -> Edits {
-    let results = super::results(outcomes);
+    let results = output::results(outcomes);
     let mut editor = doc.editor(root, root);
     let mut ok = true;
     if let Some((index, _)) = root.entry("results") {

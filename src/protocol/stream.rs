@@ -8,88 +8,13 @@
 //! documents are bytes outside the edits, so they are copied as they were. Results are
 //! not part of the output: the caller prints them and a summary on stderr.
 
-use super::checked;
-use crate::config::{self, ConfigError, Origin, Settings};
+use super::output::{self, checked};
+use crate::config::Settings;
 use crate::filter::{Filter, Outcome};
-use crate::input::{self, InputError};
 use crate::messages;
 use crate::rbac;
 use crate::results::{FnResult, Row, Severity, Tally};
-use crate::yaml::{Document, ParseError, Rejected};
-
-/// A config file (`--config FILE`, or a kustomize plugin's config) that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigFileError {
-    /// Not UTF-8.
-    #[error(transparent)]
-    NotUtf8(InputError),
-    /// Not YAML. The parse error is part of the message, not a separate source, so that
-    /// it is printed once.
-    #[error("not valid YAML: {0}")]
-    Yaml(ParseError),
-    /// More than one document: which one is meant would be a guess.
-    #[error("expected one functionConfig document, found {0} documents")]
-    ManyDocuments(usize),
-    /// Kubernetes objects where a config was expected: most likely the manifests to
-    /// harden, given as an argument instead of on stdin.
-    #[error("holds Kubernetes objects, not a config: {}", .0.join(", "))]
-    Manifests(Vec<String>),
-    /// A functionConfig the function does not accept.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-}
-
-/// Reads a config file: one document, a `HardenServiceAccountToken` or a `v1`
-/// ConfigMap, exactly as a ResourceList's `functionConfig`. A file with no document at
-/// all means the defaults, as a missing `functionConfig` does.
-pub fn read_config(bytes: &[u8], origin: Origin) -> Result<Settings, ConfigFileError> {
-    let text = input::utf8(bytes).map_err(ConfigFileError::NotUtf8)?;
-    let doc = Document::parse(text).map_err(ConfigFileError::Yaml)?;
-    // Manifests rather than a config: a Pod template somewhere, or several objects that
-    // are not configs. A single object of an unknown kind is more likely a config with
-    // a typo, and is told so.
-    let others: Vec<&crate::yaml::Node<'_>> = doc
-        .roots()
-        .iter()
-        .filter(|root| is_manifest(root))
-        .collect();
-    let workloads = others
-        .iter()
-        .any(|root| !crate::workloads::pod_templates(root, &[]).is_empty());
-    let objects: Vec<String> = if workloads || others.len() > 1 {
-        others
-            .iter()
-            .map(|root| {
-                let kind = root.get_str("kind").unwrap_or_default();
-                match root.get("metadata").and_then(|m| m.get_str("name")) {
-                    Some(name) => format!("{kind} {name}"),
-                    None => kind.to_owned(),
-                }
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    if !objects.is_empty() {
-        return Err(ConfigFileError::Manifests(objects));
-    }
-    match doc.roots() {
-        [] => Ok(Settings::default()),
-        [root] => Ok(config::from_node(&doc, Some(root), origin)?),
-        many => Err(ConfigFileError::ManyDocuments(many.len())),
-    }
-}
-
-/// Whether `root` is a Kubernetes object that is not one of the config's own kinds.
-fn is_manifest(root: &crate::yaml::Node<'_>) -> bool {
-    let (Some(api_version), Some(kind)) = (root.get_str("apiVersion"), root.get_str("kind")) else {
-        return false;
-    };
-    !matches!(
-        (api_version, kind),
-        (config::API_VERSION, config::KIND) | ("v1", "ConfigMap")
-    )
-}
+use crate::yaml::{Document, Rejected};
 
 /// Hardens every document of `doc` with `settings`; the text and the results.
 ///
@@ -104,12 +29,12 @@ pub(super) fn run(
     let inventory = super::inventory(settings, doc, doc.roots(), extra);
     let filter = Filter::new(settings, &inventory);
     let mut outcomes = outcomes(doc, &filter, true);
-    super::check_proposals(doc, &mut outcomes)?;
+    output::check_proposals(doc, &mut outcomes)?;
     let text = checked(doc, &mut outcomes, |_| None)?;
     if fixes {
-        super::attach_fixes(&mut outcomes);
+        output::attach_fixes(&mut outcomes);
     }
-    let (results, tally) = (super::results(&outcomes), super::tally(&outcomes));
+    let (results, tally) = (output::results(&outcomes), output::tally(&outcomes));
     let rows = outcomes.into_iter().flat_map(|o| o.rows).collect();
     Ok((text, results, tally, rows))
 }
@@ -206,56 +131,6 @@ mod tests {
             out.text
                 .starts_with("- a\n- b\n---\nplain\n---\napiVersion: v1\n")
         );
-    }
-
-    #[test]
-    fn config_files_are_one_document() {
-        assert_eq!(read_config(b"", Origin::File).unwrap(), Settings::default());
-        assert_eq!(
-            read_config(b"# nothing\n", Origin::File).unwrap(),
-            Settings::default()
-        );
-        let s = read_config(
-            b"apiVersion: v1\nkind: ConfigMap\ndata:\n  expirationSeconds: \"7200\"\n",
-            Origin::File,
-        )
-        .unwrap();
-        assert_eq!(s.expiration_seconds, 7200);
-        assert_eq!(
-            read_config(b"a: 1\n---\nb: 2\n", Origin::File).unwrap_err(),
-            ConfigFileError::ManyDocuments(2)
-        );
-        assert!(matches!(
-            read_config(b"kind: Secret\n", Origin::File),
-            Err(ConfigFileError::Config(ConfigError::UnknownKind { .. }))
-        ));
-        assert_eq!(
-            read_config(b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\napiVersion: v1\nkind: Service\n", Origin::File),
-            Err(ConfigFileError::Manifests(vec!["Deployment web".into(), "Service".into()]))
-        );
-        assert_eq!(
-            read_config(
-                b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n",
-                Origin::File
-            ),
-            Err(ConfigFileError::Manifests(vec!["Pod p".into()]))
-        );
-        // One object of another kind is a config with a typo, more likely.
-        assert!(matches!(
-            read_config(
-                b"apiVersion: fn.harden-sa-token.dev/v1\nkind: HardenServiceAccountToken\n",
-                Origin::File
-            ),
-            Err(ConfigFileError::Config(ConfigError::UnknownKind { .. }))
-        ));
-        assert!(matches!(
-            read_config(b"a: [\n", Origin::File),
-            Err(ConfigFileError::Yaml(_))
-        ));
-        assert!(matches!(
-            read_config(b"a: \xff\n", Origin::File),
-            Err(ConfigFileError::NotUtf8(_))
-        ));
     }
 
     #[test]

@@ -7,14 +7,15 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{ConfigSource, checked, stream};
-use crate::config::{Rbac, Settings};
+use super::output::{self, checked};
+use super::{ConfigSource, stream};
+use crate::config::Settings;
 use crate::evidence;
 use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
 use crate::messages;
-use crate::rbac::{Inventory, Object, Origin};
+use crate::rbac::{Object, Origin};
 use crate::results::{File, FnResult, Row, RowChange, Severity, Tally};
 use crate::yaml::Document;
 
@@ -115,18 +116,12 @@ pub fn run(
             Err(e) => Err(e.clone()),
         })
         .collect();
-    // With `rbac: off`, the ServiceAccounts alone: their automount setting says whether
-    // a Pod has a token today.
     let objects = docs.iter().flatten().flat_map(|doc| {
         doc.roots()
             .iter()
             .flat_map(move |root| evidence::objects(doc, root))
     });
-    let objects = objects.chain(extra.iter().cloned());
-    let inventory: Inventory = match settings.rbac {
-        Rbac::Off => objects.filter(|(_, object)| object.is_account()).collect(),
-        Rbac::Advise | Rbac::Apply => objects.collect(),
-    };
+    let inventory = super::inventory_of(settings.rbac, objects.chain(extra.iter().cloned()));
     let filter = Filter::new(settings, &inventory);
     let files = walk
         .files
@@ -200,10 +195,10 @@ fn file(doc: &Document<'_>, filter: &Filter<'_>, path: &Path, fixes: bool) -> Fi
             });
         }
     }
-    let checked = super::check_proposals(doc, &mut outcomes)
+    let checked = output::check_proposals(doc, &mut outcomes)
         .and_then(|()| checked(doc, &mut outcomes, |_| None));
     if fixes {
-        super::attach_fixes(&mut outcomes);
+        output::attach_fixes(&mut outcomes);
     }
     match checked {
         Ok(output) => {
@@ -225,8 +220,8 @@ fn file(doc: &Document<'_>, filter: &Filter<'_>, path: &Path, fixes: bool) -> Fi
             })
         }
     }
-    run.results = super::results(&outcomes);
-    run.tally = super::tally(&outcomes);
+    run.results = output::results(&outcomes);
+    run.tally = output::tally(&outcomes);
     run.rows = outcomes.into_iter().flat_map(|o| o.rows).collect();
     run
 }
