@@ -7,7 +7,7 @@ use crate::yaml::{Document, ParseError};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
     /// Bytes that are not UTF-8.
-    #[error("input is not UTF-8: line {line}, column {column}")]
+    #[error("input is {}: line {line}, column {column}", crate::messages::NOT_UTF8)]
     NotUtf8 {
         /// 1-based line of the first bad byte.
         line: usize,
@@ -16,11 +16,11 @@ pub enum InputError {
     },
     /// Not YAML. The parse error is part of the message, not a separate source, so that
     /// it is printed once.
-    #[error("input is not valid YAML: {0}")]
+    #[error("input is {}", crate::messages::not_yaml(.0))]
     Yaml(ParseError),
     /// Not YAML, and holds a Go template action (`{{`) as Helm charts' templates do:
     /// the message says so and what to harden instead.
-    #[error("input is not valid YAML: {error}; {}", crate::messages::chart_template_hint(*line))]
+    #[error("input is {}", crate::messages::chart_template_not_yaml(error, *line))]
     ChartTemplate {
         /// Why it is not YAML.
         error: ParseError,

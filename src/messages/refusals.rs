@@ -2,7 +2,17 @@
 //! YAML it cannot read, documents that are not objects, Pod templates Kubernetes would
 //! reject or the editor will not touch, files it cannot read or write.
 
+use std::fmt::Display;
+use std::path::Path;
+
 use crate::template::{Shape, TemplateError};
+
+/// The one spelling of input that YAML cannot read, whoever reads it (stdin, a config
+/// file, a file of `fix`), so that users and scripts find one phrase.
+const NOT_VALID_YAML: &str = "not valid YAML";
+
+/// Bytes that are not UTF-8.
+pub const NOT_UTF8: &str = "not UTF-8";
 
 /// A stream document that is not an object.
 pub fn not_an_object(index: usize, line: usize) -> String {
@@ -11,15 +21,55 @@ pub fn not_an_object(index: usize, line: usize) -> String {
 
 /// What to say about input that is not YAML and holds a Go template action at `line`, as
 /// the templates of a Helm chart do.
-pub fn chart_template_hint(line: usize) -> String {
+fn chart_template_hint(line: usize) -> String {
     format!(
         "it looks like a Helm chart template (`{{{{` at line {line}): harden what `helm template` renders instead (as a post-renderer), and leave the chart's templates out of `fix` and `check` (e.g. pre-commit's `exclude: ^charts/.*/templates/`)"
     )
 }
 
+/// Input that is not YAML: the phrase, then why (`error`, the parser's words).
+pub fn not_yaml(error: &dyn Display) -> String {
+    format!("{NOT_VALID_YAML}: {error}")
+}
+
+/// Input that is not YAML ([`not_yaml`]) and holds a Go template action at `line`: what
+/// to harden instead.
+pub fn chart_template_not_yaml(error: &dyn Display, line: usize) -> String {
+    format!("{}; {}", not_yaml(error), chart_template_hint(line))
+}
+
+/// Why a file of `fix` or `check` could not be read: what the system said.
+pub fn not_read(io: &std::io::Error) -> String {
+    format!("cannot read it: {io}")
+}
+
+/// A file of `fix` or `check` left as it was because of its error (`message`).
+pub fn file_left_as_it_was(message: &str) -> String {
+    format!("{message}; file left as it was")
+}
+
+/// A config file named on the command line that cannot be read (what the system said
+/// follows).
+pub fn cannot_read_config_file(path: &Path) -> String {
+    format!("cannot read config file {}", path.display())
+}
+
+/// An `--evidence` file that cannot be read (what the system said follows).
+pub fn cannot_read_evidence_file(path: &Path) -> String {
+    format!("cannot read evidence file {}", path.display())
+}
+
+/// A `--report` file that cannot be written (what the system said follows).
+pub fn cannot_write_report(path: &Path) -> String {
+    format!("cannot write the report {}", path.display())
+}
+
+/// Stdin that cannot be read (what the system said follows).
+pub const CANNOT_READ_STDIN: &str = "cannot read stdin";
+
 /// Why a file `fix` changed could not be written (it is as it was): the step that
 /// failed and what the system said.
-pub fn not_written(step: &dyn std::fmt::Display, io: &std::io::Error) -> String {
+pub fn not_written(step: &dyn Display, io: &std::io::Error) -> String {
     format!("cannot write it: {step}: {io}")
 }
 

@@ -62,6 +62,13 @@ harden-sa-token reads manifests on stdin and writes them hardened on stdout, e.g
 See harden-sa-token --help.
 ";
 
+/// An argument after a kustomize plugin's config file (`first`): clap's usage error.
+pub fn args_after_plugin_config(first: &str) -> String {
+    format!(
+        "unexpected argument '{first}' after CONFIG_FILE: as a kustomize plugin the function takes the config file alone (its config has no argsOneLiner or argsFromFile); `fix` and `check` come first: harden-sa-token fix PATH..."
+    )
+}
+
 /// The last line of `fix` (`changed` files written or shown) and `check`; `failed` files
 /// were left as they were because of an error (unreadable, refused, not written).
 /// With `tense` [`Tense::Would`] (`fix --diff`, which writes nothing), the changes are
