@@ -1,6 +1,7 @@
 //! How long a token lives, as a person reads it: the lifetime a Pod template's token
 //! volume holds after the run and why, and the inventory's cells for it.
 
+use super::inventory::audience_cell;
 use crate::decide::{
     DEFAULT_EXPIRATION_SECONDS, EXTENDED_EXPIRATION_SECONDS, EXTENDED_TO_SECONDS, Lifetime,
     LifetimeBy, LifetimeWhy, Wanted, effective_lifetime, is_own_audience, token_of,
@@ -136,9 +137,5 @@ pub fn token_cells(lifetime: &Lifetime) -> (String, String) {
         }
         Some(s) => format!("{s} s"),
     };
-    let audience = match audience.filter(|a| !a.is_empty()) {
-        Some(a) => format!("`{a}`"),
-        None => "the API server's own".to_owned(),
-    };
-    (seconds, audience)
+    (seconds, audience_cell(audience.filter(|a| !a.is_empty())))
 }

@@ -13,9 +13,11 @@
 //!   passes by, and why;
 //! - `summaries`: the last line of a run, what `-v` lists, the command line's own
 //!   sentences;
-//! - `rules`: what each rule is about, for reports.
+//! - `rules`: what each rule is about, for reports;
+//! - `inventory`: the auditors' inventory's cells and totals, and a report's fixes.
 
 mod hardening;
+mod inventory;
 mod lifetime;
 mod rbac_evidence;
 mod rbac_model;
@@ -27,6 +29,10 @@ pub use hardening::{
     ACCOUNT_FIELD, account_hardened, account_not_hardened, bad_annotation, bad_lifetime, conflict,
     hardened, internal_error, left_unchanged, not_hardened, not_hardened_parts,
     openshift_without_platform, per_template, stated_by, warning,
+};
+pub use inventory::{
+    MAY_DO_NOT_READ, UNREADABLE_INPUTS, audience_cell, change_cell, change_total, fix_description,
+    inventory_made_by, mode_cell,
 };
 pub use lifetime::{lifetime, lifetime_short, token_cells, token_lifetime};
 pub use rbac_evidence::{
