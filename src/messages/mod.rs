@@ -43,9 +43,9 @@ pub use rbac_evidence::{
 pub use rbac_model::{LIST_ITEMS, RULES, UNSET_NAMESPACE_NOTE};
 pub use refusals::{
     CANNOT_READ_STDIN, NOT_UTF8, cannot_read_config_file, cannot_read_evidence_file,
-    cannot_write_report, chart_template_not_yaml, file_left_as_it_was, manifests_as_config,
-    no_objects, no_pod_template, not_an_object, not_an_object_is, not_read, not_written, not_yaml,
-    template_error, unnamed_list_item,
+    cannot_write_report, chart_template_not_yaml, empty_stdin, file_left_as_it_was,
+    manifests_as_config, no_objects, no_pod_template, not_an_object, not_an_object_is, not_read,
+    not_written, not_yaml, template_error, unnamed_list_item,
 };
 pub use rules::{RuleText, rule_text};
 pub use summaries::{

@@ -108,9 +108,19 @@ pub fn not_an_object_is(index: usize, line: usize, text: &str, list: bool) -> St
 /// A stream without a single object.
 pub fn no_objects(first: &str) -> String {
     format!(
-        "stdin holds no Kubernetes object: {first}; expected a YAML stream of Kubernetes objects or a ResourceList (is the step before this one failing?)"
+        "stdin holds no Kubernetes object: {first}; {EXPECTED_ON_STDIN} (is the step before this one failing?)"
     )
 }
+
+/// Nothing on stdin, where a plain stream was expected.
+pub fn empty_stdin() -> String {
+    format!(
+        "stdin is empty; {EXPECTED_ON_STDIN} (an empty result would be taken for a successful render)"
+    )
+}
+
+/// What the function reads on stdin, for the errors of stdin that holds something else.
+const EXPECTED_ON_STDIN: &str = "expected a YAML stream of Kubernetes objects or a ResourceList";
 
 /// What a node is, with its article.
 fn shape(shape: Shape) -> &'static str {
