@@ -1,7 +1,12 @@
-//! The words users read, all of them: results, their parts and the rules they come
-//! under, the summaries and lines of the command line, and the errors of input the
-//! function refuses. Nothing here decides anything; it only says what the decision, the
-//! RBAC model and the filter found, so wording can change without touching them.
+//! The words users read: results, their parts and the rules they come under, the
+//! summaries and lines of the command line, the reports' words, and the errors of input
+//! the function refuses. Nothing here decides anything; it only says what the decision,
+//! the RBAC model and the filter found, so wording can change without touching them.
+//! Elsewhere are only the words an error type carries in its `#[error]` attribute (taken
+//! from here where they share a phrase), the config's problems (beside the fields they
+//! are about, in `config/`), the yaml library's own (it knows nothing of this crate),
+//! clap's help, and a few phrases handed in as data (what shows OpenShift, from
+//! `policy`; the editor's refusals, from `template`).
 //!
 //! The submodules are by what the words are for, and private; this list is the face:
 //! - `hardening`: what was done to a Pod template or a ServiceAccount, or would be, with
