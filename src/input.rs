@@ -1,13 +1,45 @@
 //! Input, as every protocol reads it: bytes checked as UTF-8 and parsed once, with
 //! errors that name the line and column.
 
+use std::fmt::Display;
+
 use crate::yaml::{Document, ParseError};
+
+// The words of input that cannot be read live here, below `messages`, because the
+// error types of `input` and `config` (which `messages` depends on) print them;
+// `messages` re-exports them for everyone else.
+
+/// The one spelling of input that YAML cannot read, whoever reads it (stdin, a config
+/// file, a file of `fix`), so that users and scripts find one phrase.
+const NOT_VALID_YAML: &str = "not valid YAML";
+
+/// Bytes that are not UTF-8.
+pub const NOT_UTF8: &str = "not UTF-8";
+
+/// What to say about input that is not YAML and holds a Go template action at `line`, as
+/// the templates of a Helm chart do.
+fn chart_template_hint(line: usize) -> String {
+    format!(
+        "it looks like a Helm chart template (`{{{{` at line {line}): harden what `helm template` renders instead (as a post-renderer), and leave the chart's templates out of `fix` and `check` (e.g. pre-commit's `exclude: ^charts/.*/templates/`)"
+    )
+}
+
+/// Input that is not YAML: the phrase, then why (`error`, the parser's words).
+pub fn not_yaml(error: &dyn Display) -> String {
+    format!("{NOT_VALID_YAML}: {error}")
+}
+
+/// Input that is not YAML ([`not_yaml`]) and holds a Go template action at `line`: what
+/// to harden instead.
+pub fn chart_template_not_yaml(error: &dyn Display, line: usize) -> String {
+    format!("{}; {}", not_yaml(error), chart_template_hint(line))
+}
 
 /// Input that cannot be read as YAML.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
     /// Bytes that are not UTF-8.
-    #[error("input is not UTF-8: line {line}, column {column}")]
+    #[error("input is {}: line {line}, column {column}", NOT_UTF8)]
     NotUtf8 {
         /// 1-based line of the first bad byte.
         line: usize,
@@ -16,11 +48,11 @@ pub enum InputError {
     },
     /// Not YAML. The parse error is part of the message, not a separate source, so that
     /// it is printed once.
-    #[error("input is not valid YAML: {0}")]
+    #[error("input is {}", not_yaml(.0))]
     Yaml(ParseError),
     /// Not YAML, and holds a Go template action (`{{`) as Helm charts' templates do:
     /// the message says so and what to harden instead.
-    #[error("input is not valid YAML: {error}; {}", crate::messages::chart_template_hint(*line))]
+    #[error("input is {}", chart_template_not_yaml(error, *line))]
     ChartTemplate {
         /// Why it is not YAML.
         error: ParseError,

@@ -204,7 +204,7 @@ impl EvidenceArgs {
             .iter()
             .map(|path| {
                 let bytes = std::fs::read(path)
-                    .with_context(|| format!("cannot read evidence file {}", path.display()))?;
+                    .with_context(|| messages::cannot_read_evidence_file(path))?;
                 Ok((path.display().to_string(), bytes))
             })
             .collect()
@@ -247,7 +247,7 @@ fn write_report(
     report: &report::Report<'_>,
 ) -> anyhow::Result<()> {
     std::fs::write(path, report::render(format, report))
-        .with_context(|| format!("cannot write the report {}", path.display()))
+        .with_context(|| messages::cannot_write_report(path))
 }
 
 #[derive(Subcommand, Debug)]
@@ -320,8 +320,7 @@ fn main() -> ExitCode {
 
 /// A config file named on the command line, read.
 fn read_config(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| messages::cannot_read_config_file(path))?;
     Ok((path.display().to_string(), bytes))
 }
 
@@ -335,9 +334,7 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         command
             .error(
                 clap::error::ErrorKind::UnknownArgument,
-                format!(
-                    "unexpected argument '{first}' after CONFIG_FILE: as a kustomize plugin the function takes the config file alone (its config has no argsOneLiner or argsFromFile); `fix` and `check` come first: harden-sa-token fix PATH..."
-                ),
+                messages::args_after_plugin_config(first),
             )
             .exit();
     }
@@ -363,7 +360,7 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
     let mut input = Vec::new();
     std::io::stdin()
         .read_to_end(&mut input)
-        .context("cannot read stdin")?;
+        .context(messages::CANNOT_READ_STDIN)?;
     let run = harden_sa_token::run_with_evidence(
         &input,
         call,
@@ -510,7 +507,7 @@ fn snapshot() -> anyhow::Result<u8> {
     let mut input = Vec::new();
     std::io::stdin()
         .read_to_end(&mut input)
-        .context("cannot read stdin")?;
+        .context(messages::CANNOT_READ_STDIN)?;
     let snapshot = protocol::snapshot::run(&input)?;
     write_stdout(&snapshot.text)?;
     eprintln!("{}", messages::snapshot_summary(&snapshot.counts));
@@ -542,7 +539,7 @@ fn print_findings(run: &TreeRun, verbose: bool, github: bool) -> usize {
             }
         }
         if let Some(error) = &file.error {
-            let message = format!("{}; file left as it was", error.message);
+            let message = messages::file_left_as_it_was(&error.message);
             eprintln!(
                 "{}",
                 harden_sa_token::report::finding(&file.path, error.at, Severity::Error, &message)

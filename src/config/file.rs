@@ -14,7 +14,7 @@ pub enum ConfigFileError {
     NotUtf8(InputError),
     /// Not YAML. The parse error is part of the message, not a separate source, so that
     /// it is printed once.
-    #[error("not valid YAML: {0}")]
+    #[error("{}", input::not_yaml(.0))]
     Yaml(ParseError),
     /// More than one document: which one is meant would be a guess.
     #[error("expected one functionConfig document, found {0} documents")]

@@ -139,9 +139,7 @@ pub enum Error {
     #[error("{}", messages::no_objects(.0))]
     NoObjects(String),
     /// Nothing on stdin in plain stream mode.
-    #[error(
-        "stdin is empty; expected a YAML stream of Kubernetes objects or a ResourceList (an empty result would be taken for a successful render)"
-    )]
+    #[error("{}", messages::empty_stdin())]
     EmptyStream,
     /// A config file that cannot be used. Its problem is part of the message, not a
     /// separate source, so that it is printed once.

@@ -153,7 +153,7 @@ pub fn run(
 fn read(path: &Path) -> Result<String, FileError> {
     let bytes = std::fs::read(path).map_err(|e| FileError {
         at: None,
-        message: format!("cannot read it: {e}"),
+        message: messages::not_read(&e),
     })?;
     input::utf8(&bytes).map(str::to_owned).map_err(input_error)
 }
@@ -163,19 +163,15 @@ fn input_error(e: InputError) -> FileError {
     match e {
         InputError::NotUtf8 { line, column } => FileError {
             at: Some((line, column)),
-            message: "not UTF-8".into(),
+            message: messages::NOT_UTF8.into(),
         },
         InputError::Yaml(p) => FileError {
             at: Some((p.line, p.column)),
-            message: format!("not valid YAML: {}", p.message),
+            message: messages::not_yaml(&p.message),
         },
         InputError::ChartTemplate { error: p, line } => FileError {
             at: Some((p.line, p.column)),
-            message: format!(
-                "not valid YAML: {}; {}",
-                p.message,
-                messages::chart_template_hint(line)
-            ),
+            message: messages::chart_template_not_yaml(&p.message, line),
         },
     }
 }

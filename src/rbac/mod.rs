@@ -126,7 +126,6 @@ mod bootstrap;
 mod inventory;
 mod model;
 mod resources;
-mod text;
 
 #[cfg(test)]
 mod tests;
@@ -141,4 +140,3 @@ pub use model::{
     SubjectKind,
 };
 pub use resources::{Idle, is_cluster_scoped};
-pub use text::{LIST_ITEMS, RULES, UNSET_NAMESPACE_NOTE};

@@ -3,7 +3,7 @@
 //! changed or would change. Totals first, then one row per Pod template.
 
 use super::Report;
-use crate::config::Mode;
+use crate::messages;
 use crate::results::{Row, RowChange};
 
 /// A table cell: one line, with the characters Markdown would read as table syntax
@@ -14,15 +14,6 @@ fn cell(text: &str) -> String {
         return "–".into();
     }
     flat.replace('\\', "\\\\").replace('|', "\\|")
-}
-
-fn change(row: &Row) -> &'static str {
-    match row.change {
-        RowChange::Hardened => "hardened",
-        RowChange::WouldHarden => "not hardened: enforce mode would harden it",
-        RowChange::Already => "already hardened",
-        RowChange::LeftUnchanged => "left unchanged (error)",
-    }
 }
 
 /// The inventory.
@@ -43,54 +34,36 @@ pub(super) fn render(report: &Report<'_>) -> String {
         .iter()
         .filter(|a| a.error.is_some())
         .count();
-    let audience = report
-        .audience
-        .as_deref()
-        .map_or("the API server's own".to_owned(), |a| format!("`{a}`"));
+    let audience = messages::audience_cell(report.audience.as_deref());
     let mut out = String::from("# Service-account tokens: inventory\n\n");
-    let command = match report.command {
-        Some(command) => format!("harden-sa-token {command}"),
-        None => "harden-sa-token".to_owned(),
-    };
-    out.push_str(&format!(
-        "Made by `{command}` ({}) over {} {}.\n\n",
-        env!("CARGO_PKG_VERSION"),
+    out.push_str(&messages::inventory_made_by(
+        report.command,
         report.artifacts.len(),
-        if report.artifacts.len() == 1 {
-            "input"
-        } else {
-            "inputs"
-        },
     ));
+    out.push_str("\n\n");
     // The run that happened: what it read, how, and with which settings.
     out.push_str("| | |\n|---|---:|\n");
     out.push_str(&format!("| protocol | {} |\n", cell(report.protocol)));
     out.push_str(&format!(
         "| mode | {} |\n",
-        match report.mode {
-            Mode::Enforce => "enforce (changes made)",
-            Mode::Audit => "audit (nothing changed)",
-        }
+        messages::mode_cell(report.mode)
     ));
     out.push_str(&format!("| config | {} |\n", cell(&report.config)));
     out.push_str(&format!("| Pod templates | {} |\n", rows.len()));
     out.push_str(&format!(
         "| holding a token (once hardened) | {holding} ({containers} containers) |\n"
     ));
-    let mut totals = vec![
-        ("hardened by this run", count(RowChange::Hardened)),
-        (
-            "not hardened (enforce mode would harden them)",
-            count(RowChange::WouldHarden),
-        ),
-        ("already hardened", count(RowChange::Already)),
-        (
-            "left unchanged because of an error",
-            count(RowChange::LeftUnchanged),
-        ),
-    ];
+    let mut totals: Vec<(&str, usize)> = [
+        RowChange::Hardened,
+        RowChange::WouldHarden,
+        RowChange::Already,
+        RowChange::LeftUnchanged,
+    ]
+    .into_iter()
+    .map(|change| (messages::change_total(change), count(change)))
+    .collect();
     if unreadable > 0 {
-        totals.push(("inputs that could not be read", unreadable));
+        totals.push((messages::UNREADABLE_INPUTS, unreadable));
     }
     for (what, n) in totals {
         out.push_str(&format!("| {what} | {n} |\n"));
@@ -125,8 +98,8 @@ pub(super) fn render(report: &Report<'_>) -> String {
             row.path,
             cell(&row.account),
             cell(&row.containers.join(", ")),
-            cell(row.may_do.as_deref().unwrap_or("not read (rbac: off)")),
-            change(row),
+            cell(row.may_do.as_deref().unwrap_or(messages::MAY_DO_NOT_READ)),
+            messages::change_cell(row.change),
         ));
     }
     for artifact in &report.artifacts {

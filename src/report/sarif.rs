@@ -245,7 +245,7 @@ fn results(root: Option<&Path>, artifact: &Artifact<'_>, out: &mut Vec<Value>) {
                         &mut value,
                         "fixes",
                         json!([{
-                            "description": {"text": format!("harden {subject}")},
+                            "description": {"text": messages::fix_description(&subject)},
                             "artifactChanges": [{
                                 "artifactLocation": artifact_location,
                                 "replacements": replacements,

@@ -1,4 +1,5 @@
-//! All the wording of the model, in one place.
+//! How the values of the RBAC model read (`Display`): bindings, roles, rules, grants and
+//! the gaps in the evidence.
 //!
 //! `{}` is short, for one line of a result: at most [`LIST_ITEMS`] resources, names or
 //! URLs per rule and [`RULES`] rules per grant (verbs are never cut: `delete` matters).
@@ -6,10 +7,9 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use super::inventory::{Gap, Grant, NoRights, Unseen, Via, What};
-use super::model::{
-    Binding, BindingKind, Namespace, ObjectId, ObjectKind, PolicyRule, RoleRef, RoleRefKind, Scope,
-    ServiceAccount, SubjectKind,
+use crate::rbac::{
+    Binding, BindingKind, Gap, Grant, Namespace, NoRights, ObjectId, ObjectKind, PolicyRule,
+    RoleRef, RoleRefKind, Scope, ServiceAccount, SubjectKind, Unseen, Via, What,
 };
 
 /// How many resources, resource names or URLs of a rule the short form shows.
