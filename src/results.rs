@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use crate::replacement::Replacement;
 use crate::yaml::Node;
 
 /// How serious a result is.
@@ -104,8 +105,9 @@ pub struct Detail {
     /// they were made in, until the protocol turns them into `fix`.
     pub splices: Option<Range<usize>>,
     /// The exact change the result is about: byte ranges of the input and their new
-    /// text, checked like any output (what `fix` writes, or would write).
-    pub fix: Vec<(Range<usize>, String)>,
+    /// text, in order of position, checked like any output (what `fix` writes, or
+    /// would write).
+    pub fix: Vec<Replacement>,
 }
 
 /// One Pod template as the auditors' inventory lists it: who it runs as, which of its

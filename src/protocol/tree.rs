@@ -10,13 +10,14 @@ use std::path::{Path, PathBuf};
 use super::{ConfigSource, checked, stream};
 use crate::config::{Rbac, Settings};
 use crate::evidence;
-use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
+use crate::files::{self, Skipped, WalkError, WriteError};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
 use crate::messages;
 use crate::rbac::{Inventory, Object, Origin};
+use crate::replacement::Replacement;
 use crate::results::{File, FnResult, Row, RowChange, Severity, Tally};
-use crate::yaml::Document;
+use crate::yaml::{Document, Edits};
 
 /// What became of one file.
 #[derive(Debug, Default)]
@@ -65,17 +66,6 @@ pub struct FileError {
     pub at: Option<(usize, usize)>,
     /// What is wrong.
     pub message: String,
-}
-
-/// Replacements that do not describe an edit of their file: a bug of this function's,
-/// since they come from edits that were checked.
-#[derive(Debug, thiserror::Error)]
-#[error("{}: cannot show the change as a diff: {error}", path.display())]
-pub struct DiffError {
-    /// The file.
-    pub path: PathBuf,
-    /// What is wrong with its replacements.
-    pub error: files::ReplacementError,
 }
 
 /// What a run over a set of paths found.
@@ -207,15 +197,10 @@ fn file(doc: &Document<'_>, filter: &Filter<'_>, path: &Path, fixes: bool) -> Fi
     }
     match checked {
         Ok(output) => {
-            let mut replacements: Vec<Replacement> = outcomes
-                .iter()
-                .flat_map(|o| o.edits.replacements())
-                .map(|(range, new)| Replacement::new(range, new))
-                .collect();
-            replacements.sort_by_key(|r| (r.range.start, r.range.end));
             if output != doc.text() {
                 run.output = Some(output);
-                run.replacements = replacements;
+                let sets: Vec<&Edits> = outcomes.iter().map(|o| &o.edits).collect();
+                run.replacements = Edits::replacements(&sets);
             }
         }
         Err(rejected) => {
@@ -271,30 +256,6 @@ impl TreeRun {
     /// the check, or not written.
     pub fn failed(&self) -> usize {
         self.files.iter().filter(|f| f.error.is_some()).count()
-    }
-
-    /// A unified diff of every changed file, with paths relative to where the command
-    /// ran for the files under it, so that `git apply` takes it there, and relative to
-    /// `/` for the others ([`files::patch_path`]).
-    pub fn diff(&self) -> Result<String, DiffError> {
-        let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        let mut diff = String::new();
-        for f in self.files.iter().filter(|f| f.output.is_some()) {
-            let path = files::patch_path(&f.path, &here);
-            let hunks = files::unified(
-                &f.text,
-                &f.replacements,
-                &files::label("a/", &path),
-                &files::label("b/", &path),
-                files::DEFAULT_CONTEXT,
-            )
-            .map_err(|error| DiffError {
-                path: f.path.clone(),
-                error,
-            })?;
-            diff.push_str(&hunks);
-        }
-        Ok(diff)
     }
 
     /// The Pod templates of every file, by what became of them.

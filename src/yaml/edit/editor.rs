@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::journal::Splice;
 use super::layout::{LINE_BREAKS, convergeable, line_break_before};
 use super::{EditError, Edits, Op};
+use crate::replacement::Replacement;
 use crate::yaml::render::{self, Layout};
 use crate::yaml::tree::{Kind, Node};
 
@@ -81,24 +82,26 @@ impl<'t> Editor<'t> {
         let splices = &mut self.edits.splices;
         let Some(last) = splices
             .iter()
-            .position(|s| s.is_removal() && s.at.end == len)
+            .position(|s| s.is_removal() && s.edit.range.end == len)
         else {
             return;
         };
-        let mut start = splices.get(last).map_or(len, |s| s.at.start);
+        let mut start = splices.get(last).map_or(len, |s| s.edit.range.start);
         // Each removal joined leaves an empty splice at the end: it changes nothing.
-        while let Some(earlier) = splices
-            .iter_mut()
-            .find(|s| s.is_removal() && s.at.start < start && s.at.end > start && s.at.end < len)
-        {
-            let Some(newline) = line_break_before(text, earlier.at.start) else {
+        while let Some(earlier) = splices.iter_mut().find(|s| {
+            s.is_removal()
+                && s.edit.range.start < start
+                && s.edit.range.end > start
+                && s.edit.range.end < len
+        }) {
+            let Some(newline) = line_break_before(text, earlier.edit.range.start) else {
                 return;
             };
-            start = earlier.at.start - newline.len();
-            earlier.at = len..len;
+            start = earlier.edit.range.start - newline.len();
+            earlier.edit.range = len..len;
         }
         if let Some(removal) = splices.get_mut(last) {
-            removal.at.start = start;
+            removal.edit.range.start = start;
         }
         let Some(newline) = text
             .get(start..)
@@ -110,27 +113,27 @@ impl<'t> Editor<'t> {
         let mut inserted: Vec<usize> = (0..splices.len())
             .filter(|&i| {
                 splices.get(i).is_some_and(|s| {
-                    s.at.is_empty()
-                        && s.at.start > start
-                        && s.at.start < len
-                        && line_break_before(text, s.at.start).is_some()
-                        && s.text.ends_with(newline)
+                    s.edit.range.is_empty()
+                        && s.edit.range.start > start
+                        && s.edit.range.start < len
+                        && line_break_before(text, s.edit.range.start).is_some()
+                        && s.edit.text.ends_with(newline)
                 })
             })
             .collect();
-        inserted.sort_by_key(|&i| splices.get(i).map_or(len, |s| s.at.start));
+        inserted.sort_by_key(|&i| splices.get(i).map_or(len, |s| s.edit.range.start));
         let mut lines = String::new();
         for &i in &inserted {
             if let Some(splice) = splices.get_mut(i) {
-                let text = std::mem::take(&mut splice.text);
+                let text = std::mem::take(&mut splice.edit.text);
                 lines.push_str(newline);
                 lines.push_str(text.strip_suffix(newline).unwrap_or(&text));
-                splice.at = len..len;
+                splice.edit.range = len..len;
             }
         }
         if let Some(first) = inserted.first().and_then(|&i| splices.get_mut(i)) {
-            first.text = lines;
-            first.at = start..start;
+            first.edit.text = lines;
+            first.edit.range = start..start;
         }
     }
 
@@ -144,14 +147,16 @@ impl<'t> Editor<'t> {
         // New text is written by appending, which leaves up to half of a string's room
         // unused; it is kept until the output is checked, beside everything else.
         text.shrink_to_fit();
-        self.edits.splices.push(Splice { at, text });
+        self.push_splice(at, text);
         self.edits.ops.push((node.id(), op));
     }
 
     /// A change of bytes that no op describes: the check compares what it leaves (the
     /// value of a block scalar whose header it changes) like any untouched node.
-    pub(super) fn push_splice(&mut self, at: Range<usize>, text: String) {
-        self.edits.splices.push(Splice { at, text });
+    pub(super) fn push_splice(&mut self, range: Range<usize>, text: String) {
+        self.edits.splices.push(Splice {
+            edit: Replacement { range, text },
+        });
     }
 
     /// Replaces a scalar's text.
