@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::journal::Splice;
+use super::journal::{Batch, Splice};
 use super::layout::{LINE_BREAKS, convergeable, line_break_before};
 use super::{EditError, Edits, Op};
 use crate::replacement::Replacement;
@@ -20,6 +20,8 @@ pub struct Editor<'t> {
     pub(super) text: &'t str,
     pub(super) layout: Layout,
     pub(super) edits: Edits,
+    /// The batch the edits made now go in.
+    batch: Batch,
     /// A carriage return without a line feed on the lines of the scope, where edits
     /// could go: the editor's line arithmetic would not see the line break YAML reads
     /// there, so it edits nothing.
@@ -34,6 +36,7 @@ impl<'t> Editor<'t> {
             text,
             layout,
             edits: Edits::new(scope.id()),
+            batch: Batch::NONE,
             lone_cr: None,
         };
         let lines = editor.line_start(scope.start)..editor.line_after(scope.end);
@@ -137,10 +140,11 @@ impl<'t> Editor<'t> {
         }
     }
 
-    /// A mark of how far the edits have got, to name the ones made between two marks
-    /// ([`Edits::replacements_between`]).
-    pub fn mark(&self) -> usize {
-        self.edits.splices.len()
+    /// Starts a new batch: the edits made from now on, until the next call, are told
+    /// apart from the others as the batch returned ([`Edits::replacements_of`]).
+    pub fn batch(&mut self) -> Batch {
+        self.batch = self.batch.next();
+        self.batch
     }
 
     fn push(&mut self, node: &Node<'_>, at: Range<usize>, mut text: String, op: Op) {
@@ -156,6 +160,7 @@ impl<'t> Editor<'t> {
     pub(super) fn push_splice(&mut self, range: Range<usize>, text: String) {
         self.edits.splices.push(Splice {
             edit: Replacement { range, text },
+            batch: self.batch,
         });
     }
 

@@ -1,9 +1,8 @@
 //! The splice journal: each edit as new text at a byte range of the original (a
-//! [`Replacement`], in [`Edits`], one set per scope), what it means ([`Op`]) for the
-//! check of the output, and sets of edits combined in order ([`Combined`]), applied to
-//! the text.
+//! [`Replacement`], in [`Edits`], one set per scope) with the [`Batch`] it was made in,
+//! what it means ([`Op`]) for the check of the output, and sets of edits combined in
+//! order ([`Combined`]), applied to the text.
 
-use std::ops::Range;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -57,10 +56,29 @@ pub(in crate::yaml) enum Op {
     RemoveItem(usize),
 }
 
-/// A replacement of the original.
+/// Some of the edits of one [`Editor`](super::Editor): those made after
+/// [`Editor::batch`](super::Editor::batch) handed it out and before the next call, which
+/// one finding is about ([`Edits::replacements_of`]). It names edits, not positions in
+/// the journal, so it still names them after [`Editor::finish`](super::Editor::finish)
+/// has joined or moved some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batch(u32);
+
+impl Batch {
+    /// The batch of edits made before any was handed out.
+    pub(super) const NONE: Batch = Batch(0);
+
+    /// The batch after this one.
+    pub(super) fn next(self) -> Batch {
+        Batch(self.0.saturating_add(1))
+    }
+}
+
+/// A replacement of the original and the batch it was made in.
 #[derive(Debug, Clone)]
 pub(super) struct Splice {
     pub(super) edit: Replacement,
+    pub(super) batch: Batch,
 }
 
 impl Splice {
@@ -131,10 +149,10 @@ impl Edits {
         Combined::new(&[self])?.apply(text)
     }
 
-    /// The replacements made between two marks of the [`Editor`](super::Editor) ([`Editor::mark`](super::Editor::mark)), in
-    /// order of position: the exact change one part of an object's edits makes.
-    pub fn replacements_between(&self, marks: Range<usize>) -> Vec<Replacement> {
-        in_order(self.splices.get(marks).unwrap_or_default().iter())
+    /// The replacements made in `batches`, in order of position: the exact change one
+    /// finding of an object is about.
+    pub fn replacements_of(&self, batches: &[Batch]) -> Vec<Replacement> {
+        in_order(self.splices.iter().filter(|s| batches.contains(&s.batch)))
             .into_iter()
             .map(|s| s.edit.clone())
             .collect()
