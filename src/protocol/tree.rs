@@ -2,8 +2,9 @@
 //! directories, as one input. Each file is hardened exactly as a plain stream would be
 //! and checked the same way; a file that cannot be read, or whose output does not
 //! check out, is reported with its position and left as it was while the others go on.
-//! Writing the files back (`fix`), or a diff of them (`fix --diff`), is asked of the
-//! result, so that nothing is written before every file is decided.
+//! Writing the files back (`fix`) is asked of the result, and the diff of them that
+//! `fix --diff` prints is rendered from it (`report::patch`), so that nothing is
+//! written before every file is decided.
 
 use std::path::{Path, PathBuf};
 

@@ -45,7 +45,7 @@ pub struct DiffError {
 
 /// A unified diff of every file of `files`, with paths relative to `here` (where the
 /// command ran) for the files under it, so that `git apply` takes it there, and relative
-/// to `/` for the others ([`patch_path`]).
+/// to `/` for the others (`patch_path`).
 pub fn patch<'a>(
     files: impl IntoIterator<Item = Changed<'a>>,
     here: &Path,

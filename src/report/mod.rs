@@ -1,8 +1,8 @@
 //! What a run tells people and tools, beyond the protocol's own output: the lines of
 //! `check` and `fix` (with GitHub's workflow commands), the patch of `fix --diff`
-//! ([`diff`](mod@diff)), and the `--report` files: SARIF for dashboards ([`sarif`],
-//! its regions from [`position`]), the KRM results as JSON for scripts, and a Markdown
-//! inventory for auditors ([`markdown`]).
+//! ([`patch`], rendered in `diff.rs`), and the `--report` files: SARIF for dashboards
+//! ([`sarif`], its regions from `position.rs`), the KRM results as JSON for scripts,
+//! and a Markdown inventory for auditors ([`markdown`]).
 
 mod diff;
 mod lines;
