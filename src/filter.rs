@@ -22,7 +22,7 @@ use crate::rbac::{Evidence, Inventory, Verdict};
 use crate::results::{self, FnResult, ResourceRef, Row, RowChange, Rule, Severity, Tally};
 use crate::template::{self, NewValues, TemplateError, TemplateNodes};
 use crate::workloads::{self, Found};
-use crate::yaml::{Document, Editor, Edits, Node};
+use crate::yaml::{Batch, Document, Editor, Edits, Node};
 
 /// What the filter made of one object.
 #[derive(Debug)]
@@ -434,7 +434,7 @@ impl<'s> Filter<'s> {
                     // refuses is refused here too, in the same words, so that `check`
                     // says exactly what `fix` then does. The protocol checks them as it
                     // checks any output, and a report offers them as fixes.
-                    let before = work.proposed.mark();
+                    let batch = work.proposed.batch();
                     self.make(doc, object, &change, &mut work.proposed)?;
                     let mut result = match change {
                         Change::Template {
@@ -489,17 +489,16 @@ impl<'s> Filter<'s> {
                         )
                         .rule(Rule::ServiceAccountAutomount),
                     };
-                    result.detail.splices = Some(before..work.proposed.mark());
+                    result.detail.edits = vec![batch];
                     work.results.push(result);
                 }
             }
             Mode::Enforce => {
                 // One info result per resource, naming each of its templates, with the
                 // edits made for them.
-                let mut done: Vec<(&Node<'_>, &Node<'_>, &str, String, std::ops::Range<usize>)> =
-                    Vec::new();
+                let mut done: Vec<(&Node<'_>, &Node<'_>, &str, String, Batch)> = Vec::new();
                 for change in &changes {
-                    let before = work.editor.mark();
+                    let batch = work.editor.batch();
                     match change {
                         Change::Template {
                             found,
@@ -525,8 +524,7 @@ impl<'s> Filter<'s> {
                                 evidence.as_ref(),
                                 &policy::facts(found.object),
                             );
-                            let made = before..work.editor.mark();
-                            done.push((found.object, found.spec, &found.path, message, made));
+                            done.push((found.object, found.spec, &found.path, message, batch));
                         }
                         Change::Account {
                             object: account, ..
@@ -541,16 +539,15 @@ impl<'s> Filter<'s> {
                                 object,
                             )
                             .rule(Rule::Hardened);
-                            result.detail.splices = Some(before..work.editor.mark());
+                            result.detail.edits = vec![batch];
                             work.results.push(result);
                         }
                     }
                 }
                 for resource in done.chunk_by(|a, b| std::ptr::eq(a.0, b.0)) {
-                    let (Some(first), Some(last)) = (resource.first(), resource.last()) else {
+                    let Some((of, spec, path, message, _)) = resource.first() else {
                         continue;
                     };
-                    let (of, spec, path, message, made) = first;
                     let mut result = match resource {
                         [_] => about(Severity::Info, message.clone(), of, Some(path), spec),
                         many => {
@@ -566,8 +563,7 @@ impl<'s> Filter<'s> {
                         }
                     }
                     .rule(Rule::Hardened);
-                    // A resource's templates are edited one after the other.
-                    result.detail.splices = Some(made.start..last.4.end);
+                    result.detail.edits = resource.iter().map(|d| d.4).collect();
                     work.results.push(result);
                 }
             }

@@ -14,9 +14,10 @@
 //!   objects in the input, and what each ServiceAccount may do; [`evidence`]: those
 //!   objects read from the input, and the ServiceAccount each Pod template runs as;
 //! - [`messages`]: the words of every result; [`results`]: KRM results and exit codes;
-//!   [`report`]: the lines of `fix` and `check` and the `--report` files;
-//! - [`yaml`]: lossless editing, with the check of its own output;
-//! - [`files`]: walking a tree of manifests, writing files atomically, unified diffs.
+//!   [`report`]: the lines of `fix` and `check`, the `--report` files and `--diff`;
+//! - [`yaml`]: lossless editing, with the check of its own output; [`replacement`]: an
+//!   edit as new text for a byte range, from the editor to diffs, fixes and SARIF;
+//! - [`files`]: walking a tree of manifests, writing files atomically.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -36,6 +37,7 @@ pub mod messages;
 pub mod policy;
 pub mod protocol;
 pub mod rbac;
+pub mod replacement;
 pub mod report;
 pub mod results;
 pub mod select;

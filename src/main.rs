@@ -431,7 +431,19 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
     let mut changed = None;
     if mode == Mode::Enforce {
         if diff {
-            write_stdout(&run.diff()?)?;
+            // Paths relative to where the command ran, so that `git apply` takes the
+            // patch there.
+            let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+            let changed = run.files.iter().filter(|f| f.output.is_some());
+            let patch = report::patch(
+                changed.map(|f| report::Changed {
+                    path: &f.path,
+                    text: &f.text,
+                    replacements: &f.replacements,
+                }),
+                &here,
+            )?;
+            write_stdout(&patch)?;
         } else {
             run.write();
         }

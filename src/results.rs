@@ -1,11 +1,10 @@
 //! Results as the KRM Functions Specification defines them: findings are data, and the
 //! exit code is 1 exactly when one of them is an error.
 
-use std::ops::Range;
-
 use serde::Serialize;
 
-use crate::yaml::Node;
+use crate::replacement::Replacement;
+use crate::yaml::{Batch, Node};
 
 /// How serious a result is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -100,12 +99,13 @@ pub struct Detail {
     /// The findings of a result that says several things at once (audit mode's "not
     /// hardened: automount is on; the volume is missing; ..."), each of its own kind.
     pub parts: Vec<(Rule, String)>,
-    /// Which of its object's edits make the change the result is about, by the order
-    /// they were made in, until the protocol turns them into `fix`.
-    pub splices: Option<Range<usize>>,
+    /// Which of its object's edits make the change the result is about (the batches
+    /// they were made in), until the protocol turns them into `fix`.
+    pub edits: Vec<Batch>,
     /// The exact change the result is about: byte ranges of the input and their new
-    /// text, checked like any output (what `fix` writes, or would write).
-    pub fix: Vec<(Range<usize>, String)>,
+    /// text, in order of position, checked like any output (what `fix` writes, or
+    /// would write).
+    pub fix: Vec<Replacement>,
 }
 
 /// One Pod template as the auditors' inventory lists it: who it runs as, which of its

@@ -1,27 +1,19 @@
-//! Manifest files on disk, for the `fix PATH...` and `check PATH...` subcommands and
-//! their reports: which files a run takes, how an edited file is written back, and how
-//! an edit is shown.
+//! Manifest files on disk, for the `fix PATH...` and `check PATH...` subcommands:
+//! which files a run takes, and how an edited file is written back.
 //!
 //! The rest of the crate edits text: a stream in, the same stream out with splices.
-//! This module is the part that touches the filesystem and the part that presents
-//! splices to people and tools, kept apart from the editing so that each side can be
-//! tested on its own and neither depends on the other:
+//! This module is the part that touches the filesystem, kept apart from the editing so
+//! that each side can be tested on its own and neither depends on the other (how an
+//! edit is shown, as a diff or a SARIF fix, is [`report`](crate::report)'s):
 //! - [`walk`](mod@walk): the files named by the paths given (directories walked
 //!   for `*.yaml`, `*.yml`, `*.json`; hidden entries skipped; symlinks not followed
 //!   out of the tree);
 //! - [`write`](mod@write): a file replaced atomically, keeping its permissions, or
-//!   left untouched;
-//! - [`diff`](mod@diff): a unified diff (`--diff`, for `git apply`), the new text,
-//!   and SARIF line/column regions, all from the same byte-range [`Replacement`]s.
+//!   left untouched.
 
-pub mod diff;
 pub mod walk;
 pub mod write;
 
-pub use diff::{
-    DEFAULT_CONTEXT, LineIndex, Position, Region, Replacement, ReplacementError, apply, check,
-    label, patch_path, unified,
-};
 pub use walk::{EXTENSIONS, SkipReason, Skipped, Walk, WalkError, WalkStep, walk};
 pub use write::{WriteError, WriteStep, write_atomic};
 

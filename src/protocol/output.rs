@@ -36,9 +36,9 @@ pub fn check_proposals(doc: &Document<'_>, outcomes: &mut [Outcome]) -> Result<(
     Ok(())
 }
 
-/// Turns each result's marks of its object's edits into the exact change (`fix`): the
-/// edits made (enforce mode), or those enforce mode would make (audit mode), both
-/// checked already ([`checked`], [`check_proposals`]).
+/// Turns the batches of its object's edits each result names into the exact change
+/// (`fix`): the edits made (enforce mode), or those enforce mode would make (audit
+/// mode), both checked already ([`checked`], [`check_proposals`]).
 pub(super) fn attach_fixes(outcomes: &mut [Outcome]) {
     for outcome in outcomes.iter_mut() {
         let Outcome {
@@ -53,8 +53,9 @@ pub(super) fn attach_fixes(outcomes: &mut [Outcome]) {
             &*edits
         };
         for result in results {
-            if let Some(splices) = result.detail.splices.take() {
-                result.detail.fix = made.replacements_between(splices);
+            let batches = std::mem::take(&mut result.detail.edits);
+            if !batches.is_empty() {
+                result.detail.fix = made.replacements_of(&batches);
             }
         }
     }

@@ -2,8 +2,9 @@
 //! directories, as one input. Each file is hardened exactly as a plain stream would be
 //! and checked the same way; a file that cannot be read, or whose output does not
 //! check out, is reported with its position and left as it was while the others go on.
-//! Writing the files back (`fix`), or a diff of them (`fix --diff`), is asked of the
-//! result, so that nothing is written before every file is decided.
+//! Writing the files back (`fix`) is asked of the result, and the diff of them that
+//! `fix --diff` prints is rendered from it (`report::patch`), so that nothing is
+//! written before every file is decided.
 
 use std::path::{Path, PathBuf};
 
@@ -11,13 +12,14 @@ use super::output::{self, checked};
 use super::{ConfigSource, stream};
 use crate::config::Settings;
 use crate::evidence;
-use crate::files::{self, Replacement, Skipped, WalkError, WriteError};
+use crate::files::{self, Skipped, WalkError, WriteError};
 use crate::filter::{Filter, Outcome};
 use crate::input::{self, InputError};
 use crate::messages;
 use crate::rbac::{Object, Origin};
+use crate::replacement::Replacement;
 use crate::results::{File, FnResult, Row, RowChange, Severity, Tally};
-use crate::yaml::Document;
+use crate::yaml::{Document, Edits};
 
 /// What became of one file.
 #[derive(Debug, Default)]
@@ -66,17 +68,6 @@ pub struct FileError {
     pub at: Option<(usize, usize)>,
     /// What is wrong.
     pub message: String,
-}
-
-/// Replacements that do not describe an edit of their file: a bug of this function's,
-/// since they come from edits that were checked.
-#[derive(Debug, thiserror::Error)]
-#[error("{}: cannot show the change as a diff: {error}", path.display())]
-pub struct DiffError {
-    /// The file.
-    pub path: PathBuf,
-    /// What is wrong with its replacements.
-    pub error: files::ReplacementError,
 }
 
 /// What a run over a set of paths found.
@@ -198,15 +189,10 @@ fn file(doc: &Document<'_>, filter: &Filter<'_>, path: &Path, fixes: bool) -> Fi
     }
     match checked {
         Ok(output) => {
-            let mut replacements: Vec<Replacement> = outcomes
-                .iter()
-                .flat_map(|o| o.edits.replacements())
-                .map(|(range, new)| Replacement::new(range, new))
-                .collect();
-            replacements.sort_by_key(|r| (r.range.start, r.range.end));
             if output != doc.text() {
                 run.output = Some(output);
-                run.replacements = replacements;
+                let sets: Vec<&Edits> = outcomes.iter().map(|o| &o.edits).collect();
+                run.replacements = Edits::replacements(&sets);
             }
         }
         Err(rejected) => {
@@ -262,30 +248,6 @@ impl TreeRun {
     /// the check, or not written.
     pub fn failed(&self) -> usize {
         self.files.iter().filter(|f| f.error.is_some()).count()
-    }
-
-    /// A unified diff of every changed file, with paths relative to where the command
-    /// ran for the files under it, so that `git apply` takes it there, and relative to
-    /// `/` for the others ([`files::patch_path`]).
-    pub fn diff(&self) -> Result<String, DiffError> {
-        let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        let mut diff = String::new();
-        for f in self.files.iter().filter(|f| f.output.is_some()) {
-            let path = files::patch_path(&f.path, &here);
-            let hunks = files::unified(
-                &f.text,
-                &f.replacements,
-                &files::label("a/", &path),
-                &files::label("b/", &path),
-                files::DEFAULT_CONTEXT,
-            )
-            .map_err(|error| DiffError {
-                path: f.path.clone(),
-                error,
-            })?;
-            diff.push_str(&hunks);
-        }
-        Ok(diff)
     }
 
     /// The Pod templates of every file, by what became of them.

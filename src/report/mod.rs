@@ -1,14 +1,18 @@
 //! What a run tells people and tools, beyond the protocol's own output: the lines of
-//! `check` and `fix` (with GitHub's workflow commands), and the `--report` files:
-//! SARIF for dashboards ([`sarif`]), the KRM results as JSON for scripts, and a Markdown
-//! inventory for auditors ([`markdown`]).
+//! `check` and `fix` (with GitHub's workflow commands), the patch of `fix --diff`
+//! ([`patch`], rendered in `diff.rs`), and the `--report` files: SARIF for dashboards
+//! ([`sarif`], its regions from `position.rs`), the KRM results as JSON for scripts,
+//! and a Markdown inventory for auditors ([`markdown`]).
 
+mod diff;
 mod lines;
 mod markdown;
+mod position;
 mod sarif;
 
 use std::path::{Path, PathBuf};
 
+pub use diff::{Changed, DiffError, patch};
 pub use lines::{finding, github_command};
 
 use crate::config::Mode;

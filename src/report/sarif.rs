@@ -6,9 +6,9 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use super::position::LineIndex;
 use super::{Artifact, Report};
 use crate::config::Mode;
-use crate::files::LineIndex;
 use crate::messages;
 use crate::results::{FnResult, Rule, Severity};
 
@@ -233,10 +233,10 @@ fn results(root: Option<&Path>, artifact: &Artifact<'_>, out: &mut Vec<Value>) {
                     .detail
                     .fix
                     .iter()
-                    .map(|(range, new)| {
+                    .map(|r| {
                         Some(json!({
-                            "deletedRegion": region(&index, artifact.text, range.clone())?,
-                            "insertedContent": {"text": new},
+                            "deletedRegion": region(&index, artifact.text, r.range.clone())?,
+                            "insertedContent": {"text": r.text},
                         }))
                     })
                     .collect();

@@ -59,7 +59,7 @@ mod value;
 mod verify;
 
 pub use document::{Alias, Document, Rejected, Shared};
-pub use edit::{EditError, Editor, Edits};
+pub use edit::{Batch, EditError, Editor, Edits};
 pub use tree::{MAX_ALIAS_EXPANSION, MAX_DEPTH, MERGE_KEY, Node, NodeId, ParseError, ScalarStyle};
 pub use value::{MAX_NODES, ValueError, parse_int, resolve_plain, to_json};
 pub use verify::Mismatch;

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::journal::Splice;
+use super::journal::{Batch, Splice};
 use super::layout::{LINE_BREAKS, convergeable, line_break_before};
 use super::{EditError, Edits, Op};
+use crate::replacement::Replacement;
 use crate::yaml::render::{self, Layout};
 use crate::yaml::tree::{Kind, Node};
 
@@ -19,6 +20,8 @@ pub struct Editor<'t> {
     pub(super) text: &'t str,
     pub(super) layout: Layout,
     pub(super) edits: Edits,
+    /// The batch the edits made now go in.
+    batch: Batch,
     /// A carriage return without a line feed on the lines of the scope, where edits
     /// could go: the editor's line arithmetic would not see the line break YAML reads
     /// there, so it edits nothing.
@@ -33,6 +36,7 @@ impl<'t> Editor<'t> {
             text,
             layout,
             edits: Edits::new(scope.id()),
+            batch: Batch::NONE,
             lone_cr: None,
         };
         let lines = editor.line_start(scope.start)..editor.line_after(scope.end);
@@ -81,24 +85,26 @@ impl<'t> Editor<'t> {
         let splices = &mut self.edits.splices;
         let Some(last) = splices
             .iter()
-            .position(|s| s.is_removal() && s.at.end == len)
+            .position(|s| s.is_removal() && s.edit.range.end == len)
         else {
             return;
         };
-        let mut start = splices.get(last).map_or(len, |s| s.at.start);
+        let mut start = splices.get(last).map_or(len, |s| s.edit.range.start);
         // Each removal joined leaves an empty splice at the end: it changes nothing.
-        while let Some(earlier) = splices
-            .iter_mut()
-            .find(|s| s.is_removal() && s.at.start < start && s.at.end > start && s.at.end < len)
-        {
-            let Some(newline) = line_break_before(text, earlier.at.start) else {
+        while let Some(earlier) = splices.iter_mut().find(|s| {
+            s.is_removal()
+                && s.edit.range.start < start
+                && s.edit.range.end > start
+                && s.edit.range.end < len
+        }) {
+            let Some(newline) = line_break_before(text, earlier.edit.range.start) else {
                 return;
             };
-            start = earlier.at.start - newline.len();
-            earlier.at = len..len;
+            start = earlier.edit.range.start - newline.len();
+            earlier.edit.range = len..len;
         }
         if let Some(removal) = splices.get_mut(last) {
-            removal.at.start = start;
+            removal.edit.range.start = start;
         }
         let Some(newline) = text
             .get(start..)
@@ -110,48 +116,52 @@ impl<'t> Editor<'t> {
         let mut inserted: Vec<usize> = (0..splices.len())
             .filter(|&i| {
                 splices.get(i).is_some_and(|s| {
-                    s.at.is_empty()
-                        && s.at.start > start
-                        && s.at.start < len
-                        && line_break_before(text, s.at.start).is_some()
-                        && s.text.ends_with(newline)
+                    s.edit.range.is_empty()
+                        && s.edit.range.start > start
+                        && s.edit.range.start < len
+                        && line_break_before(text, s.edit.range.start).is_some()
+                        && s.edit.text.ends_with(newline)
                 })
             })
             .collect();
-        inserted.sort_by_key(|&i| splices.get(i).map_or(len, |s| s.at.start));
+        inserted.sort_by_key(|&i| splices.get(i).map_or(len, |s| s.edit.range.start));
         let mut lines = String::new();
         for &i in &inserted {
             if let Some(splice) = splices.get_mut(i) {
-                let text = std::mem::take(&mut splice.text);
+                let text = std::mem::take(&mut splice.edit.text);
                 lines.push_str(newline);
                 lines.push_str(text.strip_suffix(newline).unwrap_or(&text));
-                splice.at = len..len;
+                splice.edit.range = len..len;
             }
         }
         if let Some(first) = inserted.first().and_then(|&i| splices.get_mut(i)) {
-            first.text = lines;
-            first.at = start..start;
+            first.edit.text = lines;
+            first.edit.range = start..start;
         }
     }
 
-    /// A mark of how far the edits have got, to name the ones made between two marks
-    /// ([`Edits::replacements_between`]).
-    pub fn mark(&self) -> usize {
-        self.edits.splices.len()
+    /// Starts a new batch: the edits made from now on, until the next call, are told
+    /// apart from the others as the batch returned ([`Edits::replacements_of`]).
+    pub fn batch(&mut self) -> Batch {
+        self.batch = self.batch.next();
+        self.batch
     }
 
     fn push(&mut self, node: &Node<'_>, at: Range<usize>, mut text: String, op: Op) {
         // New text is written by appending, which leaves up to half of a string's room
         // unused; it is kept until the output is checked, beside everything else.
         text.shrink_to_fit();
-        self.edits.splices.push(Splice { at, text });
+        self.push_splice(at, text);
         self.edits.ops.push((node.id(), op));
     }
 
     /// A change of bytes that no op describes: the check compares what it leaves (the
     /// value of a block scalar whose header it changes) like any untouched node.
-    pub(super) fn push_splice(&mut self, at: Range<usize>, text: String) {
-        self.edits.splices.push(Splice { at, text });
+    pub(super) fn push_splice(&mut self, range: Range<usize>, text: String) {
+        self.edits.splices.push(Splice {
+            edit: Replacement { range, text },
+            batch: self.batch,
+        });
     }
 
     /// Replaces a scalar's text.

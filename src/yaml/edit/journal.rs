@@ -1,12 +1,13 @@
-//! The splice journal: each edit as new text at a byte range of the original ([`Edits`],
-//! one set per scope), what it means ([`Op`]) for the check of the output, and sets of
-//! edits combined in order ([`Combined`]), applied to the text.
+//! The splice journal: each edit as new text at a byte range of the original (a
+//! [`Replacement`], in [`Edits`], one set per scope) with the [`Batch`] it was made in,
+//! what it means ([`Op`]) for the check of the output, and sets of edits combined in
+//! order ([`Combined`]), applied to the text.
 
-use std::ops::Range;
 use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::replacement::Replacement;
 use crate::yaml::tree::{Node, NodeId};
 
 /// A layout this editor does not know how to change without touching other bytes, or
@@ -55,22 +56,40 @@ pub(in crate::yaml) enum Op {
     RemoveItem(usize),
 }
 
-/// New text for a byte range of the original.
+/// Some of the edits of one [`Editor`](super::Editor): those made after
+/// [`Editor::batch`](super::Editor::batch) handed it out and before the next call, which
+/// one finding is about ([`Edits::replacements_of`]). It names edits, not positions in
+/// the journal, so it still names them after [`Editor::finish`](super::Editor::finish)
+/// has joined or moved some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batch(u32);
+
+impl Batch {
+    /// The batch of edits made before any was handed out.
+    pub(super) const NONE: Batch = Batch(0);
+
+    /// The batch after this one.
+    pub(super) fn next(self) -> Batch {
+        Batch(self.0.saturating_add(1))
+    }
+}
+
+/// A replacement of the original and the batch it was made in.
 #[derive(Debug, Clone)]
 pub(super) struct Splice {
-    pub(super) at: Range<usize>,
-    pub(super) text: String,
+    pub(super) edit: Replacement,
+    pub(super) batch: Batch,
 }
 
 impl Splice {
     /// Whether it changes nothing (what is left of one joined to another).
     fn is_noop(&self) -> bool {
-        self.at.is_empty() && self.text.is_empty()
+        self.edit.range.is_empty() && self.edit.text.is_empty()
     }
 
     /// Whether it removes bytes and writes none.
     pub(super) fn is_removal(&self) -> bool {
-        self.text.is_empty() && !self.at.is_empty()
+        self.edit.text.is_empty() && !self.edit.range.is_empty()
     }
 }
 
@@ -81,8 +100,8 @@ impl Splice {
 /// insert after it at the very end of the text: they agree).
 fn in_order<'s>(splices: impl Iterator<Item = &'s Splice>) -> Vec<&'s Splice> {
     let mut order: Vec<&Splice> = splices.filter(|s| !s.is_noop()).collect();
-    order.sort_by_key(|s| (s.at.start, s.at.end));
-    order.dedup_by(|b, a| !a.at.is_empty() && a.at == b.at && a.text == b.text);
+    order.sort_by_key(|s| (s.edit.range.start, s.edit.range.end));
+    order.dedup_by(|b, a| !a.edit.range.is_empty() && a.edit == b.edit);
     order
 }
 
@@ -130,12 +149,12 @@ impl Edits {
         Combined::new(&[self])?.apply(text)
     }
 
-    /// The replacements made between two marks of the [`Editor`](super::Editor) ([`Editor::mark`](super::Editor::mark)), in
-    /// order of position: the exact change one part of an object's edits makes.
-    pub fn replacements_between(&self, marks: Range<usize>) -> Vec<(Range<usize>, String)> {
-        in_order(self.splices.get(marks).unwrap_or_default().iter())
+    /// The replacements made in `batches`, in order of position: the exact change one
+    /// finding of an object is about.
+    pub fn replacements_of(&self, batches: &[Batch]) -> Vec<Replacement> {
+        in_order(self.splices.iter().filter(|s| batches.contains(&s.batch)))
             .into_iter()
-            .map(|s| (s.at.clone(), s.text.clone()))
+            .map(|s| s.edit.clone())
             .collect()
     }
 
@@ -144,20 +163,22 @@ impl Edits {
     pub(in crate::yaml) fn overlap(&self) -> Option<usize> {
         let mut end = 0;
         for splice in in_order(self.splices.iter()) {
-            if splice.at.start < end {
-                return Some(splice.at.start);
+            if splice.edit.range.start < end {
+                return Some(splice.edit.range.start);
             }
-            end = end.max(splice.at.end);
+            end = end.max(splice.edit.range.end);
         }
         None
     }
 
-    /// The byte ranges of the original and what replaces each, in order of position:
-    /// the exact change, for a diff or a report's fix.
-    pub fn replacements(&self) -> impl Iterator<Item = (Range<usize>, &str)> {
-        in_order(self.splices.iter())
+    /// The replacements of every set of `sets`, in order of position, exactly as
+    /// [`Document::apply`](super::super::Document::apply) splices them together: the
+    /// change a file's diff shows.
+    pub fn replacements(sets: &[&Edits]) -> Vec<Replacement> {
+        in_order(sets.iter().flat_map(|e| &e.splices))
             .into_iter()
-            .map(|s| (s.at.clone(), s.text.as_str()))
+            .map(|s| s.edit.clone())
+            .collect()
     }
 }
 
@@ -259,21 +280,22 @@ impl<'e> Combined<'e> {
     /// The text with every splice applied ([`in_order`]).
     pub(in crate::yaml) fn apply(&self, text: &str) -> Result<String, EditError> {
         let order = in_order(self.splices.iter().copied());
-        let extra: usize = order.iter().map(|s| s.text.len()).sum();
+        let extra: usize = order.iter().map(|s| s.edit.text.len()).sum();
         let mut out = String::with_capacity(text.len() + extra);
         let mut pos = 0;
-        for splice in order {
-            let (Some(before), true) =
-                (text.get(pos..splice.at.start), splice.at.end <= text.len())
-            else {
+        for Splice { edit, .. } in order {
+            let (Some(before), true) = (
+                text.get(pos..edit.range.start),
+                edit.range.end <= text.len(),
+            ) else {
                 return Err(EditError::general(format!(
                     "overlapping changes at byte {}",
-                    splice.at.start
+                    edit.range.start
                 )));
             };
             out.push_str(before);
-            out.push_str(&splice.text);
-            pos = splice.at.end;
+            out.push_str(&edit.text);
+            pos = edit.range.end;
         }
         out.push_str(text.get(pos..).unwrap_or_default());
         Ok(out)

@@ -62,13 +62,13 @@ impl Editor<'_> {
             .edits
             .splices
             .iter_mut()
-            .find(|s| s.is_removal() && s.at.end == lead)
+            .find(|s| s.is_removal() && s.edit.range.end == lead)
         else {
             return Ok(false);
         };
         match next {
             Some(next) => {
-                earlier.at.end = next;
+                earlier.edit.range.end = next;
                 Ok(true)
             }
             None => Err(EditError::at(

@@ -13,8 +13,8 @@ mod journal;
 mod layout;
 
 pub use editor::Editor;
+pub use journal::{Batch, EditError, Edits};
 pub(super) use journal::{Combined, Cursor, Op};
-pub use journal::{EditError, Edits};
 
 #[cfg(test)]
 mod tests {
@@ -341,6 +341,40 @@ mod tests {
         let err = editor.converge(root.get("v").unwrap(), &want).unwrap_err();
         assert!(err.what.contains("merge key"), "{err}");
         assert!(editor.finish().is_empty());
+    }
+
+    #[test]
+    fn a_batch_names_its_own_edits_after_finish_joins_them() {
+        // At the end of a text without a final line break, `finish` joins the removals
+        // of the last two entries into one: each batch still names its own edits.
+        let text = "a:\n  b: 1\n  x: 2\n  y: 3";
+        let doc = Document::parse(text).unwrap();
+        let root = &doc.roots()[0];
+        let a = root.get("a").unwrap();
+        let mut editor = doc.editor(root, root);
+        let removed = editor.batch();
+        editor.remove_entry(a, 2).unwrap();
+        editor.remove_entry(a, 1).unwrap();
+        let added = editor.batch();
+        editor
+            .insert_entry(a, "new", Arc::new(json!(false)))
+            .unwrap();
+        let edits = editor.finish();
+        let out = doc.apply(&[&edits]).unwrap();
+        assert_eq!(out, "a:\n  b: 1\n  new: false");
+        let all = Edits::replacements(&[&edits]);
+        assert_eq!(crate::replacement::apply(text, &all).unwrap(), out);
+        assert_eq!(edits.replacements_of(&[removed, added]), all);
+        let (removals, additions) = (
+            edits.replacements_of(&[removed]),
+            edits.replacements_of(&[added]),
+        );
+        assert_eq!(removals.len() + additions.len(), all.len(), "{all:?}");
+        assert!(removals.iter().all(|r| r.text.is_empty()), "{removals:?}");
+        assert!(
+            additions.iter().all(|r| r.text.contains("new")),
+            "{additions:?}"
+        );
     }
 
     #[test]

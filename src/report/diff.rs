@@ -1,273 +1,72 @@
-//! Unified diffs, new text and positions from known byte-range replacements.
+//! Unified diffs from known byte-range replacements (`fix --diff`).
 //!
 //! The function knows exactly which bytes it replaces: every edit is a splice of new
 //! text into a byte range of the original. A diff is therefore *rendered* from those
 //! splices, not *searched for* by a generic diff algorithm: each replacement widens to
 //! the whole lines it touches, replacements that share a line become one change, and
 //! changes whose context overlaps share a hunk. What the diff says is then exactly what
-//! was done, and `--diff`, the written file and a SARIF `fix` all come from the same
-//! [`Replacement`]s through [`apply`], [`unified`] and [`LineIndex`].
+//! was done: `--diff`, the written file and a SARIF `fix` all come from the same
+//! [`Replacement`]s.
 //!
-//! Lines end at `\n` only, as git and SARIF's default `newlineSequences` count them: a
-//! CRLF line keeps its `\r` as part of its text, and a lone `\r` is an ordinary
-//! character. A last line without `\n` is marked `\ No newline at end of file`, on
-//! whichever side lacks it.
-//!
-//! Positions ([`LineIndex::position`], [`LineIndex::region`]) are 1-based, with
-//! columns in Unicode code points: the unit the YAML tree and its error messages use,
-//! and one that SARIF 2.1.0 offers (§3.14.27 `columnKind`). SARIF's default unit is
-//! UTF-16 code units and a run that reports text positions must say which it uses, so
-//! a SARIF report built on these positions declares `"columnKind":
-//! "unicodeCodePoints"` on its `run`. A [`Region`] converts straight into a SARIF
-//! `region` (and a fix's `deletedRegion`): its end is exclusive, as `endColumn` is.
+//! Lines end at `\n` only, as git counts them: a CRLF line keeps its `\r` as part of its
+//! text, and a lone `\r` is an ordinary character. A last line without `\n` is marked
+//! `\ No newline at end of file`, on whichever side lacks it.
 
-use std::fmt;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
+
+use super::position::LineIndex;
+use crate::replacement::{Replacement, ReplacementError, check};
 
 /// Lines of context around each change that `git diff` and `diff -u` show by default.
 pub const DEFAULT_CONTEXT: usize = 3;
 
-/// New text for a byte range of the original: an insertion when the range is empty, a
-/// deletion when the text is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Replacement {
-    /// The bytes of the original that are replaced.
-    pub range: Range<usize>,
-    /// What replaces them.
-    pub text: String,
+/// One changed file of a patch.
+#[derive(Debug, Clone, Copy)]
+pub struct Changed<'a> {
+    /// The file, named as the walk found it.
+    pub path: &'a Path,
+    /// Its text as read.
+    pub text: &'a str,
+    /// The exact changes, in order.
+    pub replacements: &'a [Replacement],
 }
 
-impl Replacement {
-    /// `text` in place of the bytes `range` of the original.
-    pub fn new(range: Range<usize>, text: impl Into<String>) -> Self {
-        Replacement {
-            range,
-            text: text.into(),
-        }
-    }
+/// Replacements that do not describe an edit of their file: a bug of this function's,
+/// since they come from edits that were checked.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot show the change as a diff: {error}", path.display())]
+pub struct DiffError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong with its replacements.
+    pub error: ReplacementError,
 }
 
-/// A list of replacements that does not describe one edit of the text.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReplacementError {
-    /// A range that ends before it starts.
-    #[error("replacement {index}: range {start}..{end} ends before it starts")]
-    Reversed {
-        /// Index of the replacement in the list.
-        index: usize,
-        /// Start of its range.
-        start: usize,
-        /// End of its range.
-        end: usize,
-    },
-    /// A range that ends past the end of the text.
-    #[error(
-        "replacement {index}: range {start}..{end} ends past the end of the text ({len} bytes)"
-    )]
-    OutOfBounds {
-        /// Index of the replacement in the list.
-        index: usize,
-        /// Start of its range.
-        start: usize,
-        /// End of its range.
-        end: usize,
-        /// Length of the text in bytes.
-        len: usize,
-    },
-    /// A range that starts or ends inside a UTF-8 sequence.
-    #[error("replacement {index}: byte {offset} is inside a UTF-8 character")]
-    NotCharBoundary {
-        /// Index of the replacement in the list.
-        index: usize,
-        /// The offending offset.
-        offset: usize,
-    },
-    /// A range that starts before the previous one ends: the list is not sorted, or two
-    /// replacements overlap.
-    #[error(
-        "replacement {index}: range {start}..{end} starts before the previous replacement ends (at {previous_end}); replacements must be sorted and must not overlap"
-    )]
-    Overlap {
-        /// Index of the replacement in the list.
-        index: usize,
-        /// Start of its range.
-        start: usize,
-        /// End of its range.
-        end: usize,
-        /// End of the previous replacement's range.
-        previous_end: usize,
-    },
-}
-
-/// Checks that `replacements` are one edit of `text`: each range within the text, on
-/// character boundaries, sorted, and not overlapping. Ranges may touch, and several
-/// insertions at one offset go in the order given.
-pub fn check(text: &str, replacements: &[Replacement]) -> Result<(), ReplacementError> {
-    let mut previous_end = 0;
-    for (index, r) in replacements.iter().enumerate() {
-        let (start, end) = (r.range.start, r.range.end);
-        if start > end {
-            return Err(ReplacementError::Reversed { index, start, end });
-        }
-        if end > text.len() {
-            let len = text.len();
-            return Err(ReplacementError::OutOfBounds {
-                index,
-                start,
-                end,
-                len,
-            });
-        }
-        for offset in [start, end] {
-            if !text.is_char_boundary(offset) {
-                return Err(ReplacementError::NotCharBoundary { index, offset });
-            }
-        }
-        if start < previous_end {
-            return Err(ReplacementError::Overlap {
-                index,
-                start,
-                end,
-                previous_end,
-            });
-        }
-        previous_end = end;
+/// A unified diff of every file of `files`, with paths relative to `here` (where the
+/// command ran) for the files under it, so that `git apply` takes it there, and relative
+/// to `/` for the others (`patch_path`).
+pub fn patch<'a>(
+    files: impl IntoIterator<Item = Changed<'a>>,
+    here: &Path,
+) -> Result<String, DiffError> {
+    let mut diff = String::new();
+    for f in files {
+        let path = patch_path(f.path, here);
+        let hunks = unified(
+            f.text,
+            f.replacements,
+            &label("a/", &path),
+            &label("b/", &path),
+            DEFAULT_CONTEXT,
+        )
+        .map_err(|error| DiffError {
+            path: f.path.to_owned(),
+            error,
+        })?;
+        diff.push_str(&hunks);
     }
-    Ok(())
-}
-
-/// The text after `replacements`, after [`check`]ing them.
-pub fn apply(text: &str, replacements: &[Replacement]) -> Result<String, ReplacementError> {
-    check(text, replacements)?;
-    let added: usize = replacements.iter().map(|r| r.text.len()).sum();
-    let mut out = String::with_capacity(text.len().saturating_add(added));
-    let mut pos = 0;
-    for r in replacements {
-        out.push_str(text.get(pos..r.range.start).unwrap_or_default());
-        out.push_str(&r.text);
-        pos = r.range.end;
-    }
-    out.push_str(text.get(pos..).unwrap_or_default());
-    Ok(out)
-}
-
-/// A 1-based line and column; the column counts Unicode code points (`char`s), as the
-/// YAML tree's columns do and as SARIF's `"columnKind": "unicodeCodePoints"` declares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Position {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column, in Unicode code points.
-    pub column: usize,
-}
-
-impl fmt::Display for Position {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column {}", self.line, self.column)
-    }
-}
-
-/// A byte range as SARIF's line/column `region` sees it: `start` is the first
-/// character, `end` the position just past the last one (SARIF's `endColumn` is "one
-/// greater than the column number of the last character"). An insertion point has
-/// `start == end`; a range that takes a line's `\n` ends at column 1 of the next line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Region {
-    /// `startLine`, `startColumn`.
-    pub start: Position,
-    /// `endLine`, `endColumn`.
-    pub end: Position,
-}
-
-/// Where each line of a text starts, for turning byte offsets into lines and columns
-/// without scanning the text again for every offset.
-#[derive(Debug, Clone)]
-pub struct LineIndex<'a> {
-    text: &'a str,
-    /// Byte offset of the start of each line: 0, then one past each `\n`.
-    starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    /// Indexes the lines of `text`.
-    pub fn new(text: &'a str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(
-                text.bytes()
-                    .enumerate()
-                    .filter(|&(_, b)| b == b'\n')
-                    .map(|(i, _)| i + 1),
-            )
-            .collect();
-        LineIndex { text, starts }
-    }
-
-    /// The number of lines: a last line without `\n` counts, the empty rest after a
-    /// final `\n` does not (so `""` has 0 lines, `"a"` and `"a\n"` have 1).
-    pub fn line_count(&self) -> usize {
-        let breaks = self.starts.len() - 1;
-        if self.starts.last().is_some_and(|&s| s < self.text.len()) {
-            breaks + 1
-        } else {
-            breaks
-        }
-    }
-
-    /// The position of byte `offset`, or `None` when it is past the end of the text or
-    /// inside a UTF-8 character. The end of a text that ends with `\n` is column 1 of
-    /// the line after its last.
-    pub fn position(&self, offset: usize) -> Option<Position> {
-        if !self.text.is_char_boundary(offset) {
-            return None;
-        }
-        let line = self.line_of(offset);
-        let start = self.starts.get(line).copied().unwrap_or(0);
-        let column = self.text.get(start..offset)?.chars().count() + 1;
-        Some(Position {
-            line: line + 1,
-            column,
-        })
-    }
-
-    /// The SARIF region of the bytes `range`, or `None` when either end is not a
-    /// [`position`](Self::position) or the range is reversed.
-    pub fn region(&self, range: Range<usize>) -> Option<Region> {
-        if range.start > range.end {
-            return None;
-        }
-        Some(Region {
-            start: self.position(range.start)?,
-            end: self.position(range.end)?,
-        })
-    }
-
-    /// 0-based index of the line holding byte `offset`.
-    fn line_of(&self, offset: usize) -> usize {
-        self.starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1)
-    }
-
-    /// Byte offset where the line holding byte `offset` starts.
-    fn line_start(&self, offset: usize) -> usize {
-        self.starts.get(self.line_of(offset)).copied().unwrap_or(0)
-    }
-
-    /// Byte offset just past the line holding byte `offset` (past its `\n`, or the end
-    /// of the text).
-    fn next_line_start(&self, offset: usize) -> usize {
-        self.starts
-            .get(self.line_of(offset) + 1)
-            .copied()
-            .unwrap_or(self.text.len())
-    }
-
-    /// Whether byte `offset` is the first of a line (or the end of a text ending with
-    /// `\n`, or of an empty one).
-    fn at_line_start(&self, offset: usize) -> bool {
-        self.starts.get(self.line_of(offset)) == Some(&offset)
-    }
+    Ok(diff)
 }
 
 /// A change of whole lines: old lines `old` (0-based indices) become `new`.
@@ -598,6 +397,7 @@ fn os_bytes(s: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
 mod tests {
     use super::*;
     use crate::files::TempDir;
+    use crate::replacement::apply;
     use std::process::Command;
 
     fn r(range: Range<usize>, text: &str) -> Replacement {
@@ -606,11 +406,6 @@ mod tests {
 
     fn diff(old: &str, reps: &[Replacement], context: usize) -> String {
         unified(old, reps, "a/f", "b/f", context).unwrap()
-    }
-
-    /// `2..1`, which the lints would take for a mistake if it were written out.
-    fn reversed() -> Range<usize> {
-        Range { start: 2, end: 1 }
     }
 
     const HEAD: &str = "--- a/f\n+++ b/f\n";
@@ -769,70 +564,9 @@ mod tests {
     }
 
     #[test]
-    fn replacement_lists_that_are_not_one_edit_are_errors() {
+    fn replacements_that_are_not_one_edit_make_no_diff() {
         let text = "aé\n";
-        let err = |reps: &[Replacement]| check(text, reps).unwrap_err();
-        assert!(matches!(
-            err(&[r(reversed(), "")]),
-            ReplacementError::Reversed { index: 0, .. }
-        ));
-        assert!(matches!(
-            err(&[r(0..9, "")]),
-            ReplacementError::OutOfBounds { len: 4, .. }
-        ));
-        assert!(matches!(
-            err(&[r(2..2, "")]),
-            ReplacementError::NotCharBoundary { offset: 2, .. }
-        ));
-        assert!(matches!(
-            err(&[r(1..3, ""), r(0..1, "")]),
-            ReplacementError::Overlap {
-                index: 1,
-                previous_end: 3,
-                ..
-            }
-        ));
         assert!(unified(text, &[r(0..2, ""), r(1..3, "")], "a", "b", 3).is_err());
-        assert!(apply(text, &[r(0..9, "")]).is_err());
-        // Touching ranges and several insertions at one offset are one edit.
-        let reps = [r(0..1, "x"), r(1..1, "1"), r(1..1, "2"), r(1..3, "y")];
-        assert_eq!(apply(text, &reps).unwrap(), "x12y\n");
-    }
-
-    #[test]
-    fn positions_count_lines_from_one_and_columns_in_code_points() {
-        let text = "aé😀b\r\nx\n";
-        let index = LineIndex::new(text);
-        let pos = |offset| index.position(offset).map(|p| (p.line, p.column));
-        assert_eq!(pos(0), Some((1, 1)));
-        assert_eq!(pos(1), Some((1, 2)));
-        assert_eq!(pos(3), Some((1, 3)));
-        assert_eq!(pos(7), Some((1, 4)));
-        assert_eq!(
-            pos(8),
-            Some((1, 5)),
-            "the \\r of a CRLF is at the line's end"
-        );
-        assert_eq!(pos(10), Some((2, 1)));
-        assert_eq!(pos(12), Some((3, 1)), "after the final newline");
-        assert_eq!(pos(2), None, "inside é");
-        assert_eq!(pos(13), None, "past the end");
-        assert_eq!(index.line_count(), 2);
-        assert_eq!(LineIndex::new("").line_count(), 0);
-        assert_eq!(LineIndex::new("a").line_count(), 1);
-        assert_eq!(LineIndex::new("a\n\n").line_count(), 2);
-        assert_eq!(
-            index.region(10..12),
-            Some(Region {
-                start: Position { line: 2, column: 1 },
-                end: Position { line: 3, column: 1 },
-            }),
-            "a whole line with its newline ends at column 1 of the next line"
-        );
-        let insertion = index.region(11..11).unwrap();
-        assert_eq!(insertion.start, insertion.end);
-        assert_eq!(index.region(reversed()), None);
-        assert_eq!(insertion.start.to_string(), "line 2, column 2");
     }
 
     #[test]
