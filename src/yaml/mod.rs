@@ -5,7 +5,6 @@
 //! written.
 //!
 //! ```
-//! use std::sync::Arc;
 //! use harden_sa_token::yaml::Document;
 //!
 //! let text = "# kept\nspec:\n  mode: 0644   # octal, as written\n  names: ['yes', 1.10]\n";
@@ -16,8 +15,8 @@
 //! // One edit; every other byte stays as it was.
 //! let root = &doc.roots()[0];
 //! let spec = root.get("spec").unwrap();
-//! let mut editor = doc.editor(root, root);
-//! editor.insert_entry(spec, "paused", Arc::new(serde_json::json!(false)))?;
+//! let mut editor = doc.editor(root);
+//! editor.insert_entry(spec, "paused", serde_json::json!(false))?;
 //! let out = doc.apply(&[&editor.finish()])?;
 //! assert_eq!(
 //!     out,
@@ -59,7 +58,7 @@ mod value;
 mod verify;
 
 pub use document::{Alias, Document, Rejected, Shared};
-pub use edit::{EditError, Editor, Edits};
+pub use edit::{EditError, Editor, Edits, NewValue};
 pub use tree::{MAX_ALIAS_EXPANSION, MAX_DEPTH, MERGE_KEY, Node, NodeId, ParseError, ScalarStyle};
-pub use value::{MAX_NODES, ValueError, parse_int, resolve_plain, to_json};
+pub use value::{MAX_NODES, ValueError, plain_scalar, to_json};
 pub use verify::Mismatch;
