@@ -49,8 +49,12 @@ pub enum Shared<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected {
     /// Each failing set, known by its scope (sets of one application have distinct
-    /// scopes), with what differs: the caller asks about its own sets ([`Self::of`]).
+    /// scopes), with what differs, in the order found: the caller asks about its own
+    /// sets ([`Self::of`]).
     blamed: Vec<(NodeId, Mismatch)>,
+    /// The scopes of `blamed` in order, each with its place there: a caller asks about
+    /// every set it applied, and thousands may fail at once.
+    by_scope: Vec<(NodeId, usize)>,
     /// A difference outside every set's scope, or edits that could not be combined.
     pub unattributed: Option<Mismatch>,
 }
@@ -67,10 +71,25 @@ impl Rejected {
     /// check out.
     pub fn of(&self, set: &Edits) -> Option<&Mismatch> {
         let scope = set.scope();
-        self.blamed
+        let at = self.by_scope.partition_point(|(id, _)| *id < scope);
+        match self.by_scope.get(at) {
+            Some(&(id, i)) if id == scope => self.blamed.get(i).map(|(_, m)| m),
+            _ => None,
+        }
+    }
+
+    fn new(blamed: Vec<(NodeId, Mismatch)>, unattributed: Option<Mismatch>) -> Self {
+        let mut by_scope: Vec<(NodeId, usize)> = blamed
             .iter()
-            .find(|(id, _)| *id == scope)
-            .map(|(_, m)| m)
+            .enumerate()
+            .map(|(i, (id, _))| (*id, i))
+            .collect();
+        by_scope.sort_unstable();
+        Rejected {
+            blamed,
+            by_scope,
+            unattributed,
+        }
     }
 }
 
@@ -88,13 +107,13 @@ impl std::error::Error for Rejected {}
 
 impl From<EditError> for Rejected {
     fn from(e: EditError) -> Self {
-        Rejected {
-            blamed: Vec::new(),
-            unattributed: Some(Mismatch {
+        Rejected::new(
+            Vec::new(),
+            Some(Mismatch {
                 line: e.at.map(|(line, _)| line),
                 what: e.to_string(),
             }),
-        }
+        )
     }
 }
 
@@ -297,10 +316,7 @@ impl<'a> Document<'a> {
             })
             .collect();
         if !overlapping.is_empty() {
-            return Err(Rejected {
-                blamed: overlapping,
-                unattributed: None,
-            });
+            return Err(Rejected::new(overlapping, None));
         }
         let combined = Combined::new(sets)?;
         let out = combined.apply(self.text)?;
@@ -308,14 +324,12 @@ impl<'a> Document<'a> {
         if findings.sets.is_empty() && findings.unattributed.is_none() {
             Ok(out)
         } else {
-            Err(Rejected {
-                blamed: findings
-                    .sets
-                    .into_iter()
-                    .filter_map(|(i, m)| Some((sets.get(i)?.scope(), m)))
-                    .collect(),
-                unattributed: findings.unattributed,
-            })
+            let blamed = findings
+                .sets
+                .into_iter()
+                .filter_map(|(i, m)| Some((sets.get(i)?.scope(), m)))
+                .collect();
+            Err(Rejected::new(blamed, findings.unattributed))
         }
     }
 }
