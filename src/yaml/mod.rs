@@ -25,6 +25,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Callers hold no index into the tree: nodes are read by key ([`Node::get`]) and
+//! edited by key or by node ([`Editor::remove_entry`], [`Editor::remove_item`]); a set of edits that does not check out is
+//! known by the node it is scoped to ([`Rejected::of`]), not by where it stood in what
+//! was applied; [`Document::read_through`] reads an alias as its anchored node. New
+//! values are [`NewValue`]s, shared by the edits that write them. Plain scalars read as
+//! Kubernetes reads them, for a node ([`to_json`]) or for a string a reader of YAML
+//! would have resolved ([`plain_scalar`]).
+//!
 //! Limits:
 //! - Edits are: replace a scalar's text, replace a mapping, add an entry at the end of
 //!   a mapping, add an item at the end of a list, remove an entry or an item, and

@@ -118,8 +118,8 @@ fn convert(
 }
 
 /// What a plain scalar written `text` reads as, as Kubernetes reads it (the module docs
-/// say how): for the values of a ConfigMap, which are strings a reader of YAML would
-/// have resolved, and for messages that say what a value is.
+/// say how): for strings that stand for a value a reader of YAML would have resolved,
+/// and for messages that say what a value is.
 pub fn plain_scalar(text: &str) -> Value {
     // Only the empty scalar is written as nothing: quoted, it would not be plain.
     resolve(text, text.is_empty())
