@@ -67,6 +67,6 @@ mod verify;
 
 pub use document::{Alias, Document, Rejected, Shared};
 pub use edit::{EditError, Editor, Edits, NewValue};
-pub use tree::{MAX_ALIAS_EXPANSION, MAX_DEPTH, MERGE_KEY, Node, NodeId, ParseError, ScalarStyle};
+pub use tree::{MAX_ALIAS_EXPANSION, MAX_DEPTH, Node, NodeId, ParseError, ScalarStyle};
 pub use value::{MAX_NODES, ValueError, plain_scalar, to_json};
 pub use verify::Mismatch;

@@ -120,7 +120,7 @@ pub(in crate::yaml) enum Kind<'a> {
 }
 
 /// The merge key of YAML 1.1, which Kubernetes' reader honours.
-pub const MERGE_KEY: &str = "<<";
+const MERGE_KEY: &str = "<<";
 
 impl<'a> Node<'a> {
     /// The node's id in the text it was parsed from.
