@@ -113,11 +113,11 @@ impl<'s> Filter<'s> {
     }
 
     /// Hardens every selected Pod template of `object` (and, with `serviceAccounts`, the
-    /// object itself when it is a ServiceAccount), a node of the document `root` of `doc`.
-    pub fn object(&self, doc: &Document<'_>, root: &Node<'_>, object: &Node<'_>) -> Outcome {
+    /// object itself when it is a ServiceAccount), a node of `doc`.
+    pub fn object(&self, doc: &Document<'_>, object: &Node<'_>) -> Outcome {
         let mut work = Work {
-            editor: doc.editor(root, object),
-            proposed: doc.editor(root, object),
+            editor: doc.editor(object),
+            proposed: doc.editor(object),
             results: Vec::new(),
             tally: Tally::default(),
             rows: Vec::new(),
@@ -180,8 +180,8 @@ impl<'s> Filter<'s> {
                     row.change = RowChange::LeftUnchanged;
                 }
                 return Outcome {
-                    edits: doc.editor(root, object).finish(),
-                    proposed: doc.editor(root, object).finish(),
+                    edits: doc.editor(object).finish(),
+                    proposed: doc.editor(object).finish(),
                     results: work.results,
                     tally: work.tally.left_unchanged(),
                     rows: work.rows,

@@ -6,15 +6,13 @@
 //! have a merge key (`<<`, whose keys Kubernetes reads and this function would not
 //! see), and aliases are read through but never edited through.
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
 
 use crate::decide::{
     Automount, Container, Mount, MountEdit, Plan, PodTemplate, Volume, VolumeChange, VolumeSource,
     Wanted,
 };
-use crate::yaml::{self, Document, EditError, Editor, Node, Shared};
+use crate::yaml::{self, Document, EditError, Editor, NewValue, Node, Shared};
 
 /// What a node is, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,8 +126,8 @@ pub struct TemplateNodes<'n, 'a> {
 /// New values, made once per run from the settings and shared by every edit.
 #[derive(Debug, Clone)]
 pub struct NewValues {
-    volume: Arc<Value>,
-    mount: Arc<Value>,
+    volume: NewValue,
+    mount: NewValue,
     name: String,
 }
 
@@ -137,17 +135,21 @@ impl NewValues {
     /// The token volume and its mount as `wanted` has them.
     pub fn new(wanted: &Wanted) -> Self {
         NewValues {
-            volume: Arc::new(serde_json::to_value(wanted.volume()).unwrap_or(Value::Null)),
-            mount: Arc::new(serde_json::to_value(wanted.mount()).unwrap_or(Value::Null)),
+            volume: serde_json::to_value(wanted.volume())
+                .unwrap_or(Value::Null)
+                .into(),
+            mount: serde_json::to_value(wanted.mount())
+                .unwrap_or(Value::Null)
+                .into(),
             name: wanted.volume_name.clone(),
         }
     }
 
     /// The token volume `plan` wants: its own projected source (an existing volume's
     /// audience, lifetime and extra sources kept), else the config's.
-    fn volume(&self, plan: &Plan) -> Arc<Value> {
+    fn volume(&self, plan: &Plan) -> NewValue {
         let Some(projected) = &plan.projected else {
-            return Arc::clone(&self.volume);
+            return self.volume.clone();
         };
         let volume = k8s_openapi::api::core::v1::Volume {
             name: self.name.clone(),
@@ -155,8 +157,8 @@ impl NewValues {
             ..Default::default()
         };
         match serde_json::to_value(volume) {
-            Ok(value) => Arc::new(value),
-            Err(_) => Arc::clone(&self.volume),
+            Ok(value) => value.into(),
+            Err(_) => self.volume.clone(),
         }
     }
 }
@@ -375,14 +377,14 @@ fn no_merge_key(
 
 /// One edit of a Pod template, with the field it is in (for messages).
 enum Step<'n, 'a> {
-    /// Remove the entry at this index of the mapping.
-    RemoveEntry(&'n Node<'a>, usize),
-    /// Remove the item at this index of the list.
-    RemoveItem(&'n Node<'a>, usize),
+    /// Remove the entry at this key of the mapping.
+    RemoveEntry(&'n Node<'a>, &'static str),
+    /// Remove this item of the list.
+    RemoveItem(&'n Node<'a>, &'n Node<'a>),
     /// Make the node read as the value, changing only what differs.
-    Converge(&'n Node<'a>, Arc<Value>),
+    Converge(&'n Node<'a>, NewValue),
     /// Append the value to the list at this key of the mapping, creating it if needed.
-    AddToList(&'n Node<'a>, &'static str, Arc<Value>),
+    AddToList(&'n Node<'a>, &'static str, NewValue),
     /// `automountServiceAccountToken: false` in the mapping.
     DisableAutomount(&'n Node<'a>),
 }
@@ -400,9 +402,9 @@ impl<'n, 'a> Step<'n, 'a> {
 
     fn run(self, editor: &mut Editor<'_>) -> Result<(), EditError> {
         match self {
-            Step::RemoveEntry(map, index) => editor.remove_entry(map, index),
-            Step::RemoveItem(seq, index) => editor.remove_item(seq, index),
-            Step::Converge(node, value) => editor.converge(node, &value),
+            Step::RemoveEntry(map, key) => editor.remove_entry(map, key),
+            Step::RemoveItem(seq, item) => editor.remove_item(seq, item),
+            Step::Converge(node, value) => editor.converge(node, value.as_json()),
             Step::AddToList(map, key, value) => add_to_list(editor, map, key, &value),
             Step::DisableAutomount(map) => disable_automount(editor, map),
         }
@@ -460,12 +462,12 @@ pub fn apply(
             through.push((field.clone(), container));
         }
         // Read through an alias; edits of the alias itself are refused below.
-        let mounts = doc.read_through(container).entry("volumeMounts");
+        let mounts = doc.read_through(container).get("volumeMounts");
         let mounts_field = format!("{field}.volumeMounts");
         // Items as Kubernetes reads them, through an alias: an edit of one is then
         // refused as an edit inside an anchored node.
         let items = mounts
-            .map(|(_, n)| doc.read_through(n))
+            .map(|n| doc.read_through(n))
             .and_then(Node::items)
             .unwrap_or_default();
         let removed: Vec<usize> = changes
@@ -476,10 +478,14 @@ pub fn apply(
             })
             .collect();
         let adds = changes.contains(&MountEdit::Add);
-        if let Some((index, _)) = mounts.filter(|_| !adds && removed.len() == items.len()) {
+        if mounts.is_some() && !adds && removed.len() == items.len() {
             // A whole shared list goes with every entry that uses it (each user's own
             // entry: none of them is inside the anchored list).
-            steps.push((field.clone(), Step::RemoveEntry(container, index), false));
+            steps.push((
+                field.clone(),
+                Step::RemoveEntry(container, "volumeMounts"),
+                false,
+            ));
             continue;
         }
         let at_anchor = shared.is_some();
@@ -487,26 +493,27 @@ pub fn apply(
             match change {
                 MountEdit::Add => steps.push((
                     mounts_field.clone(),
-                    Step::AddToList(container, "volumeMounts", Arc::clone(&new.mount)),
+                    Step::AddToList(container, "volumeMounts", new.mount.clone()),
                     at_anchor,
                 )),
                 MountEdit::Update(i) => steps.push((
                     format!("{mounts_field}[{i}]"),
-                    Step::Converge(node_at(items, *i, container)?, Arc::clone(&new.mount)),
+                    Step::Converge(node_at(items, *i, container)?, new.mount.clone()),
                     at_anchor,
                 )),
                 MountEdit::Remove(_) => {}
             }
         }
-        if let Some((_, seq)) = mounts {
+        if let Some(seq) = mounts {
             for i in removed {
-                steps.push((mounts_field.clone(), Step::RemoveItem(seq, i), at_anchor));
+                let item = node_at(items, i, container)?;
+                steps.push((mounts_field.clone(), Step::RemoveItem(seq, item), at_anchor));
             }
         }
     }
-    let volumes = doc.read_through(nodes.spec).entry("volumes");
+    let volumes = doc.read_through(nodes.spec).get("volumes");
     let items = volumes
-        .map(|(_, n)| doc.read_through(n))
+        .map(|n| doc.read_through(n))
         .and_then(Node::items)
         .unwrap_or_default();
     match plan.volume {
@@ -522,10 +529,18 @@ pub fn apply(
             false,
         )),
         VolumeChange::Remove(i) => match volumes {
-            Some((index, _)) if items.len() == 1 => {
-                steps.push((String::new(), Step::RemoveEntry(nodes.spec, index), false));
+            Some(_) if items.len() == 1 => {
+                steps.push((
+                    String::new(),
+                    Step::RemoveEntry(nodes.spec, "volumes"),
+                    false,
+                ));
             }
-            Some((_, seq)) => steps.push(("volumes".into(), Step::RemoveItem(seq, i), false)),
+            Some(seq) => steps.push((
+                "volumes".into(),
+                Step::RemoveItem(seq, node_at(items, i, nodes.spec)?),
+                false,
+            )),
             None => {}
         },
     }
@@ -684,13 +699,13 @@ const AUTOMOUNT: &str = "automountServiceAccountToken";
 /// replaces the value, or adds the key when it is absent or null.
 fn disable_automount(editor: &mut Editor<'_>, map: &Node<'_>) -> Result<(), EditError> {
     const KEY: &str = AUTOMOUNT;
-    match map.entry(KEY) {
-        Some((index, n)) if n.is_null() => {
-            editor.remove_entry(map, index)?;
-            editor.insert_entry(map, KEY, Arc::new(json!(false)))
+    match map.get(KEY) {
+        Some(n) if n.is_null() => {
+            editor.remove_entry(map, KEY)?;
+            editor.insert_entry(map, KEY, json!(false))
         }
-        Some((_, n)) => editor.replace_scalar(n, "false"),
-        None => editor.insert_entry(map, KEY, Arc::new(json!(false))),
+        Some(n) => editor.replace_scalar(n, "false"),
+        None => editor.insert_entry(map, KEY, json!(false)),
     }
 }
 
@@ -711,18 +726,18 @@ fn add_to_list(
     editor: &mut Editor<'_>,
     map: &Node<'_>,
     key: &str,
-    value: &Arc<Value>,
+    value: &NewValue,
 ) -> Result<(), EditError> {
-    match map.entry(key) {
-        Some((_, seq)) if seq.items().is_some() => editor.append_item(seq, Arc::clone(value)),
-        Some((index, n)) if n.is_null() => {
-            editor.remove_entry(map, index)?;
-            editor.insert_entry(map, key, Arc::new(Value::Array(vec![Value::clone(value)])))
+    match map.get(key) {
+        Some(seq) if seq.items().is_some() => editor.append_item(seq, value.clone()),
+        Some(n) if n.is_null() => {
+            editor.remove_entry(map, key)?;
+            editor.insert_entry(map, key, Value::Array(vec![value.as_json().clone()]))
         }
-        Some((_, n)) => Err(EditError {
+        Some(n) => Err(EditError {
             at: Some((n.line(), n.column())),
             what: format!("`{key}`: not a list"),
         }),
-        None => editor.insert_entry(map, key, Arc::new(Value::Array(vec![Value::clone(value)]))),
+        None => editor.insert_entry(map, key, Value::Array(vec![value.as_json().clone()])),
     }
 }

@@ -3,6 +3,8 @@
 //! (comments and blank ones too). Files that are tests only (`#[cfg(test)] mod name;`)
 //! are not held to it, and neither are those of [`PENDING`], each with its reason; a
 //! file listed there that has come under the limit fails too, so the list shrinks.
+//! And `src/yaml/` is a library of its own in all but its crate: it uses nothing of the
+//! crate but [`YAML_MAY_USE_OF_THE_CRATE`] and no dependency but [`YAML_MAY_USE`].
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -18,6 +20,14 @@ const PENDING: &[(&str, &str)] = &[];
 
 /// The directories whose Rust files are held to the rule (test crates are tests only).
 const ROOTS: &[&str] = &["src", "benches", "fuzz/fuzz_targets"];
+
+/// The dependencies `src/yaml/` may use: none that knows of Kubernetes.
+/// What of the crate `src/yaml/` may use: itself, and the leaf `replacement` (the one
+/// shape of an edit, which uses nothing of the crate and would go with yaml into a crate
+/// of its own).
+const YAML_MAY_USE_OF_THE_CRATE: &[&str] = &["yaml", "replacement"];
+
+const YAML_MAY_USE: &[&str] = &["granit_parser", "serde_json", "thiserror"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else {
@@ -137,4 +147,49 @@ fn test_modules_are_not_counted() {
     assert_eq!(measure(text), (3, vec![]));
     let text = "fn a() {}\n#[cfg(test)]\nmod tests;\n";
     assert_eq!(measure(text), (3, vec!["tests".to_owned()]));
+}
+
+#[test]
+fn yaml_uses_nothing_else_of_the_crate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let others: Vec<String> = manifest
+        .lines()
+        .skip_while(|l| *l != "[dependencies]")
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(name, _)| name.trim().replace('-', "_"))
+        .filter(|name| !YAML_MAY_USE.contains(&name.as_str()))
+        .collect();
+    assert!(others.iter().any(|d| d == "k8s_openapi"), "{others:?}");
+    let mut files = Vec::new();
+    rust_files(&root.join("src/yaml"), &mut files);
+    assert!(files.len() > 5, "found only {} files", files.len());
+    let leaf = fs::read_to_string(root.join("src/replacement.rs")).unwrap();
+    assert!(
+        !leaf.contains("crate::") && !others.iter().any(|d| leaf.contains(&format!("{d}::"))),
+        "src/replacement.rs, which yaml uses, uses nothing of the crate"
+    );
+    let mut failures = Vec::new();
+    for path in &files {
+        let name = path.strip_prefix(root).unwrap().to_string_lossy();
+        for (n, line) in fs::read_to_string(path).unwrap().lines().enumerate() {
+            // `super::` of the module's root is the crate's.
+            let outside = line.match_indices("crate::").any(|(i, c)| {
+                let path = &line[i + c.len()..];
+                !YAML_MAY_USE_OF_THE_CRATE
+                    .iter()
+                    .any(|m| path.starts_with(m))
+            }) || (name == "src/yaml/mod.rs" && line.contains("super::"));
+            if outside || others.iter().any(|d| line.contains(&format!("{d}::"))) {
+                failures.push(format!("{name}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "src/yaml/ uses nothing of the crate but {YAML_MAY_USE_OF_THE_CRATE:?}, and no dependency but {YAML_MAY_USE:?}:\n{}",
+        failures.join("\n")
+    );
 }

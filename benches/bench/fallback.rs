@@ -7,8 +7,6 @@
 //! No valid input is known to make the check fail (that would be a bug, and the tests
 //! and fuzz targets fail on it), which is why failures are made this way.
 
-use std::sync::Arc;
-
 use harden_sa_token::Settings;
 use harden_sa_token::filter::{Filter, Outcome};
 use harden_sa_token::protocol::output::checked_with;
@@ -78,11 +76,11 @@ fn outcomes(doc: &Document<'_>, failing: Failing) -> Result<Vec<Outcome>, String
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let mut outcome = filter.object(doc, root, item);
+            let mut outcome = filter.object(doc, item);
             if failing.fails(i, items.len()) {
-                let mut editor = doc.editor(root, item);
+                let mut editor = doc.editor(item);
                 editor
-                    .insert_entry(item, "kind", Arc::new("Deployment".into()))
+                    .insert_entry(item, "kind", serde_json::Value::from("Deployment"))
                     .map_err(|e| e.to_string())?;
                 outcome.edits = editor.finish();
             }

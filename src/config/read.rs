@@ -1,7 +1,7 @@
 //! Reading what users wrote: values of the typed form (YAML nodes) and of the ConfigMap
 //! form (strings), with errors in plain words that point at the key or the value.
 
-use crate::yaml::{Document, Node, ScalarStyle, resolve_plain};
+use crate::yaml::{Document, Node, ScalarStyle, plain_scalar};
 
 /// A value to read: a node of the typed form, or a string of the ConfigMap form.
 #[derive(Clone, Copy)]
@@ -92,7 +92,7 @@ impl<'n, 'a> Value<'n, 'a> {
         if node.style() != Some(ScalarStyle::Plain) {
             return format!("the string {text:?}");
         }
-        match resolve_plain(text, node.span().is_empty()) {
+        match plain_scalar(text) {
             serde_json::Value::Null => "nothing (null)".into(),
             serde_json::Value::Bool(b) => format!("{b}"),
             serde_json::Value::Number(n) => format!("the number {n}"),
@@ -108,7 +108,7 @@ impl<'n, 'a> Value<'n, 'a> {
             Value::Node(n) if n.style() == Some(ScalarStyle::Plain) => n.as_str(),
             Value::Node(_) => None,
         };
-        text.and_then(crate::yaml::parse_int)
+        text.and_then(|t| plain_scalar(t).as_i64())
             .ok_or_else(|| expects(self, what))
     }
 
@@ -219,15 +219,15 @@ impl<'n, 'a> Value<'n, 'a> {
 
 /// The node an alias stands for (the node itself when it is not an alias).
 fn follow<'n, 'a>(doc: &'n Document<'a>, node: &'n Node<'a>) -> Result<&'n Node<'a>, Problem> {
-    if !node.is_alias() {
-        return Ok(node);
-    }
-    doc.resolve(node).ok_or_else(|| {
-        Problem::at(
+    let target = doc.read_through(node);
+    // An alias is read through to its anchored node, which is never an alias itself.
+    if target.is_alias() {
+        return Err(Problem::at(
             &Value::Node(node),
             "an alias whose anchor is not in the functionConfig",
-        )
-    })
+        ));
+    }
+    Ok(target)
 }
 
 /// The name among `known` that `name` most likely meant: one a few edits away (in

@@ -27,8 +27,8 @@ pub fn check_proposals(doc: &Document<'_>, outcomes: &mut [Outcome]) -> Result<(
     if rejected.unattributed.is_some() {
         return Err(rejected);
     }
-    for (set, mismatch) in &rejected.sets {
-        if let Some(outcome) = outcomes.get_mut(*set) {
+    for outcome in outcomes.iter_mut() {
+        if let Some(mismatch) = rejected.of(&outcome.proposed) {
             outcome.proposed.clear();
             left_unchanged(outcome, mismatch);
         }
@@ -130,24 +130,27 @@ pub fn checked_with(
             .map(|o| &o.edits)
             .chain(own.as_ref())
             .collect();
-        apply(&sets)
+        apply(&sets).map_err(|rejected| {
+            let own_refused = own.as_ref().is_some_and(|e| rejected.of(e).is_some());
+            (rejected, own_refused)
+        })
     };
-    let rejected = match pass(outcomes) {
+    let (rejected, own_refused) = match pass(outcomes) {
         Ok(text) => return Ok(text),
-        Err(rejected) => rejected,
+        Err(failed) => failed,
     };
-    if rejected.unattributed.is_some() {
+    // The protocol's own edits, or a difference no object is to blame for: nothing to
+    // leave out.
+    if own_refused || rejected.unattributed.is_some() {
         return Err(rejected);
     }
-    for (set, mismatch) in &rejected.sets {
-        let Some(outcome) = outcomes.get_mut(*set) else {
-            // The protocol's own edits: nothing to leave out.
-            return Err(rejected);
-        };
-        outcome.edits.clear();
-        left_unchanged(outcome, mismatch);
+    for outcome in outcomes.iter_mut() {
+        if let Some(mismatch) = rejected.of(&outcome.edits) {
+            outcome.edits.clear();
+            left_unchanged(outcome, mismatch);
+        }
     }
-    pass(outcomes)
+    pass(outcomes).map_err(|(rejected, _)| rejected)
 }
 
 #[cfg(test)]
@@ -169,11 +172,11 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, root)| {
-                let mut outcome = filter.object(doc, root, root);
+                let mut outcome = filter.object(doc, root);
                 if i % every == every - 1 {
-                    let mut editor = doc.editor(root, root);
+                    let mut editor = doc.editor(root);
                     editor
-                        .insert_entry(root, "kind", std::sync::Arc::new("Pod".into()))
+                        .insert_entry(root, "kind", serde_json::Value::from("Pod"))
                         .unwrap();
                     outcome.edits = editor.finish();
                 }
@@ -240,7 +243,7 @@ mod tests {
             .iter()
             .zip(&enforce)
             .map(|(root, e)| {
-                let mut outcome = filter.object(&doc, root, root);
+                let mut outcome = filter.object(&doc, root);
                 outcome.proposed = e.edits.clone();
                 outcome
             })

@@ -2,8 +2,6 @@
 //! ResourceList in YAML or JSON, its items hardened in place, `results` written, and the
 //! output checked against the input before anyone sees it.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
 use super::ConfigSource;
@@ -163,10 +161,7 @@ pub(super) fn run(
     };
     let inventory = super::inventory(&settings, doc, items, extra);
     let filter = Filter::new(&settings, &inventory);
-    let mut outcomes: Vec<Outcome> = items
-        .iter()
-        .map(|item| filter.object(doc, root, item))
-        .collect();
+    let mut outcomes: Vec<Outcome> = items.iter().map(|item| filter.object(doc, item)).collect();
     if let Err(rejected) = output::check_proposals(doc, &mut outcomes) {
         return Ok(Err(rejected));
     }
@@ -189,14 +184,14 @@ pub(super) fn run(
 /// check of the output then reports.
 fn results_edit(doc: &Document<'_>, root: &Node<'_>, outcomes: &[Outcome]) -> Edits {
     let results = output::results(outcomes);
-    let mut editor = doc.editor(root, root);
+    let mut editor = doc.editor(root);
     let mut ok = true;
-    if let Some((index, _)) = root.entry("results") {
-        ok &= editor.remove_entry(root, index).is_ok();
+    if root.get("results").is_some() {
+        ok &= editor.remove_entry(root, "results").is_ok();
     }
     if ok && !results.is_empty() {
         let value = serde_json::to_value(&results).unwrap_or(Value::Null);
-        let _ = editor.insert_entry(root, "results", Arc::new(value));
+        let _ = editor.insert_entry(root, "results", value);
     }
     editor.finish()
 }

@@ -46,7 +46,7 @@ pub(super) fn outcomes(doc: &Document<'_>, filter: &Filter<'_>, warn: bool) -> V
         .iter()
         .enumerate()
         .map(|(index, root)| {
-            let mut outcome = filter.object(doc, root, root);
+            let mut outcome = filter.object(doc, root);
             if warn && root.entries().is_none() && !root.is_null() {
                 outcome.results.push(FnResult::general(
                     Severity::Warning,

@@ -4,7 +4,7 @@
 
 use super::edit::{Combined, EditError, Editor, Edits};
 use super::render;
-use super::tree::{self, AliasSite, AnchorSite, Kind, Node, ParseError};
+use super::tree::{self, AliasSite, AnchorSite, Kind, Node, NodeId, ParseError};
 use super::verify::{self, Mismatch};
 
 /// A parsed YAML text (a stream of documents): the text and the root of each document.
@@ -48,8 +48,13 @@ pub enum Shared<'a> {
 /// promised, and a difference no set is to blame for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected {
-    /// Each failing set (its index in what was applied) with what differs.
-    pub sets: Vec<(usize, Mismatch)>,
+    /// Each failing set, known by its scope (sets of one application have distinct
+    /// scopes), with what differs, in the order found: the caller asks about its own
+    /// sets ([`Self::of`]).
+    blamed: Vec<(NodeId, Mismatch)>,
+    /// The scopes of `blamed` in order, each with its place there: a caller asks about
+    /// every set it applied, and thousands may fail at once.
+    by_scope: Vec<(NodeId, usize)>,
     /// A difference outside every set's scope, or edits that could not be combined.
     pub unattributed: Option<Mismatch>,
 }
@@ -59,7 +64,32 @@ impl Rejected {
     pub fn first(&self) -> Option<&Mismatch> {
         self.unattributed
             .as_ref()
-            .or_else(|| self.sets.first().map(|(_, m)| m))
+            .or_else(|| self.blamed.first().map(|(_, m)| m))
+    }
+
+    /// What differs in the subtree `set` edits, when `set` is one of those that did not
+    /// check out.
+    pub fn of(&self, set: &Edits) -> Option<&Mismatch> {
+        let scope = set.scope();
+        let at = self.by_scope.partition_point(|(id, _)| *id < scope);
+        match self.by_scope.get(at) {
+            Some(&(id, i)) if id == scope => self.blamed.get(i).map(|(_, m)| m),
+            _ => None,
+        }
+    }
+
+    fn new(blamed: Vec<(NodeId, Mismatch)>, unattributed: Option<Mismatch>) -> Self {
+        let mut by_scope: Vec<(NodeId, usize)> = blamed
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (*id, i))
+            .collect();
+        by_scope.sort_unstable();
+        Rejected {
+            blamed,
+            by_scope,
+            unattributed,
+        }
     }
 }
 
@@ -77,13 +107,13 @@ impl std::error::Error for Rejected {}
 
 impl From<EditError> for Rejected {
     fn from(e: EditError) -> Self {
-        Rejected {
-            sets: Vec::new(),
-            unattributed: Some(Mismatch {
+        Rejected::new(
+            Vec::new(),
+            Some(Mismatch {
                 line: e.at.map(|(line, _)| line),
                 what: e.to_string(),
             }),
-        }
+        )
     }
 }
 
@@ -122,10 +152,16 @@ impl<'a> Document<'a> {
         &self.roots
     }
 
-    /// An editor for the subtree of `scope`, a node of the document whose root is
-    /// `root`: new text follows the layout of `scope` (its indentation, how its lists
-    /// are indented) and of the text (its line breaks, JSON or YAML).
-    pub fn editor(&self, root: &Node<'_>, scope: &Node<'_>) -> Editor<'a> {
+    /// An editor for the subtree of `scope`, a node of this document: new text follows
+    /// the layout of `scope` (its indentation, how its lists are indented), of its
+    /// document (JSON or YAML) and of the text (its line breaks).
+    pub fn editor(&self, scope: &Node<'_>) -> Editor<'a> {
+        // Ids are in document order: the root of `scope` is the last that starts before it.
+        let before = self.roots.partition_point(|r| r.id() <= scope.id());
+        let root = before
+            .checked_sub(1)
+            .and_then(|i| self.roots.get(i))
+            .unwrap_or(scope);
         Editor::new(
             self.text,
             render::measure_layout(self.text, root, scope),
@@ -235,28 +271,28 @@ impl<'a> Document<'a> {
     /// The node the alias `node` stands for, or `node` itself when it is not an alias
     /// (or its anchor is not found): what a reader of the document reads there.
     pub fn read_through<'n>(&'n self, node: &'n Node<'a>) -> &'n Node<'a> {
-        self.resolve(node).unwrap_or(node)
-    }
-
-    /// The node the alias `node` stands for (`None` when `node` is not an alias).
-    pub fn resolve(&self, node: &Node<'_>) -> Option<&Node<'a>> {
         let Kind::Alias(anchor) = node.kind else {
-            return None;
+            return node;
         };
-        let site = self.anchors.get(anchor as usize).copied().flatten()?;
+        let Some(site) = self.anchors.get(anchor as usize).copied().flatten() else {
+            return node;
+        };
         // Nodes are in text order: go down through the one whose span holds the anchor.
-        let mut here = self.roots.iter().rfind(|r| r.start <= site.start)?;
-        loop {
-            if here.start == site.start && here.anchor() == anchor {
-                return Some(here);
+        let mut here = self.roots.iter().rfind(|r| r.start <= site.start);
+        while let Some(at) = here {
+            if at.start == site.start && at.anchor() == anchor {
+                return at;
             }
-            let children: Vec<&Node<'a>> = match &here.kind {
-                Kind::Map { entries, .. } => entries.iter().flat_map(|(k, v)| [k, v]).collect(),
-                Kind::Seq { items, .. } => items.iter().collect(),
-                _ => return None,
+            here = match &at.kind {
+                Kind::Map { entries, .. } => entries
+                    .iter()
+                    .flat_map(|(k, v)| [k, v])
+                    .rfind(|c| c.start <= site.start),
+                Kind::Seq { items, .. } => items.iter().rfind(|c| c.start <= site.start),
+                _ => None,
             };
-            here = children.into_iter().rfind(|c| c.start <= site.start)?;
         }
+        node
     }
 
     /// The text with every set of `sets` applied, checked: re-parsed, it must be this
@@ -266,13 +302,12 @@ impl<'a> Document<'a> {
     pub fn apply(&self, sets: &[&Edits]) -> Result<String, Rejected> {
         // A set whose own edits overlap cannot be made: it is named, like one the check
         // refuses, so that the others can still be written.
-        let overlapping: Vec<(usize, Mismatch)> = sets
+        let overlapping: Vec<(NodeId, Mismatch)> = sets
             .iter()
-            .enumerate()
-            .filter_map(|(i, set)| {
+            .filter_map(|set| {
                 let (line, _) = tree::position(self.text, set.overlap()?);
                 Some((
-                    i,
+                    set.scope(),
                     Mismatch {
                         line: None,
                         what: format!("edits that overlap at line {line} of the input"),
@@ -281,10 +316,7 @@ impl<'a> Document<'a> {
             })
             .collect();
         if !overlapping.is_empty() {
-            return Err(Rejected {
-                sets: overlapping,
-                unattributed: None,
-            });
+            return Err(Rejected::new(overlapping, None));
         }
         let combined = Combined::new(sets)?;
         let out = combined.apply(self.text)?;
@@ -292,10 +324,12 @@ impl<'a> Document<'a> {
         if findings.sets.is_empty() && findings.unattributed.is_none() {
             Ok(out)
         } else {
-            Err(Rejected {
-                sets: findings.sets,
-                unattributed: findings.unattributed,
-            })
+            let blamed = findings
+                .sets
+                .into_iter()
+                .filter_map(|(i, m)| Some((sets.get(i)?.scope(), m)))
+                .collect();
+            Err(Rejected::new(blamed, findings.unattributed))
         }
     }
 }
@@ -325,7 +359,6 @@ fn nest<'s>(sites: impl Iterator<Item = &'s AnchorSite>) -> Vec<(AnchorSite, Opt
 mod tests {
     use super::*;
     use serde_json::json;
-    use std::sync::Arc;
 
     #[test]
     fn a_failing_set_is_named_and_the_others_are_checked_in_the_same_pass() {
@@ -334,10 +367,8 @@ mod tests {
         let root = &doc.roots()[0];
         let items = root.items().unwrap();
         let set = |i: usize, key: &str| {
-            let mut editor = doc.editor(root, &items[i]);
-            editor
-                .insert_entry(&items[i], key, Arc::new(json!(true)))
-                .unwrap();
+            let mut editor = doc.editor(&items[i]);
+            editor.insert_entry(&items[i], key, json!(true)).unwrap();
             editor.finish()
         };
         let (first, second, third) = (set(0, "x"), set(1, "b"), set(2, "z"));
@@ -345,8 +376,9 @@ mod tests {
         assert_eq!(out, "- a: 1\n  x: true\n- b: 2\n- c: 3\n  z: true\n");
         // The second set inserts a key its mapping has: refused, and only it.
         let err = doc.apply(&[&first, &second, &third]).unwrap_err();
-        assert_eq!(err.sets.len(), 1, "{err:?}");
-        assert_eq!(err.sets[0].0, 1);
+        assert_eq!(err.blamed.len(), 1, "{err:?}");
+        assert_eq!(err.blamed[0].0, second.scope());
+        assert!(err.of(&second).is_some() && err.of(&first).is_none());
         assert!(err.unattributed.is_none());
         assert!(err.to_string().contains("already has"), "{err}");
     }
@@ -359,20 +391,18 @@ mod tests {
         let items = root.items().unwrap();
         // The first set changes a value inside the entry it also removes.
         let x = items[0].get("x").unwrap();
-        let mut editor = doc.editor(root, &items[0]);
-        editor.remove_entry(x, 0).unwrap();
+        let mut editor = doc.editor(&items[0]);
+        editor.remove_entry_at(x, 0).unwrap();
         editor.converge(x.get("b").unwrap(), &json!(3)).unwrap();
         let overlapping = editor.finish();
-        let mut editor = doc.editor(root, &items[1]);
-        editor
-            .insert_entry(&items[1], "w", Arc::new(json!(true)))
-            .unwrap();
+        let mut editor = doc.editor(&items[1]);
+        editor.insert_entry(&items[1], "w", json!(true)).unwrap();
         let fine = editor.finish();
         assert_eq!(overlapping.overlap(), Some(12));
         assert_eq!(fine.overlap(), None);
         let err = doc.apply(&[&overlapping, &fine]).unwrap_err();
-        assert_eq!(err.sets.len(), 1, "{err:?}");
-        assert_eq!(err.sets[0].0, 0);
+        assert_eq!(err.blamed.len(), 1, "{err:?}");
+        assert_eq!(err.blamed[0].0, overlapping.scope());
         assert!(err.unattributed.is_none());
         assert!(err.to_string().contains("overlap at line 2"), "{err}");
         assert_eq!(
@@ -437,7 +467,7 @@ mod tests {
             })
         );
         assert_eq!(doc.alias(doc.roots()[0].get("a").unwrap()), None);
-        let target = doc.resolve(b).unwrap();
+        let target = doc.read_through(b);
         assert_eq!(target.items().map(<[_]>::len), Some(1));
         let text = "x: 1
 ---
@@ -446,6 +476,6 @@ b: *v
 ";
         let doc = Document::parse(text).unwrap();
         let b = doc.roots()[1].get("b").unwrap();
-        assert_eq!(&text[doc.resolve(b).unwrap().span()], "[1, 2]");
+        assert_eq!(&text[doc.read_through(b).span()], "[1, 2]");
     }
 }

@@ -5,7 +5,6 @@
 //! written.
 //!
 //! ```
-//! use std::sync::Arc;
 //! use harden_sa_token::yaml::Document;
 //!
 //! let text = "# kept\nspec:\n  mode: 0644   # octal, as written\n  names: ['yes', 1.10]\n";
@@ -16,8 +15,8 @@
 //! // One edit; every other byte stays as it was.
 //! let root = &doc.roots()[0];
 //! let spec = root.get("spec").unwrap();
-//! let mut editor = doc.editor(root, root);
-//! editor.insert_entry(spec, "paused", Arc::new(serde_json::json!(false)))?;
+//! let mut editor = doc.editor(root);
+//! editor.insert_entry(spec, "paused", serde_json::json!(false))?;
 //! let out = doc.apply(&[&editor.finish()])?;
 //! assert_eq!(
 //!     out,
@@ -25,6 +24,14 @@
 //! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Callers hold no index into the tree: nodes are read by key ([`Node::get`]) and
+//! edited by key or by node ([`Editor::remove_entry`], [`Editor::remove_item`]); a set of edits that does not check out is
+//! known by the node it is scoped to ([`Rejected::of`]), not by where it stood in what
+//! was applied; [`Document::read_through`] reads an alias as its anchored node. New
+//! values are [`NewValue`]s, shared by the edits that write them. Plain scalars read as
+//! Kubernetes reads them, for a node ([`to_json`]) or for a string a reader of YAML
+//! would have resolved ([`plain_scalar`]).
 //!
 //! Limits:
 //! - Edits are: replace a scalar's text, replace a mapping, add an entry at the end of
@@ -59,7 +66,7 @@ mod value;
 mod verify;
 
 pub use document::{Alias, Document, Rejected, Shared};
-pub use edit::{Batch, EditError, Editor, Edits};
-pub use tree::{MAX_ALIAS_EXPANSION, MAX_DEPTH, MERGE_KEY, Node, NodeId, ParseError, ScalarStyle};
-pub use value::{MAX_NODES, ValueError, parse_int, resolve_plain, to_json};
+pub use edit::{Batch, EditError, Editor, Edits, NewValue};
+pub use tree::{MAX_ALIAS_EXPANSION, MAX_DEPTH, Node, NodeId, ParseError, ScalarStyle};
+pub use value::{MAX_NODES, ValueError, plain_scalar, to_json};
 pub use verify::Mismatch;

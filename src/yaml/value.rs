@@ -87,7 +87,7 @@ fn convert(
             ..
         } => {
             if *style == ScalarStyle::Plain && !*tagged {
-                resolve_plain(value, node.start == node.end)
+                resolve(value, node.start == node.end)
             } else {
                 Value::String(value.to_string())
             }
@@ -117,8 +117,16 @@ fn convert(
     })
 }
 
-/// Resolves a plain scalar as described in the module docs.
-pub fn resolve_plain(text: &str, empty: bool) -> Value {
+/// What a plain scalar written `text` reads as, as Kubernetes reads it (the module docs
+/// say how): for strings that stand for a value a reader of YAML would have resolved,
+/// and for messages that say what a value is.
+pub fn plain_scalar(text: &str) -> Value {
+    // Only the empty scalar is written as nothing: quoted, it would not be plain.
+    resolve(text, text.is_empty())
+}
+
+/// Resolves a plain scalar, `empty` when it is written as nothing.
+fn resolve(text: &str, empty: bool) -> Value {
     if empty {
         return Value::Null;
     }
@@ -141,7 +149,7 @@ pub fn resolve_plain(text: &str, empty: bool) -> Value {
 }
 
 /// An integer as Kubernetes reads one: decimal, `0x` hex, `0o` or leading-zero octal.
-pub fn parse_int(text: &str) -> Option<i64> {
+fn parse_int(text: &str) -> Option<i64> {
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
@@ -179,6 +187,17 @@ mod tests {
             v,
             json!({"a": 420, "b": "0644", "c": 31, "d": 1.5, "e": "yes", "f": null, "g": true, "h": 3607})
         );
+    }
+
+    #[test]
+    fn a_plain_scalar_reads_as_its_node_would() {
+        assert_eq!(plain_scalar("0644"), json!(420));
+        assert_eq!(plain_scalar(""), Value::Null);
+        assert_eq!(plain_scalar("True"), json!(true));
+        // An integer only when it reads as one: not a float, nor one too large.
+        assert_eq!(plain_scalar("7200").as_i64(), Some(7200));
+        assert_eq!(plain_scalar("1.5").as_i64(), None);
+        assert_eq!(plain_scalar("99999999999999999999").as_i64(), None);
     }
 
     #[test]

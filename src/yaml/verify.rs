@@ -744,23 +744,20 @@ mod tests {
     use super::*;
     use crate::yaml::{Document, Edits};
     use serde_json::json;
-    use std::sync::Arc;
 
     const TEXT: &str = "a: 1.10\nb:\n- x\nc: {d: 'yes'}\n";
 
     fn edits(text: &str) -> (Document<'_>, Edits) {
         let docs = Document::parse(text).unwrap();
         let root = &docs.roots()[0];
-        let mut editor = docs.editor(root, root);
+        let mut editor = docs.editor(root);
         editor
-            .append_item(root.get("b").unwrap(), Arc::new(json!({"k": "v"})))
+            .append_item(root.get("b").unwrap(), json!({"k": "v"}))
             .unwrap();
         editor
-            .insert_entry(root.get("c").unwrap(), "e", Arc::new(json!(false)))
+            .insert_entry(root.get("c").unwrap(), "e", json!(false))
             .unwrap();
-        editor
-            .insert_entry(root, "f", Arc::new(json!([1])))
-            .unwrap();
+        editor.insert_entry(root, "f", json!([1])).unwrap();
         let edits = editor.finish();
         (docs, edits)
     }
@@ -852,9 +849,9 @@ mod tests {
         while let Some(inner) = node.get("a").filter(|n| n.entries().is_some()) {
             node = inner;
         }
-        let mut editor = docs.editor(root, root);
+        let mut editor = docs.editor(root);
         editor
-            .insert_entry(node, "b", Arc::new(json!({"c": {"d": 1}})))
+            .insert_entry(node, "b", json!({"c": {"d": 1}}))
             .unwrap();
         let edits = editor.finish();
         let out = edits.apply(&text).unwrap();
@@ -868,9 +865,9 @@ mod tests {
         let text = format!("x: &x {{a: 1}}\ny:\n{}", "- *x\n".repeat(count as usize));
         let docs = Document::parse(&text).unwrap();
         let root = &docs.roots()[0];
-        let mut editor = docs.editor(root, root);
+        let mut editor = docs.editor(root);
         editor
-            .insert_entry(root.get("x").unwrap(), "b", Arc::new(json!(2)))
+            .insert_entry(root.get("x").unwrap(), "b", json!(2))
             .unwrap();
         let edits = editor.finish();
         let out = edits.apply(&text).unwrap();
@@ -886,7 +883,7 @@ mod tests {
     fn refused(text: &str, edit: impl Fn(&Node<'_>, &mut crate::yaml::Editor<'_>)) -> String {
         let docs = Document::parse(text).unwrap();
         let root = &docs.roots()[0];
-        let mut editor = docs.editor(root, root);
+        let mut editor = docs.editor(root);
         edit(root, &mut editor);
         let edits = editor.finish();
         let out = edits.apply(text).unwrap();
@@ -900,7 +897,7 @@ mod tests {
 ";
         // An inserted key that the merge brings in would hide the merged value.
         let what = refused(&format!("{base}spec:\n  <<: *base\n  x: 1\n"), |root, e| {
-            e.insert_entry(root.get("spec").unwrap(), "volumes", Arc::new(json!(["t"])))
+            e.insert_entry(root.get("spec").unwrap(), "volumes", json!(["t"]))
                 .unwrap();
         });
         assert_eq!(
@@ -913,7 +910,7 @@ mod tests {
             &format!("{base}spec:\n  <<: *base\n  automount: true\n"),
             |root, e| {
                 let spec = root.get("spec").unwrap();
-                e.remove_entry(spec, 1).unwrap();
+                e.remove_entry_at(spec, 1).unwrap();
             },
         );
         assert!(what.contains("the key \"automount\""), "{what}");
@@ -921,20 +918,20 @@ mod tests {
         let text = format!("{base}other: &o {{y: 2}}\nspec:\n  <<: [*base, *o]\n  x: 1\n");
         let docs = Document::parse(&text).unwrap();
         let root = &docs.roots()[0];
-        let mut editor = docs.editor(root, root);
+        let mut editor = docs.editor(root);
         editor
-            .insert_entry(root.get("spec").unwrap(), "z", Arc::new(json!(1)))
+            .insert_entry(root.get("spec").unwrap(), "z", json!(1))
             .unwrap();
         let edits = editor.finish();
         assert!(verified(&text, &docs, &edits.apply(&text).unwrap(), &edits).is_ok());
         let what = refused(&text, |root, e| {
-            e.insert_entry(root.get("spec").unwrap(), "y", Arc::new(json!(1)))
+            e.insert_entry(root.get("spec").unwrap(), "y", json!(1))
                 .unwrap();
         });
         assert!(what.contains("the key \"y\""), "{what}");
         // A merge whose source cannot be read (not an alias of a mapping): any key.
         let what = refused("spec:\n  <<: {a: 1}\n  x: 1\n", |root, e| {
-            e.insert_entry(root.get("spec").unwrap(), "z", Arc::new(json!(1)))
+            e.insert_entry(root.get("spec").unwrap(), "z", json!(1))
                 .unwrap();
         });
         assert!(what.contains("whose merge cannot be read"), "{what}");
@@ -946,7 +943,7 @@ mod tests {
         let what = refused(
             "base: &base {a: 1}\nspec:\n  <<: *base\n  x: 1\n",
             |root, e| {
-                e.insert_entry(root.get("base").unwrap(), "b", Arc::new(json!(2)))
+                e.insert_entry(root.get("base").unwrap(), "b", json!(2))
                     .unwrap();
             },
         );
@@ -959,9 +956,9 @@ mod tests {
         let text = "base: &base {a: 1}\nspec:\n  <<: *base\n  x: 1\n";
         let docs = Document::parse(text).unwrap();
         let root = &docs.roots()[0];
-        let mut editor = docs.editor(root, root);
+        let mut editor = docs.editor(root);
         editor
-            .insert_entry(root.get("base").unwrap(), "b", Arc::new(json!(2)))
+            .insert_entry(root.get("base").unwrap(), "b", json!(2))
             .unwrap();
         let edits = editor.finish();
         let out = edits.apply(text).unwrap();
@@ -981,7 +978,7 @@ mod tests {
         // Deeper inside the anchored node, and with the alias before nothing else.
         let what = refused("a: &m\n  b:\n  - x\nc: *m\n", |root, e| {
             let b = root.get("a").unwrap().get("b").unwrap();
-            e.append_item(b, Arc::new(json!("y"))).unwrap();
+            e.append_item(b, json!("y")).unwrap();
         });
         assert!(
             what.starts_with("an edit inside the node anchored"),
@@ -991,9 +988,9 @@ mod tests {
         let text = "a: &m [x]\nc: [y]\n";
         let docs = Document::parse(text).unwrap();
         let root = &docs.roots()[0];
-        let mut editor = docs.editor(root, root);
+        let mut editor = docs.editor(root);
         editor
-            .append_item(root.get("a").unwrap(), Arc::new(json!("z")))
+            .append_item(root.get("a").unwrap(), json!("z"))
             .unwrap();
         let edits = editor.finish();
         let out = edits.apply(text).unwrap();
@@ -1014,8 +1011,8 @@ b: *m
         let list = root.get("a").unwrap().get("m").unwrap();
         assert_eq!(docs.aliases_of(list).len(), 2);
         let edit = |for_all: bool| {
-            let mut editor = docs.editor(root, root);
-            editor.append_item(list, Arc::new(json!("y"))).unwrap();
+            let mut editor = docs.editor(root);
+            editor.append_item(list, json!("y")).unwrap();
             if for_all {
                 editor.for_every_alias(list);
             }
@@ -1034,9 +1031,9 @@ b: *m
         let text = "a: &m [x]\nb: &k [z]\nc: [*m, *k]\n";
         let docs = Document::parse(text).unwrap();
         let root = &docs.roots()[0];
-        let mut editor = docs.editor(root, root);
+        let mut editor = docs.editor(root);
         editor
-            .append_item(root.get("b").unwrap(), Arc::new(json!("w")))
+            .append_item(root.get("b").unwrap(), json!("w"))
             .unwrap();
         editor.for_every_alias(root.get("a").unwrap());
         let edits = editor.finish();
@@ -1049,9 +1046,9 @@ b: *m
         let text = "a: {b: 1}\n";
         let docs = Document::parse(text).unwrap();
         let root = &docs.roots()[0];
-        let mut editor = docs.editor(root, root);
+        let mut editor = docs.editor(root);
         editor
-            .insert_entry(root.get("a").unwrap(), "b", Arc::new(json!(2)))
+            .insert_entry(root.get("a").unwrap(), "b", json!(2))
             .unwrap();
         let edits = editor.finish();
         let out = edits.apply(text).unwrap();

@@ -2,14 +2,12 @@
 //! in the journal as splices with what they mean; where their text goes is measured in
 //! [`super::layout`].
 
-use std::ops::Range;
-use std::sync::Arc;
-
 use serde_json::Value;
+use std::ops::Range;
 
 use super::journal::{Batch, Splice};
 use super::layout::{LINE_BREAKS, convergeable, line_break_before};
-use super::{EditError, Edits, Op};
+use super::{EditError, Edits, NewValue, Op};
 use crate::replacement::Replacement;
 use crate::yaml::render::{self, Layout};
 use crate::yaml::tree::{Kind, Node};
@@ -180,8 +178,13 @@ impl<'t> Editor<'t> {
     }
 
     /// Replaces a mapping or sequence node, in place, by `value`.
-    pub fn replace(&mut self, node: &Node<'_>, value: Arc<Value>) -> Result<(), EditError> {
+    pub fn replace(
+        &mut self,
+        node: &Node<'_>,
+        value: impl Into<NewValue>,
+    ) -> Result<(), EditError> {
         self.check_line_ends()?;
+        let value = value.into().shared();
         let text = match node.kind {
             Kind::Map { flow: true, .. } | Kind::Seq { flow: true, .. } => {
                 render::flow(&value, self.layout.json)
@@ -242,14 +245,14 @@ impl<'t> Editor<'t> {
                 };
                 let keeps_all = entries.iter().all(kept);
                 if !entries.iter().any(kept) || (node.is_flow() && !keeps_all) {
-                    return self.replace(node, Arc::new(want.clone()));
+                    return self.replace(node, want.clone());
                 }
                 let mut again = Vec::new();
                 for (i, (k, v)) in entries.iter().enumerate() {
                     match k.as_str().and_then(|key| wanted.get(key).map(|w| (key, w))) {
-                        None => self.remove_entry(node, i)?,
+                        None => self.remove_entry_at(node, i)?,
                         Some((key, w)) if !convergeable(v, w) => {
-                            self.remove_entry(node, i)?;
+                            self.remove_entry_at(node, i)?;
                             again.push((key, w));
                         }
                         Some((_, w)) => self.converge_node(v, w, depth + 1)?,
@@ -257,17 +260,17 @@ impl<'t> Editor<'t> {
                 }
                 for (key, w) in wanted {
                     if node.get(key).is_none() {
-                        self.insert_entry(node, key, Arc::new(w.clone()))?;
+                        self.insert_entry(node, key, w.clone())?;
                     }
                 }
                 for (key, w) in again {
-                    self.insert_entry(node, key, Arc::new(w.clone()))?;
+                    self.insert_entry(node, key, w.clone())?;
                 }
                 Ok(())
             }
             (Kind::Seq { items, .. }, Value::Array(wanted)) => {
                 if node.is_flow() && items.len() > wanted.len() {
-                    return self.replace(node, Arc::new(want.clone()));
+                    return self.replace(node, want.clone());
                 }
                 for (i, item) in items.iter().enumerate() {
                     match wanted.get(i) {
@@ -280,11 +283,11 @@ impl<'t> Editor<'t> {
                                 "a list item of another kind than the one it should become",
                             ));
                         }
-                        None => self.remove_item(node, i)?,
+                        None => self.remove_item_at(node, i)?,
                     }
                 }
                 for w in wanted.iter().skip(items.len()) {
-                    self.append_item(node, Arc::new(w.clone()))?;
+                    self.append_item(node, w.clone())?;
                 }
                 Ok(())
             }
@@ -303,9 +306,10 @@ impl<'t> Editor<'t> {
         &mut self,
         map: &Node<'_>,
         key: &str,
-        value: Arc<Value>,
+        value: impl Into<NewValue>,
     ) -> Result<(), EditError> {
         self.check_line_ends()?;
+        let value = value.into().shared();
         let Kind::Map { flow, entries, .. } = &map.kind else {
             return Err(EditError::at(map, "a value that is not a mapping"));
         };
@@ -352,8 +356,13 @@ impl<'t> Editor<'t> {
     }
 
     /// Adds `value` after the last item of a sequence.
-    pub fn append_item(&mut self, seq: &Node<'_>, value: Arc<Value>) -> Result<(), EditError> {
+    pub fn append_item(
+        &mut self,
+        seq: &Node<'_>,
+        value: impl Into<NewValue>,
+    ) -> Result<(), EditError> {
         self.check_line_ends()?;
+        let value = value.into().shared();
         let Kind::Seq { flow, items, .. } = &seq.kind else {
             return Err(EditError::at(seq, "a value that is not a list"));
         };
@@ -387,8 +396,24 @@ impl<'t> Editor<'t> {
         Ok(())
     }
 
+    /// Removes `item`, an item of the sequence `seq`.
+    pub fn remove_item(&mut self, seq: &Node<'_>, item: &Node<'_>) -> Result<(), EditError> {
+        self.check_line_ends()?;
+        let Some(items) = seq.items() else {
+            return Err(EditError::at(seq, "a value that is not a list"));
+        };
+        match items.iter().position(|i| i.id() == item.id()) {
+            Some(index) => self.remove_item_at(seq, index),
+            None => Err(EditError::at(seq, "a list without the item to remove")),
+        }
+    }
+
     /// Removes the item at `index` of a sequence.
-    pub fn remove_item(&mut self, seq: &Node<'_>, index: usize) -> Result<(), EditError> {
+    pub(in crate::yaml) fn remove_item_at(
+        &mut self,
+        seq: &Node<'_>,
+        index: usize,
+    ) -> Result<(), EditError> {
         self.check_line_ends()?;
         let Kind::Seq { flow, items, .. } = &seq.kind else {
             return Err(EditError::at(seq, "a value that is not a list"));
@@ -412,8 +437,25 @@ impl<'t> Editor<'t> {
         Ok(())
     }
 
+    /// Removes the entry of the mapping `map` whose key is the scalar `key` (the first,
+    /// as [`Node::get`] reads it).
+    pub fn remove_entry(&mut self, map: &Node<'_>, key: &str) -> Result<(), EditError> {
+        self.check_line_ends()?;
+        let Some(entries) = map.entries() else {
+            return Err(EditError::at(map, "a value that is not a mapping"));
+        };
+        match entries.iter().position(|(k, _)| k.as_str() == Some(key)) {
+            Some(index) => self.remove_entry_at(map, index),
+            None => Err(EditError::at(map, format!("a mapping without `{key}`"))),
+        }
+    }
+
     /// Removes the entry at `index` of a mapping.
-    pub fn remove_entry(&mut self, map: &Node<'_>, index: usize) -> Result<(), EditError> {
+    pub(in crate::yaml) fn remove_entry_at(
+        &mut self,
+        map: &Node<'_>,
+        index: usize,
+    ) -> Result<(), EditError> {
         self.check_line_ends()?;
         let Kind::Map { flow, entries, .. } = &map.kind else {
             return Err(EditError::at(map, "a value that is not a mapping"));

@@ -131,6 +131,11 @@ impl Edits {
         }
     }
 
+    /// The node whose subtree the set edits: what names the set when it is rejected.
+    pub(in crate::yaml) fn scope(&self) -> NodeId {
+        self.scope
+    }
+
     /// Whether there is nothing to change.
     pub fn is_empty(&self) -> bool {
         self.splices.is_empty()

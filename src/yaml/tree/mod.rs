@@ -17,7 +17,7 @@ mod validate;
 
 pub(super) use build::parse;
 pub(super) use node::{AliasSite, AnchorSite, Kind};
-pub use node::{MAX_ALIAS_EXPANSION, MAX_DEPTH, MERGE_KEY, Node, NodeId, ParseError, ScalarStyle};
+pub use node::{MAX_ALIAS_EXPANSION, MAX_DEPTH, Node, NodeId, ParseError, ScalarStyle};
 use reader::at_line_start;
 pub(super) use reader::{Ev, Pos, Reader, line_start, lone_carriage_return, position};
 use validate::check_unique;

@@ -120,7 +120,7 @@ pub(in crate::yaml) enum Kind<'a> {
 }
 
 /// The merge key of YAML 1.1, which Kubernetes' reader honours.
-pub const MERGE_KEY: &str = "<<";
+const MERGE_KEY: &str = "<<";
 
 impl<'a> Node<'a> {
     /// The node's id in the text it was parsed from.
@@ -225,18 +225,12 @@ impl<'a> Node<'a> {
         matches!(self.kind, Kind::Alias(_))
     }
 
-    /// The index and value of the first entry whose key is the scalar `key`.
-    pub fn entry(&self, key: &str) -> Option<(usize, &Node<'a>)> {
-        self.entries()?
-            .iter()
-            .enumerate()
-            .find(|(_, (k, _))| k.as_str() == Some(key))
-            .map(|(i, (_, v))| (i, v))
-    }
-
     /// The value of the first entry whose key is the scalar `key`.
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {
-        self.entry(key).map(|(_, v)| v)
+        self.entries()?
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
     }
 
     /// The scalar value at `key`, if there is one.
