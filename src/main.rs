@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use harden_sa_token::config::Mode;
-use harden_sa_token::protocol::{self, tree::TreeRun};
+use harden_sa_token::protocol::{self, file_tree::TreeRun};
 use harden_sa_token::{Call, ConfigFile, EvidenceFile, Severity, messages, report};
 
 const AFTER_HELP: &str = concat!(
@@ -419,7 +419,7 @@ fn tree(args: &FileArgs, mode: Mode, diff: bool) -> anyhow::Result<u8> {
     let wanted_report = args.report.wanted()?;
     let evidence = args.evidence.read()?;
     let evidence = protocol::read_evidence(&evidence_files(&evidence))?;
-    let mut run = protocol::tree::run(
+    let mut run = protocol::file_tree::run(
         &args.paths,
         settings,
         source,

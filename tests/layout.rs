@@ -193,3 +193,36 @@ fn yaml_uses_nothing_else_of_the_crate() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn no_two_modules_have_one_name() {
+    // A name says which room is meant: `tree` or `lifetime` twice makes every mention of
+    // it a question. Test-only modules (`tests.rs`) are the exception.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let mut seen: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for path in &files {
+        let rel = path.strip_prefix(root.join("src")).unwrap();
+        let module = match rel.file_stem().and_then(|s| s.to_str()) {
+            Some("mod") => rel.parent().and_then(|p| p.file_name()),
+            _ => rel.file_stem(),
+        };
+        let name = module.unwrap().to_string_lossy().into_owned();
+        if !["tests", "lib", "main"].contains(&name.as_str()) {
+            seen.entry(name)
+                .or_default()
+                .push(rel.display().to_string());
+        }
+    }
+    let clashes: Vec<String> = seen
+        .into_iter()
+        .filter(|(_, paths)| paths.len() > 1)
+        .map(|(name, paths)| format!("{name}: {}", paths.join(", ")))
+        .collect();
+    assert!(
+        clashes.is_empty(),
+        "modules sharing a name:\n{}",
+        clashes.join("\n")
+    );
+}

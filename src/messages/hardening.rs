@@ -3,7 +3,7 @@
 //! conflicts of the decision.
 
 use super::Tense;
-use super::lifetime::{lifetime, lifetime_by};
+use super::token_lifetime::{lifetime, lifetime_by};
 use crate::decide::{
     Automount, Conflict, Dropped, Lifetime, LifetimeWhy, MountEdit, Plan, PodTemplate, StatedBy,
     VolumeChange, Wanted, Warning, Why,

@@ -13,7 +13,7 @@
 //! The submodules are by what the words are for, and private; this list is the face:
 //! - `hardening`: what was done to a Pod template or a ServiceAccount, or would be, with
 //!   its warnings and conflicts;
-//! - `lifetime`: how long a token lives, and why;
+//! - `token_lifetime`: how long a token lives, and why;
 //! - `rbac_evidence`: what the input's RBAC says of a Pod template's ServiceAccount;
 //! - `rbac_model`: how the RBAC model's values read (`Display`), short or in full;
 //! - `refusals`: input, documents, Pod templates and files the function refuses or
@@ -21,16 +21,16 @@
 //! - `summaries`: the last line of a run, what `-v` lists, the command line's own
 //!   sentences;
 //! - `rules`: what each rule is about, for reports;
-//! - `inventory`: the auditors' inventory's cells and totals, and a report's fixes.
+//! - `inventory_cells`: the auditors' inventory's cells and totals, and a report's fixes.
 
 mod hardening;
-mod inventory;
-mod lifetime;
+mod inventory_cells;
 mod rbac_evidence;
 mod rbac_model;
 mod refusals;
 mod rules;
 mod summaries;
+mod token_lifetime;
 
 pub use crate::input::{NOT_UTF8, chart_template_not_yaml, not_yaml};
 pub use hardening::{
@@ -38,11 +38,10 @@ pub use hardening::{
     hardened, internal_error, left_unchanged, not_hardened, not_hardened_parts,
     openshift_without_platform, per_template, stated_by, warning,
 };
-pub use inventory::{
+pub use inventory_cells::{
     MAY_DO_NOT_READ, UNREADABLE_INPUTS, audience_cell, change_cell, change_total, fix_description,
     inventory_made_by, mode_cell,
 };
-pub use lifetime::{lifetime, lifetime_short, token_cells, token_lifetime};
 pub use rbac_evidence::{
     account_name, automount_true_left, evidence_read, hardened_with_evidence, incomplete_evidence,
     may_do, not_hardened_without_grant, runs_as, token_use, token_used_outside_rbac,
@@ -60,6 +59,7 @@ pub use summaries::{
     config_function_config, files_summary, looked_at, looked_at_file, snapshot_summary,
     stream_summary,
 };
+pub use token_lifetime::{lifetime, lifetime_short, token_cells, token_lifetime};
 
 /// How results speak of what the function finds: as done (enforce mode), or as what
 /// enforce mode would do (audit mode, which changes nothing).

@@ -4,7 +4,7 @@
 
 use super::UNSET_NAMESPACE_NOTE;
 use super::hardening::{hardened, not_hardened, stated_by};
-use super::lifetime::{lifetime, token_lifetime};
+use super::token_lifetime::{lifetime, token_lifetime};
 use crate::decide::{Plan, PodTemplate, StatedBy, Wanted};
 use crate::policy::{API_ACCESS_ANNOTATION, TokenUse, VAULT_AGENT_INJECT};
 use crate::rbac::{Evidence, Grant, Read, Verdict};

@@ -25,11 +25,11 @@ use crate::rbac::{Inventory, Object, Origin};
 use crate::results::{FnResult, Row, Severity, Tally};
 use crate::yaml::{Document, Node, Rejected};
 
+pub mod file_tree;
 pub mod output;
 pub mod resource_list;
 pub mod snapshot;
 pub mod stream;
-pub mod tree;
 
 pub use resource_list::Sender;
 

@@ -1,7 +1,7 @@
 //! How long a token lives, as a person reads it: the lifetime a Pod template's token
 //! volume holds after the run and why, and the inventory's cells for it.
 
-use super::inventory::audience_cell;
+use super::inventory_cells::audience_cell;
 use crate::decide::{
     DEFAULT_EXPIRATION_SECONDS, EXTENDED_EXPIRATION_SECONDS, EXTENDED_TO_SECONDS, Lifetime,
     LifetimeBy, LifetimeWhy, Wanted, effective_lifetime, is_own_audience, token_of,
