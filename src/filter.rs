@@ -1,7 +1,7 @@
 //! The filter over objects, in the manner of kyaml's `fn/framework`: for each object it
 //! finds the Pod templates ([`workloads`]) the config is about ([`policy`]), decides what
 //! each needs ([`decide`]), and enacts the decision: enforce mode edits, audit mode
-//! reports. The mode is looked at in one place, [`Filter::enact`]. An object whose
+//! reports. The mode is looked at in one place, `Filter::enact`. An object whose
 //! templates cannot be hardened is left whole and reported, while the rest go through.
 //! Besides results and edits, each object yields a row of the auditors' inventory per
 //! Pod template, and, in audit mode, the edits enforce mode would make, made by the same

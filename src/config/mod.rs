@@ -4,7 +4,7 @@
 //!
 //! Reading is kept apart from acting: this module turns what the user wrote into a
 //! plain, checked struct, and names the field, the value, where it is and what is
-//! allowed when it cannot. Each field is defined once, in [`fields`]. A config file
+//! allowed when it cannot. Each field is defined once, in `fields.rs`. A config file
 //! named on the command line is read here too ([`from_file`]), whichever command it
 //! serves.
 
@@ -91,7 +91,7 @@ pub struct Rule {
     pub expiration_seconds: Option<i64>,
 }
 
-/// Checked settings, with defaults filled in (the defaults are those of [`fields`]).
+/// Checked settings, with defaults filled in (the defaults are those of `fields.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     /// Token lifetime in seconds.
