@@ -6,6 +6,7 @@
 //! have a merge key (`<<`, whose keys Kubernetes reads and this function would not
 //! see), and aliases are read through but never edited through.
 
+use k8s_openapi::api::core::v1::ProjectedVolumeSource;
 use serde_json::{Value, json};
 
 use crate::decide::{
@@ -127,6 +128,8 @@ pub struct TemplateNodes<'n, 'a> {
 #[derive(Debug, Clone)]
 pub struct NewValues {
     volume: NewValue,
+    /// The projected source of `volume`: a plan that wants this one shares `volume`.
+    projected: ProjectedVolumeSource,
     mount: NewValue,
     name: String,
 }
@@ -138,6 +141,7 @@ impl NewValues {
             volume: serde_json::to_value(wanted.volume())
                 .unwrap_or(Value::Null)
                 .into(),
+            projected: wanted.projected.clone(),
             mount: serde_json::to_value(wanted.mount())
                 .unwrap_or(Value::Null)
                 .into(),
@@ -146,9 +150,11 @@ impl NewValues {
     }
 
     /// The token volume `plan` wants: its own projected source (an existing volume's
-    /// audience, lifetime and extra sources kept), else the config's.
+    /// audience, lifetime and extra sources kept), else the config's. The config's is
+    /// the shared value, not a copy per Pod template: most plans want it, and a copy
+    /// costs a few kilobytes of maps each.
     fn volume(&self, plan: &Plan) -> NewValue {
-        let Some(projected) = &plan.projected else {
+        let Some(projected) = plan.projected.as_ref().filter(|p| **p != self.projected) else {
             return self.volume.clone();
         };
         let volume = k8s_openapi::api::core::v1::Volume {
@@ -739,5 +745,39 @@ fn add_to_list(
             what: format!("`{key}`: not a list"),
         }),
         None => editor.insert_entry(map, key, Value::Array(vec![value.as_json().clone()])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    #[test]
+    fn a_plan_that_wants_the_configured_volume_shares_it() {
+        let wanted = Settings::default().wanted();
+        let new = NewValues::new(&wanted);
+        let same = Plan {
+            projected: Some(wanted.projected.clone()),
+            ..Plan::default()
+        };
+        assert!(new.volume(&same).is(&new.volume));
+        assert!(new.volume(&Plan::default()).is(&new.volume));
+
+        let mut longer = wanted.projected.clone();
+        for source in longer.sources.iter_mut().flatten() {
+            if let Some(token) = source.service_account_token.as_mut() {
+                token.expiration_seconds = Some(86_400);
+            }
+        }
+        let own = new.volume(&Plan {
+            projected: Some(longer.clone()),
+            ..Plan::default()
+        });
+        assert!(!own.is(&new.volume));
+        assert_eq!(
+            own.as_json()["projected"],
+            serde_json::to_value(&longer).unwrap()
+        );
     }
 }

@@ -35,6 +35,12 @@ impl NewValue {
     fn shared(self) -> Arc<Value> {
         self.0
     }
+
+    /// Whether `other` is this very value, not a copy.
+    #[cfg(test)]
+    pub(crate) fn is(&self, other: &NewValue) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl From<Value> for NewValue {
