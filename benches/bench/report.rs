@@ -199,35 +199,27 @@ in a fresh process (median of 3 runs, 2 above 20,000 items); peak memory is its 
         );
         let _ = writeln!(report, "| pass | instructions | per item | ratio |");
         let _ = writeln!(report, "|---|---:|---:|---:|");
-        let _ = writeln!(
-            report,
-            "| parse-only | {} | {} | 1.00x |",
-            thousands(p as usize),
-            thousands(p as usize / items)
-        );
-        let _ = writeln!(
-            report,
-            "| parse-only of the output | {} | {} | {:.2}x |",
-            thousands(q as usize),
-            thousands(q as usize / items),
-            q as f64 / p.max(1) as f64
-        );
-        let _ = writeln!(
-            report,
-            "| function | {} | {} | {:.2}x (to both parses: {:.2}x) |",
-            thousands(f as usize),
-            thousands(f as usize / items),
-            f as f64 / p.max(1) as f64,
-            f as f64 / (p + q).max(1) as f64
-        );
-        if let Some(r) = ryml {
+        let mut row = |pass: &str, count: u64, ratio: String| {
             let _ = writeln!(
                 report,
-                "| rapidyaml's parse, into a grown tree (two parses minus one) | {} | {} | {:.2}x; the function is {:.2}x this |",
-                thousands(r as usize),
-                thousands(r as usize / items),
-                r as f64 / p.max(1) as f64,
-                f as f64 / r.max(1) as f64
+                "| {pass} | {} | {} | {ratio} |",
+                thousands(count as usize),
+                thousands(count as usize / items)
+            );
+        };
+        let to = |a: u64, b: u64| a as f64 / b.max(1) as f64;
+        row("parse-only", p, "1.00x".into());
+        row("parse-only of the output", q, format!("{:.2}x", to(q, p)));
+        row(
+            "function",
+            f,
+            format!("{:.2}x (to both parses: {:.2}x)", to(f, p), to(f, p + q)),
+        );
+        if let Some(r) = ryml {
+            row(
+                "rapidyaml's parse, into a grown tree (two parses minus one)",
+                r,
+                format!("{:.2}x; the function is {:.2}x this", to(r, p), to(f, r)),
             );
         }
         let _ = writeln!(report);
