@@ -219,28 +219,35 @@ pub struct Missing<'n, 'a> {
 /// found, and refused, by [`pod_templates_in`]).
 pub fn missing_in<'n, 'a>(doc: &'n Document<'a>, object: &'n Node<'a>) -> Vec<Missing<'n, 'a>> {
     let mut missing = Vec::new();
-    collect_missing(doc, object, &mut missing, 0);
+    for_each_object(object, 0, &mut |object| {
+        collect_missing(doc, object, &mut missing);
+    });
     missing
 }
 
+/// `object` itself, or the items of a list (`v1 List`, `DeploymentList`...), to `f`.
+fn for_each_object<'n, 'a>(object: &'n Node<'a>, depth: usize, f: &mut impl FnMut(&'n Node<'a>)) {
+    if !is_list(object) {
+        return f(object);
+    }
+    // Lists nest only by mistake; one level of List inside a List is plenty.
+    if depth < 2 {
+        for item in object
+            .get("items")
+            .and_then(Node::items)
+            .unwrap_or_default()
+        {
+            for_each_object(item, depth + 1, f);
+        }
+    }
+}
+
+/// The Pod templates `object`, not a list, lacks.
 fn collect_missing<'n, 'a>(
     doc: &'n Document<'a>,
     object: &'n Node<'a>,
     missing: &mut Vec<Missing<'n, 'a>>,
-    depth: usize,
 ) {
-    if is_list(object) {
-        if depth < 2 {
-            for item in object
-                .get("items")
-                .and_then(Node::items)
-                .unwrap_or_default()
-            {
-                collect_missing(doc, item, missing, depth + 1);
-            }
-        }
-        return;
-    }
     let group = group(object.get_str("apiVersion").unwrap_or_default());
     let kind = object.get_str("kind").unwrap_or_default();
     let paths = CORE
@@ -287,7 +294,9 @@ pub fn group(api_version: &str) -> &str {
 /// way are not followed: see [`pod_templates_in`].
 pub fn pod_templates<'n, 'a>(object: &'n Node<'a>, extra: &[PodSpecPath]) -> Vec<Found<'n, 'a>> {
     let mut found = Vec::new();
-    collect(None, object, extra, &mut found, 0);
+    for_each_object(object, 0, &mut |object| {
+        collect(None, object, extra, &mut found)
+    });
     found
 }
 
@@ -302,7 +311,9 @@ pub fn pod_templates_in<'n, 'a>(
     extra: &[PodSpecPath],
 ) -> Vec<Found<'n, 'a>> {
     let mut found = Vec::new();
-    collect(Some(doc), object, extra, &mut found, 0);
+    for_each_object(object, 0, &mut |object| {
+        collect(Some(doc), object, extra, &mut found)
+    });
     found
 }
 
@@ -338,29 +349,16 @@ pub fn unnamed_items<'n, 'a>(object: &'n Node<'a>) -> Vec<(usize, &'n Node<'a>)>
         .collect()
 }
 
+/// The Pod templates of `object`, not a list.
 fn collect<'n, 'a>(
     doc: Option<&'n Document<'a>>,
     object: &'n Node<'a>,
     extra: &[PodSpecPath],
     found: &mut Vec<Found<'n, 'a>>,
-    depth: usize,
 ) {
     let api_version = object.get_str("apiVersion").unwrap_or_default();
     let kind = object.get_str("kind").unwrap_or_default();
     let group = group(api_version);
-    if is_list(object) {
-        // Lists nest only by mistake; one level of List inside a List is plenty.
-        if depth < 2 {
-            for item in object
-                .get("items")
-                .and_then(Node::items)
-                .unwrap_or_default()
-            {
-                collect(doc, item, extra, found, depth + 1);
-            }
-        }
-        return;
-    }
     let built_in = CORE
         .iter()
         .chain(CUSTOM)
