@@ -5,7 +5,7 @@
 //! `rbac: apply`, the RBAC evidence makes one more, weaker statement
 //! ([`evidence_statement`]).
 
-use crate::config::{Rbac, Settings};
+use crate::config::{Rbac, Rule, Settings};
 use crate::decide::{
     ApiAccess, LifetimeBy, LifetimeStatement, StatedBy, Statement, is_valid_lifetime,
 };
@@ -156,18 +156,28 @@ pub fn statement(
         })?;
         return Ok(Some(Statement { access, by }));
     }
-    Ok(settings
+    Ok(
+        last_rule(settings, workload, |r| r.access.clone()).map(|(i, access)| Statement {
+            access,
+            by: StatedBy::Rule(i),
+        }),
+    )
+}
+
+/// What the last rule that targets `workload` and says something of it (`says`) says,
+/// with that rule's index: a later rule wins.
+fn last_rule<T>(
+    settings: &Settings,
+    workload: &ObjectFacts<'_>,
+    says: impl Fn(&Rule) -> Option<T>,
+) -> Option<(usize, T)> {
+    settings
         .rules
         .iter()
         .enumerate()
         .rev()
         .filter(|(_, r)| r.target.matches(workload))
-        .find_map(|(i, r)| {
-            Some(Statement {
-                access: r.access.clone()?,
-                by: StatedBy::Rule(i),
-            })
-        }))
+        .find_map(|(i, r)| Some((i, says(r)?)))
 }
 
 /// The statement of a workload's token lifetime, if any: the annotation on the
@@ -198,18 +208,14 @@ pub fn lifetime_statement(
             }),
         };
     }
-    Ok(settings
-        .rules
-        .iter()
-        .enumerate()
-        .rev()
-        .filter(|(_, r)| r.target.matches(workload))
-        .find_map(|(i, r)| {
-            Some(LifetimeStatement {
-                seconds: r.expiration_seconds?,
+    Ok(
+        last_rule(settings, workload, |r| r.expiration_seconds).map(|(i, seconds)| {
+            LifetimeStatement {
+                seconds,
                 by: LifetimeBy::Rule(i),
-            })
-        }))
+            }
+        }),
+    )
 }
 
 /// What in `object` (or an item of it, when it is a list) shows that the input is meant
