@@ -172,6 +172,10 @@ impl<'s> Filter<'s> {
             let done = self
                 .decide(doc, object, &found, &mut work)
                 .and_then(|changes| self.enact(doc, object, changes, &mut work));
+            // A run keeps every object's results and rows to its end: the room of a
+            // vector grown one at a time (four at least) would be most of what they take.
+            work.results.shrink_to_fit();
+            work.rows.shrink_to_fit();
             if let Err(error) = done {
                 // Nothing of this object changes, so nothing of it is reported as done.
                 work.results.retain(|r| r.severity != Severity::Info);

@@ -47,7 +47,7 @@ pub mod yaml;
 
 pub use config::Settings;
 pub use protocol::{
-    Call, ConfigFile, Error, EvidenceFile, Protocol, Run, StderrOptions, run, run_with,
-    run_with_evidence,
+    Call, ConfigFile, Error, EvidenceFile, Protocol, Reading, Run, StderrOptions, run, run_reading,
+    run_with, run_with_evidence,
 };
 pub use results::{FnResult, Severity, exit_code};

@@ -27,6 +27,8 @@ use crate::yaml::{Document, Node, Rejected};
 
 pub mod file_tree;
 pub mod output;
+pub mod pieces;
+mod piecewise;
 pub mod resource_list;
 pub mod snapshot;
 pub mod stream;
@@ -210,6 +212,8 @@ pub struct Run {
     pub settings: Settings,
     /// Where they came from.
     pub config: ConfigSource,
+    /// How the input was read: piece by piece, or whole where it could not be cut.
+    pub reading: Reading,
 }
 
 /// What the caller tells about who reads stderr and how much they want there
@@ -283,6 +287,30 @@ pub fn run_with_evidence(
     fixes: bool,
     evidence: &[EvidenceFile<'_>],
 ) -> Result<Run, Error> {
+    run_reading(input, call, fixes, evidence, Reading::Pieces)
+}
+
+/// How a run reads its input. The run is the same either way; reading it whole is the
+/// reference that tests and the bench compare the other with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// A piece at a time, each parsed, hardened, checked and dropped before the next
+    /// (a stream's documents, a ResourceList's items), where the text can be cut so;
+    /// otherwise whole. What a run holds is then the input, the output and one piece's
+    /// tree. Runs that give each result its fix (reports) read the input whole.
+    Pieces,
+    /// One tree of the whole input.
+    Whole,
+}
+
+/// [`run_with_evidence`], reading the input as `reading` says.
+pub fn run_reading(
+    input: &[u8],
+    call: Call<'_>,
+    fixes: bool,
+    evidence: &[EvidenceFile<'_>],
+    reading: Reading,
+) -> Result<Run, Error> {
     let (config, protocol) = match call {
         Call::Plain => (None, Protocol::Stream),
         Call::WithConfig(file) => (Some(file), Protocol::Stream),
@@ -303,6 +331,20 @@ pub fn run_with_evidence(
     let settings = settings(config, origin)?;
     let extra = read_evidence(evidence)?;
     let text = input::utf8(input)?;
+    if reading == Reading::Pieces
+        && !fixes
+        && !text.trim().is_empty()
+        && let Some(run) = piece_by_piece(text, config.is_some(), protocol, &settings, &extra)
+    {
+        return Ok(match run.protocol {
+            Protocol::ResourceList => run,
+            _ => Run {
+                settings,
+                config: source,
+                ..run
+            },
+        });
+    }
     let doc = input::parse(text)?;
     let documents = doc.roots().len();
     if doc.roots().iter().any(resource_list::claims) {
@@ -322,6 +364,7 @@ pub fn run_with_evidence(
             rows: output.rows,
             settings: output.settings,
             config: output.config,
+            reading: Reading::Whole,
         });
     }
     if protocol == Protocol::Stream && text.trim().is_empty() {
@@ -351,6 +394,49 @@ pub fn run_with_evidence(
         rows,
         settings,
         config: source,
+        reading: Reading::Whole,
+    })
+}
+
+/// The run piece by piece ([`piecewise`]), when it can be made so. A ResourceList
+/// (which takes no config file) carries its own settings into the run; a stream's
+/// settings and their source are the caller's to fill in.
+fn piece_by_piece(
+    text: &str,
+    config_file: bool,
+    protocol: Protocol,
+    settings: &Settings,
+    extra: &[(Origin, Object)],
+) -> Option<Run> {
+    if !config_file
+        && let Some(items) = pieces::items(text)
+        && let Some(output) = piecewise::resource_list(text, &items, extra)
+    {
+        return Some(Run {
+            protocol: Protocol::ResourceList,
+            text: output.text,
+            results: output.results,
+            tally: output.tally,
+            documents: 1,
+            sender: output.sender,
+            rows: output.rows,
+            settings: output.settings,
+            config: output.config,
+            reading: Reading::Pieces,
+        });
+    }
+    let (text, results, tally, rows, documents) = piecewise::stream(text, settings, extra)?;
+    Some(Run {
+        protocol,
+        text,
+        results,
+        tally,
+        documents,
+        sender: Sender::Unknown,
+        rows,
+        settings: settings.clone(),
+        config: ConfigSource::Defaults,
+        reading: Reading::Pieces,
     })
 }
 

@@ -92,22 +92,33 @@ pub enum Sender {
     Unknown,
 }
 
-fn sender(items: &[Node<'_>]) -> Sender {
-    let has = |key: &str| {
-        items.iter().any(|item| {
-            item.get("metadata")
-                .and_then(|m| m.get("annotations"))
-                .and_then(|a| a.get(key))
-                .is_some()
-        })
-    };
-    if has("kustomize.config.k8s.io/id") {
+/// The annotation kustomize gives every item it sends.
+pub(super) const KUSTOMIZE_ID: &str = "kustomize.config.k8s.io/id";
+/// The annotation kpt gives every item it sends.
+pub(super) const KPT_SEQINDENT: &str = "internal.config.kubernetes.io/seqindent";
+
+/// Whether `item` has the annotation `key`.
+pub(super) fn annotated(item: &Node<'_>, key: &str) -> bool {
+    item.get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(key))
+        .is_some()
+}
+
+/// The sender, from whether any item has kustomize's annotation and kpt's.
+pub(super) fn sender_of(kustomize: bool, kpt: bool) -> Sender {
+    if kustomize {
         Sender::Kustomize
-    } else if has("internal.config.kubernetes.io/seqindent") {
+    } else if kpt {
         Sender::Kpt
     } else {
         Sender::Unknown
     }
+}
+
+fn sender(items: &[Node<'_>]) -> Sender {
+    let has = |key: &str| items.iter().any(|item| annotated(item, key));
+    sender_of(has(KUSTOMIZE_ID), has(KPT_SEQINDENT))
 }
 
 /// Runs the function over `doc`, whose documents include one that [`claims`] to be a
@@ -166,7 +177,8 @@ pub(super) fn run(
         return Ok(Err(rejected));
     }
     Ok(checked(doc, &mut outcomes, |outcomes| {
-        Some(results_edit(doc, root, outcomes))
+        let results: Vec<&FnResult> = outcomes.iter().flat_map(|o| &o.results).collect();
+        Some(results_edit(doc, root, &results))
     })
     .map(|text| Output {
         text,
@@ -182,15 +194,14 @@ pub(super) fn run(
 /// The edit that writes `results` into the ResourceList: a value the function renders
 /// itself into a mapping it has just read, so it cannot fail short of a bug, which the
 /// check of the output then reports.
-fn results_edit(doc: &Document<'_>, root: &Node<'_>, outcomes: &[Outcome]) -> Edits {
-    let results = output::results(outcomes);
+pub(super) fn results_edit(doc: &Document<'_>, root: &Node<'_>, results: &[&FnResult]) -> Edits {
     let mut editor = doc.editor(root);
     let mut ok = true;
     if root.get("results").is_some() {
         ok &= editor.remove_entry(root, "results").is_ok();
     }
     if ok && !results.is_empty() {
-        let value = serde_json::to_value(&results).unwrap_or(Value::Null);
+        let value = serde_json::to_value(results).unwrap_or(Value::Null);
         let _ = editor.insert_entry(root, "results", value);
     }
     editor.finish()

@@ -14,7 +14,7 @@ use crate::filter::{Filter, Outcome};
 use crate::messages;
 use crate::rbac;
 use crate::results::{FnResult, Row, Severity, Tally};
-use crate::yaml::{Document, Rejected};
+use crate::yaml::{Document, Node, Rejected};
 
 /// Hardens every document of `doc` with `settings`; the text and the results.
 ///
@@ -45,17 +45,27 @@ pub(super) fn outcomes(doc: &Document<'_>, filter: &Filter<'_>, warn: bool) -> V
     doc.roots()
         .iter()
         .enumerate()
-        .map(|(index, root)| {
-            let mut outcome = filter.object(doc, root);
-            if warn && root.entries().is_none() && !root.is_null() {
-                outcome.results.push(FnResult::general(
-                    Severity::Warning,
-                    messages::not_an_object(index + 1, root.line()),
-                ));
-            }
-            outcome
-        })
+        .map(|(index, root)| outcome(doc, filter, root, index, warn))
         .collect()
+}
+
+/// The document `root` of `doc`, the stream's `index`-th (from 0), through `filter`, as
+/// [`outcomes`] reads each.
+pub(super) fn outcome(
+    doc: &Document<'_>,
+    filter: &Filter<'_>,
+    root: &Node<'_>,
+    index: usize,
+    warn: bool,
+) -> Outcome {
+    let mut outcome = filter.object(doc, root);
+    if warn && root.entries().is_none() && !root.is_null() {
+        outcome.results.push(FnResult::general(
+            Severity::Warning,
+            messages::not_an_object(index + 1, root.line()),
+        ));
+    }
+    outcome
 }
 
 /// One line for a person: how many documents went through, what became of their Pod

@@ -2,15 +2,20 @@
 //! change it: edits collected with an [`Editor`] and applied by [`Document::apply`],
 //! which splices them into the text and checks the result before anyone sees it.
 
+use std::ops::Range;
+
 use super::edit::{Combined, EditError, Editor, Edits};
 use super::render;
 use super::tree::{self, AliasSite, AnchorSite, Kind, Node, NodeId, ParseError};
 use super::verify::{self, Mismatch};
 
 /// A parsed YAML text (a stream of documents): the text and the root of each document.
+/// It may be a piece of a larger text, parsed alone ([`Document::parse_piece`]).
 #[derive(Debug)]
 pub struct Document<'a> {
     text: &'a str,
+    /// The part of `text` parsed: all of it, or a piece.
+    range: Range<usize>,
     roots: Vec<Node<'a>>,
     anchors: Vec<Option<AnchorSite>>,
     /// The anchors that some alias stands for, in document order, each with the index
@@ -120,7 +125,20 @@ impl From<EditError> for Rejected {
 impl<'a> Document<'a> {
     /// Parses `text`, a stream of any number of documents.
     pub fn parse(text: &'a str) -> Result<Self, ParseError> {
-        let parsed = tree::parse(text)?;
+        Self::parse_piece(text, 0..text.len(), 1)
+    }
+
+    /// Parses `text[range]` alone, as a stream of its own, with nodes placed in `text`
+    /// (byte offsets from its start, lines from `first_line`, the line `range` starts
+    /// on). `range` must start at the start of a line. Edits of a piece are applied to
+    /// the piece alone: [`Document::apply`] gives its text with them. Whether a piece
+    /// parses alone as it does within its text is the caller's to know.
+    pub fn parse_piece(
+        text: &'a str,
+        range: Range<usize>,
+        first_line: usize,
+    ) -> Result<Self, ParseError> {
+        let parsed = tree::parse_piece(text, range.clone(), first_line)?;
         let aliased = nest(
             parsed
                 .anchors
@@ -130,15 +148,21 @@ impl<'a> Document<'a> {
         );
         Ok(Document {
             text,
+            range,
             roots: parsed.roots,
             anchors: parsed.anchors,
             aliased,
         })
     }
 
-    /// The text parsed.
+    /// The text parsed: the whole text, of which this document may be a piece.
     pub fn text(&self) -> &'a str {
         self.text
+    }
+
+    /// The part of [`Self::text`] parsed.
+    pub fn range(&self) -> Range<usize> {
+        self.range.clone()
     }
 
     /// The anchors of the text, by anchor id, for the check's tests.
@@ -300,6 +324,12 @@ impl<'a> Document<'a> {
     /// of its own scope); when some do not check out, [`Rejected`] names them, so the
     /// caller can leave their objects as they were and apply the rest again.
     pub fn apply(&self, sets: &[&Edits]) -> Result<String, Rejected> {
+        self.apply_from_line(sets, 1)
+    }
+
+    /// [`Self::apply`], for a text that starts on line `first_line` of the output (a
+    /// piece, written after others): the lines a difference is reported at.
+    pub fn apply_from_line(&self, sets: &[&Edits], first_line: usize) -> Result<String, Rejected> {
         // A set whose own edits overlap cannot be made: it is named, like one the check
         // refuses, so that the others can still be written.
         let overlapping: Vec<(NodeId, Mismatch)> = sets
@@ -319,8 +349,14 @@ impl<'a> Document<'a> {
             return Err(Rejected::new(overlapping, None));
         }
         let combined = Combined::new(sets)?;
-        let out = combined.apply(self.text)?;
-        let findings = verify::verify(self.text, &self.roots, &self.anchors, &out, &combined);
+        let out = combined.apply(self.text, self.range.clone())?;
+        let findings = verify::verify(
+            self.text,
+            &self.roots,
+            &self.anchors,
+            (&out, first_line),
+            &combined,
+        );
         if findings.sets.is_empty() && findings.unattributed.is_none() {
             Ok(out)
         } else {

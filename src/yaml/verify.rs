@@ -56,12 +56,12 @@ enum Want<'n, 'x> {
 
 /// Compares the output `out_text` with the input `old_text` (whose document roots are
 /// `old_roots`) changed by `edits`: as many documents, each the input's plus exactly its
-/// edits.
+/// edits. `out_text` starts on line `out_first_line` of the output, for messages.
 pub(super) fn verify(
     old_text: &str,
     old_roots: &[Node<'_>],
     anchors: &[Option<AnchorSite>],
-    out_text: &str,
+    (out_text, out_first_line): (&str, usize),
     edits: &Combined<'_>,
 ) -> Findings {
     let mut checker = Checker {
@@ -70,7 +70,7 @@ pub(super) fn verify(
         out_text,
         edits,
         cursor: Cursor::default(),
-        reader: Reader::new(out_text),
+        reader: Reader::piece(out_text, 0..out_text.len(), out_first_line),
         aliases: Aliases::default(),
         open: 0,
         broken: false,
@@ -769,7 +769,7 @@ mod tests {
             text,
             docs.roots(),
             docs.anchors(),
-            out,
+            (out, 1),
             &Combined::new(&[edits]).unwrap(),
         );
         match (findings.unattributed, findings.sets.into_iter().next()) {
@@ -966,7 +966,7 @@ mod tests {
             text,
             docs.roots(),
             docs.anchors(),
-            &out,
+            (&out, 1),
             &Combined::new(&[&edits]).unwrap(),
         );
         assert_eq!(findings.sets.len(), 1);

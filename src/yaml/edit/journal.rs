@@ -3,6 +3,7 @@
 //! what it means ([`Op`]) for the check of the output, and sets of edits combined in
 //! order ([`Combined`]), applied to the text.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -141,17 +142,18 @@ impl Edits {
         self.splices.is_empty()
     }
 
-    /// Forgets every edit, as when the object is left as it is.
+    /// Forgets every edit, as when the object is left as it is, and frees the room they
+    /// took: a run keeps its objects' outcomes after their edits are written.
     pub fn clear(&mut self) {
-        self.splices.clear();
-        self.ops.clear();
-        self.for_every_alias.clear();
+        self.splices = Vec::new();
+        self.ops = Vec::new();
+        self.for_every_alias = Vec::new();
     }
 
     /// The text with every splice applied, unchecked: for tests of the check itself.
     #[cfg(test)]
     pub(in crate::yaml) fn apply(&self, text: &str) -> Result<String, EditError> {
-        Combined::new(&[self])?.apply(text)
+        Combined::new(&[self])?.apply(text, 0..text.len())
     }
 
     /// The replacements made in `batches`, in order of position: the exact change one
@@ -282,17 +284,21 @@ impl<'e> Combined<'e> {
         }
     }
 
-    /// The text with every splice applied ([`in_order`]).
-    pub(in crate::yaml) fn apply(&self, text: &str) -> Result<String, EditError> {
+    /// `text[range]` with every splice applied ([`in_order`]); the splices are inside
+    /// `range`.
+    pub(in crate::yaml) fn apply(
+        &self,
+        text: &str,
+        range: Range<usize>,
+    ) -> Result<String, EditError> {
         let order = in_order(self.splices.iter().copied());
         let extra: usize = order.iter().map(|s| s.edit.text.len()).sum();
-        let mut out = String::with_capacity(text.len() + extra);
-        let mut pos = 0;
+        let mut out = String::with_capacity(range.len() + extra);
+        let mut pos = range.start;
         for Splice { edit, .. } in order {
-            let (Some(before), true) = (
-                text.get(pos..edit.range.start),
-                edit.range.end <= text.len(),
-            ) else {
+            let (Some(before), true) =
+                (text.get(pos..edit.range.start), edit.range.end <= range.end)
+            else {
                 return Err(EditError::general(format!(
                     "overlapping changes at byte {}",
                     edit.range.start
@@ -302,7 +308,7 @@ impl<'e> Combined<'e> {
             out.push_str(&edit.text);
             pos = edit.range.end;
         }
-        out.push_str(text.get(pos..).unwrap_or_default());
+        out.push_str(text.get(pos..range.end).unwrap_or_default());
         Ok(out)
     }
 }

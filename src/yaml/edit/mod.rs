@@ -413,7 +413,10 @@ mod tests {
         };
         let (a, b, also_a) = (edits("a", 3), edits("b", 4), edits("a", 5));
         let combined = Combined::new(&[&a, &b]).unwrap();
-        assert_eq!(combined.apply(text).unwrap(), "a: [1, 3]\nb: [2, 4]\n");
+        assert_eq!(
+            combined.apply(text, 0..text.len()).unwrap(),
+            "a: [1, 3]\nb: [2, 4]\n"
+        );
         let mut cursor = Cursor::default();
         assert!(combined.ops(&mut cursor, root.id()).is_empty());
         assert_eq!(

@@ -16,9 +16,20 @@ pub(in crate::yaml) struct Parsed<'a> {
 }
 
 /// Parses a whole stream.
+#[cfg(test)]
 pub(in crate::yaml) fn parse(text: &str) -> Result<Parsed<'_>, ParseError> {
+    parse_piece(text, 0..text.len(), 1)
+}
+
+/// Parses `text[range]` alone, a stream of its own, with positions in `text` (lines from
+/// `first_line`): [`Reader::piece`].
+pub(in crate::yaml) fn parse_piece(
+    text: &str,
+    range: std::ops::Range<usize>,
+    first_line: usize,
+) -> Result<Parsed<'_>, ParseError> {
     let mut events = Events {
-        reader: Reader::new(text),
+        reader: Reader::piece(text, range, first_line),
         aliases: Aliases::default(),
         items: Vec::new(),
         entries: Vec::new(),

@@ -15,7 +15,9 @@ mod node;
 mod reader;
 mod validate;
 
+#[cfg(test)]
 pub(super) use build::parse;
+pub(super) use build::parse_piece;
 pub(super) use node::{AliasSite, AnchorSite, Kind};
 pub use node::{MAX_ALIAS_EXPANSION, MAX_DEPTH, Node, NodeId, ParseError, ScalarStyle};
 use reader::at_line_start;

@@ -80,10 +80,22 @@ pub(in crate::yaml) struct Pos {
 pub(in crate::yaml) struct Reader<'a> {
     parser: Parser<'a, granit_parser::StrInput<'a>>,
     text: &'a str,
+    /// The part of `text` the parser reads (a piece: see [`Reader::piece`]).
+    range: Range<usize>,
+    /// The line `range` starts on, less one: added to the parser's lines.
+    lines_before: usize,
 }
 
 impl<'a> Reader<'a> {
-    pub(in crate::yaml) fn new(text: &'a str) -> Self {
+    /// A reader of `text[range]` alone, as if it were the whole text, that reports
+    /// positions in `text`: byte offsets from the start of `text`, lines counted from
+    /// `first_line`, the line `range` starts on. `range` starts at the start of a line,
+    /// so columns are the same either way (the caller makes sure; see
+    /// `docs/performance.md` for when a piece parses alone as it parses in its text).
+    pub(in crate::yaml) fn piece(text: &'a str, range: Range<usize>, first_line: usize) -> Self {
+        let end = range.end.min(text.len());
+        let start = range.start.min(end);
+        let piece = text.get(start..end).unwrap_or_default();
         let mut options = Options::default();
         options.set_emit_comments(false);
         options.flow_nesting_limit = MAX_DEPTH;
@@ -98,8 +110,10 @@ impl<'a> Reader<'a> {
         // write (docs/guarantees.md): read them as those readers do, not strictly.
         options.strict_indentation = false;
         Reader {
-            parser: Parser::new_from_str_with_options(text, options),
+            parser: Parser::new_from_str_with_options(piece, options),
             text,
+            range: start..end,
+            lines_before: first_line.saturating_sub(1),
         }
     }
 
@@ -113,11 +127,14 @@ impl<'a> Reader<'a> {
             Some(Ok(pair)) => pair,
             Some(Err(err)) => {
                 let message = err.info().to_string();
-                let (mut line, mut column) = (err.marker().line(), err.marker().col() + 1);
+                let (mut line, mut column) = (
+                    err.marker().line() + self.lines_before,
+                    err.marker().col() + 1,
+                );
                 // The scanner reports a tab at the start of the token it was reading,
                 // which may be the line before: point at the tab itself.
                 if message.contains("tab")
-                    && let Some(at) = err.marker().byte_offset()
+                    && let Some(at) = err.marker().byte_offset().map(|at| self.range.start + at)
                 {
                     let before = self.text.get(..at).unwrap_or_default();
                     let tab = if before.ends_with('\t') {
@@ -139,7 +156,8 @@ impl<'a> Reader<'a> {
                 });
             }
             None => {
-                let (line, column) = end_position(self.text);
+                let (line, column) =
+                    end_position(self.text.get(..self.range.end).unwrap_or(self.text));
                 return Err(ParseError {
                     line,
                     column,
@@ -150,7 +168,7 @@ impl<'a> Reader<'a> {
         let mut pos = Pos {
             start: self.offset(span.start),
             end: self.offset(span.end),
-            line: span.start.line(),
+            line: span.start.line() + self.lines_before,
             col: span.start.col(),
         };
         // Anchor ids count the anchors of the stream: more than fit in 32 bits would
@@ -250,12 +268,12 @@ impl<'a> Reader<'a> {
     }
 
     fn offset(&self, marker: granit_parser::Marker) -> usize {
-        // The parser reports byte offsets for string input; clamp so a missing offset can
-        // never index out of the text.
+        // The parser reports byte offsets for string input, from the start of the piece;
+        // clamp so a missing offset can never index out of it.
         marker
             .byte_offset()
-            .unwrap_or(self.text.len())
-            .min(self.text.len())
+            .map_or(self.range.end, |at| self.range.start.saturating_add(at))
+            .min(self.range.end)
     }
 }
 

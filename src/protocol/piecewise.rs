@@ -1,0 +1,273 @@
+//! Hardening an input a piece at a time ([`pieces`]): each document of a stream, each
+//! item of a ResourceList, is parsed alone, hardened, its edits checked against it and
+//! written to the output, and its tree dropped before the next is read. The run holds
+//! the input, the output and one piece's tree, instead of a tree of the whole input
+//! (five times its size); the output is still held whole until the run has succeeded,
+//! so nothing reaches stdout before.
+//!
+//! The run is the one [`super::stream`] and [`super::resource_list`] make over the whole
+//! input, with the same words, in the same order; where it cannot be made piece by piece
+//! it is not made at all (`None`) and the input is read whole, which then decides:
+//! - the text cannot be cut ([`pieces`]), or a piece does not parse alone;
+//! - anything the whole run would refuse or warn about as a whole (no objects, a
+//!   ResourceList among other documents, a functionConfig that cannot be read);
+//! - an output check that fails for no object's edits;
+//! - an RBAC object where the text showed none: the RBAC objects are read before any
+//!   Pod template is decided (a binding may come after the workload it grants), from
+//!   the pieces whose text names an RBAC kind ([`Piece::may_hold_rbac`]), and every other
+//!   piece is checked, as it is read, to hold none.
+
+use super::output::{self, check_proposals, checked_with};
+use super::pieces::{self, Items, Piece};
+use super::resource_list::{self, Output};
+use super::{ConfigSource, inventory_of};
+use crate::config::{self, Origin, Rbac, Settings};
+use crate::evidence;
+use crate::filter::{Filter, Outcome};
+use crate::rbac::{self, Inventory};
+use crate::results::{FnResult, Row, Tally};
+use crate::yaml::{Document, Node};
+
+/// What a stream run gives: the text, the results, the tally, the Pod templates and how
+/// many documents there were.
+pub(super) type StreamRun = (String, Vec<FnResult>, Tally, Vec<Row>, usize);
+
+/// The objects a piece is: a stream piece's documents, or a ResourceList item's one
+/// item; `None` when an item piece is not one object.
+fn objects<'d, 'a>(doc: &'d Document<'a>, item: bool) -> Option<Vec<&'d Node<'a>>> {
+    if !item {
+        return Some(doc.roots().iter().collect());
+    }
+    match doc.roots() {
+        [list] => match list.items()? {
+            [one] if one.entries().is_some() => Some(vec![one]),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The RBAC objects of the pieces whose text names an RBAC kind, then those of
+/// `--evidence` files: the inventory a whole run reads, if the other pieces hold none.
+fn inventory(
+    text: &str,
+    pieces: &[Piece],
+    item: bool,
+    rbac: Rbac,
+    extra: &[(rbac::Origin, rbac::Object)],
+) -> Option<Inventory> {
+    let mut found = Vec::new();
+    for piece in pieces.iter().filter(|p| p.may_hold_rbac(text)) {
+        let doc = Document::parse_piece(text, piece.range.clone(), piece.first_line).ok()?;
+        for object in objects(&doc, item)? {
+            found.extend(evidence::objects(&doc, object));
+        }
+    }
+    Some(inventory_of(
+        rbac,
+        found.into_iter().chain(extra.iter().cloned()),
+    ))
+}
+
+/// Whether `objects` of a piece that the inventory was not read from hold no RBAC
+/// object it would have read.
+fn holds_no_rbac(doc: &Document<'_>, objects: &[&Node<'_>], rbac: Rbac) -> bool {
+    objects.iter().all(|object| {
+        evidence::objects(doc, object)
+            .iter()
+            .all(|(_, found)| !rbac.reads(found))
+    })
+}
+
+/// One piece hardened: its outcomes (`outcome` makes each object's, with its index
+/// among the objects of the input) and its text, checked, for an output where it starts
+/// on line `out_line`. The outcomes keep their results and rows, not their edits.
+struct Hardened {
+    text: String,
+    outcomes: Vec<Outcome>,
+}
+
+fn harden(
+    doc: &Document<'_>,
+    objects: &[&Node<'_>],
+    out_line: usize,
+    mut outcome: impl FnMut(&Node<'_>) -> Outcome,
+) -> Option<Hardened> {
+    let mut outcomes: Vec<Outcome> = objects.iter().map(|object| outcome(object)).collect();
+    check_proposals(doc, &mut outcomes).ok()?;
+    let text = checked_with(
+        &mut outcomes,
+        |_| None,
+        |sets| doc.apply_from_line(sets, out_line),
+    )
+    .ok()?;
+    for outcome in &mut outcomes {
+        outcome.edits.clear();
+        outcome.proposed.clear();
+    }
+    Some(Hardened { text, outcomes })
+}
+
+fn lines_in(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count()
+}
+
+/// An output about as large as the input will become, reserved once: every object
+/// gains a few lines.
+fn output_for(text: &str) -> String {
+    String::with_capacity(text.len().saturating_add(text.len() / 2))
+}
+
+/// A plain stream, document piece by document piece, as [`super::stream::run`] runs it.
+pub(super) fn stream(
+    text: &str,
+    settings: &Settings,
+    extra: &[(rbac::Origin, rbac::Object)],
+) -> Option<StreamRun> {
+    let pieces = pieces::documents(text)?;
+    let inventory = inventory(text, &pieces, false, settings.rbac, extra)?;
+    let filter = Filter::new(settings, &inventory);
+    let mut out = output_for(text);
+    let (mut results, mut tally, mut rows) = (Vec::new(), Tally::default(), Vec::new());
+    let (mut documents, mut any_object, mut out_lines) = (0, false, 0);
+    for piece in &pieces {
+        let doc = Document::parse_piece(text, piece.range.clone(), piece.first_line).ok()?;
+        let roots = objects(&doc, false)?;
+        if roots.iter().any(|r| resource_list::claims(r))
+            || (!piece.may_hold_rbac(text) && !holds_no_rbac(&doc, &roots, settings.rbac))
+        {
+            return None;
+        }
+        any_object |= roots.iter().any(|r| r.entries().is_some());
+        let first = documents;
+        documents += roots.len();
+        let mut index = first;
+        let piece_out = harden(&doc, &roots, out_lines + 1, |root| {
+            let outcome = super::stream::outcome(&doc, &filter, root, index, true);
+            index += 1;
+            outcome
+        })?;
+        out_lines += lines_in(&piece_out.text);
+        out.push_str(&piece_out.text);
+        for outcome in piece_out.outcomes {
+            tally = tally + outcome.tally;
+            results.extend(outcome.results);
+            rows.extend(outcome.rows);
+        }
+    }
+    // A stream of nothing but documents that are not objects is an error the whole
+    // run words.
+    any_object.then_some((out, results, tally, rows, documents))
+}
+
+/// A ResourceList, item by item, as [`resource_list::run`] runs it; `found` are its
+/// items. The last item is hardened in the ResourceList without the others, together
+/// with the `results` written after it, so that both are laid out as in the whole text
+/// (the list and the text may end there, without a line break).
+pub(super) fn resource_list(
+    text: &str,
+    found: &Items,
+    extra: &[(rbac::Origin, rbac::Object)],
+) -> Option<Output> {
+    let (last_piece, others) = found.pieces.split_last()?;
+    let (rest_text, last_at) = found.with_last_item(text);
+    let rest = Document::parse(&rest_text).ok()?;
+    let [root] = rest.roots() else {
+        return None;
+    };
+    let api_version = root.get_str("apiVersion").unwrap_or_default();
+    // The `items:` the text was cut after must be the ResourceList's, with the last
+    // item alone.
+    let (key, list) = root
+        .entries()?
+        .iter()
+        .find(|(key, _)| key.as_str() == Some("items"))?;
+    let key_line = rest_text.get(key.span().start..found.items.start)?;
+    let last = match list.items()? {
+        [last] if last.entries().is_some() && last.span().start >= last_at => last,
+        _ => return None,
+    };
+    if !resource_list::claims(root)
+        || !resource_list::API_VERSIONS.contains(&api_version)
+        || !key_line.starts_with("items:")
+        || key_line.trim_end_matches('\n').contains('\n')
+    {
+        return None;
+    }
+    let function_config = root.get("functionConfig");
+    let settings = config::from_node(&rest, function_config, Origin::Generated).ok()?;
+    let config = match function_config.filter(|n| !n.is_null()) {
+        Some(node) => ConfigSource::FunctionConfig {
+            kind: node.get_str("kind").unwrap_or_default().to_owned(),
+        },
+        None => ConfigSource::Defaults,
+    };
+    let inventory = inventory(text, &found.pieces, true, settings.rbac, extra)?;
+    let filter = Filter::new(&settings, &inventory);
+    let mut out = output_for(text);
+    out.push_str(text.get(..found.items.start)?);
+    let mut out_lines = lines_in(&out);
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(found.pieces.len());
+    let (mut kustomize, mut kpt) = (false, false);
+    let mut sent_by = |item: &Node<'_>| {
+        kustomize |= resource_list::annotated(item, resource_list::KUSTOMIZE_ID);
+        kpt |= resource_list::annotated(item, resource_list::KPT_SEQINDENT);
+    };
+    for piece in others {
+        let doc = Document::parse_piece(text, piece.range.clone(), piece.first_line).ok()?;
+        let items = objects(&doc, true)?;
+        if !piece.may_hold_rbac(text) && !holds_no_rbac(&doc, &items, settings.rbac) {
+            return None;
+        }
+        items.iter().for_each(|item| sent_by(item));
+        let piece_out = harden(&doc, &items, out_lines + 1, |item| {
+            filter.object(&doc, item)
+        })?;
+        out_lines += lines_in(&piece_out.text);
+        out.push_str(&piece_out.text);
+        outcomes.extend(piece_out.outcomes);
+    }
+    // The last item, then `results` from every item's outcome, checked together as the
+    // whole run checks them.
+    if !last_piece.may_hold_rbac(text) && !holds_no_rbac(&rest, &[last], settings.rbac) {
+        return None;
+    }
+    sent_by(last);
+    outcomes.push(filter.object(&rest, last));
+    let done = outcomes.len() - 1;
+    let (earlier, last_outcome) = outcomes.split_at_mut(done);
+    check_proposals(&rest, last_outcome).ok()?;
+    let rest_out = checked_with(
+        last_outcome,
+        |last| {
+            let results: Vec<&FnResult> = earlier
+                .iter()
+                .chain(last)
+                .flat_map(|o| &o.results)
+                .collect();
+            Some(resource_list::results_edit(&rest, root, &results))
+        },
+        |sets| rest.apply(sets),
+    )
+    .ok()?;
+    // Nothing before the last item may have changed: it is not what the output holds.
+    if rest_out.get(..last_at) != rest_text.get(..last_at) {
+        return None;
+    }
+    out.push_str(rest_out.get(last_at..)?);
+    let tally = output::tally(&outcomes);
+    let (mut results, mut rows) = (Vec::new(), Vec::new());
+    for outcome in outcomes {
+        results.extend(outcome.results);
+        rows.extend(outcome.rows);
+    }
+    Some(Output {
+        text: out,
+        results,
+        tally,
+        sender: resource_list::sender_of(kustomize, kpt),
+        rows,
+        settings,
+        config,
+    })
+}
