@@ -825,6 +825,17 @@ proptest! {
             out.internal_error().is_none(),
             "internal error: {:?}\n{input}", out.results
         );
+        // Read piece by piece (where it can be cut) or whole, it is one run.
+        let whole = harden_sa_token::run_reading(
+            input.as_bytes(),
+            harden_sa_token::Call::Plain,
+            false,
+            &[],
+            harden_sa_token::Reading::Whole,
+        )
+        .map_err(|e| TestCaseError::fail(format!("read whole: {e}\n{input}")))?;
+        let same = |run: &harden_sa_token::Run| format!("{run:?}").replace("reading: Pieces", "reading: Whole");
+        prop_assert_eq!(same(&out), same(&whole), "{}", input);
         // A resource is refused only for what its quirk puts in it, and only where YAML
         // has merge keys and aliases (JSON has neither: `"<<"` is a key like any other).
         let yaml_style = style % 3 == 0;

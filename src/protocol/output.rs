@@ -17,11 +17,21 @@ use crate::yaml::{Document, Edits, Rejected};
 /// [`checked`], a difference no object is to blame for refuses the whole input. Nothing
 /// to do in enforce mode, where nothing is proposed.
 pub fn check_proposals(doc: &Document<'_>, outcomes: &mut [Outcome]) -> Result<(), Rejected> {
+    check_proposals_from_line(doc, outcomes, 1)
+}
+
+/// [`check_proposals`] for a piece of a text whose output would start on line
+/// `first_line` ([`Document::apply_from_line`]).
+pub fn check_proposals_from_line(
+    doc: &Document<'_>,
+    outcomes: &mut [Outcome],
+    first_line: usize,
+) -> Result<(), Rejected> {
     let proposed: Vec<&Edits> = outcomes.iter().map(|o| &o.proposed).collect();
     if proposed.iter().all(|e| e.is_empty()) {
         return Ok(());
     }
-    let Err(rejected) = doc.apply(&proposed) else {
+    let Err(rejected) = doc.apply_from_line(&proposed, first_line) else {
         return Ok(());
     };
     if rejected.unattributed.is_some() {

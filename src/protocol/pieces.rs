@@ -11,6 +11,8 @@
 
 use std::ops::Range;
 
+use memchr::memmem;
+
 /// A piece of a text: its bytes and the line they start on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece {
@@ -26,21 +28,49 @@ pub struct Piece {
 /// the others are hardened, and are checked to hold none when they are read
 /// ([`super::piecewise`]): a kind spelled otherwise (escapes) makes the run read the
 /// input whole.
-const RBAC_KINDS: &[&str] = &["Role", "ClusterRole", "ServiceAccount"];
+const RBAC_KINDS: &[&str] = &["Role", "ServiceAccount"];
 
 impl Piece {
     /// Whether the piece may hold an RBAC object, by its text: one of [`RBAC_KINDS`]
-    /// that does not continue a word (`automountServiceAccountToken` does not count).
+    /// that does not continue a word (`automountServiceAccountToken` does not count),
+    /// or `ClusterRole` that does not.
     pub fn may_hold_rbac(&self, text: &str) -> bool {
-        let piece = text.get(self.range.clone()).unwrap_or_default();
+        let piece = text.get(self.range.clone()).unwrap_or_default().as_bytes();
+        let starts_word = |at: usize| {
+            at.checked_sub(1)
+                .and_then(|before| piece.get(before))
+                .is_none_or(|b| !b.is_ascii_alphanumeric())
+        };
         RBAC_KINDS.iter().any(|kind| {
-            piece.match_indices(kind).any(|(at, _)| {
-                at.checked_sub(1)
-                    .and_then(|before| piece.as_bytes().get(before))
-                    .is_none_or(|b| !b.is_ascii_alphanumeric())
+            memmem::find_iter(piece, kind).any(|at| {
+                starts_word(at)
+                    || (*kind == "Role"
+                        && at >= CLUSTER.len()
+                        && piece.get(at - CLUSTER.len()..at) == Some(CLUSTER.as_bytes())
+                        && starts_word(at - CLUSTER.len()))
             })
         })
     }
+}
+
+/// What comes before `Role` in `ClusterRole`.
+const CLUSTER: &str = "Cluster";
+
+/// The lines of `text` from byte `from`, each with its line break, and where each starts.
+fn lines_from(text: &str, from: usize) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut start = from.min(text.len());
+    let mut breaks =
+        memchr::memchr_iter(b'\n', bytes.get(start..).unwrap_or_default()).map(move |i| from + i);
+    std::iter::from_fn(move || {
+        if start >= text.len() {
+            return None;
+        }
+        let end = breaks.next().map_or(text.len(), |nl| nl + 1);
+        let line = (start, text.get(start..end).unwrap_or_default());
+        start = end;
+        Some(line)
+    })
 }
 
 /// Whether `text` can be cut at all: no directive (`%YAML`, `%TAG` apply to the
@@ -52,8 +82,8 @@ fn cuttable(text: &str) -> bool {
 }
 
 /// Counts line feeds.
-fn lines_in(text: &str) -> usize {
-    text.bytes().filter(|&b| b == b'\n').count()
+pub(super) fn lines_in(text: &str) -> usize {
+    memchr::memchr_iter(b'\n', text.as_bytes()).count()
 }
 
 /// `text` cut before each line that starts a document with `---` (followed by a space,
@@ -66,7 +96,7 @@ pub fn documents(text: &str) -> Option<Vec<Piece>> {
     }
     let mut pieces = Vec::new();
     let (mut start, mut first_line) = (0, 1);
-    for (at, _) in text.match_indices("\n---") {
+    for at in memmem::find_iter(text.as_bytes(), "\n---") {
         let cut = at + 1;
         let after = text.as_bytes().get(cut + 3);
         if !matches!(after, None | Some(b' ' | b'\t' | b'\r' | b'\n')) {
@@ -98,20 +128,24 @@ pub struct Items {
 }
 
 impl Items {
-    /// The ResourceList with its last item only: the lines of the others left blank, so
-    /// that every line keeps its number, and the list ends, and what follows it reads,
-    /// as in the whole text. The second value is where the last item starts in it.
-    pub fn with_last_item(&self, text: &str) -> (String, usize) {
-        let last = self.pieces.last().map_or(self.items.end, |p| p.range.start);
-        let blank = text
-            .get(self.items.start..last)
-            .map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count());
-        let start = self.items.start + blank;
-        let mut rest = String::with_capacity(start + text.len() - last);
-        rest.push_str(text.get(..self.items.start).unwrap_or_default());
-        rest.extend(std::iter::repeat_n('\n', blank));
-        rest.push_str(text.get(last..).unwrap_or_default());
-        (rest, start)
+    /// The ResourceList with only the items of `kept` (indexes of [`Self::pieces`], in
+    /// order, the last among them): the lines of the others left blank, so that every
+    /// line keeps its number, and the list ends, and what follows it reads, as in the
+    /// whole text. The second value is where the last item starts in it.
+    pub fn with_items(&self, text: &str, kept: &[usize]) -> (String, usize) {
+        let mut rest = String::new();
+        let mut at = self.items.start;
+        let mut last_at = self.items.start;
+        rest.push_str(text.get(..at).unwrap_or_default());
+        for piece in kept.iter().filter_map(|&i| self.pieces.get(i)) {
+            let blank = lines_in(text.get(at..piece.range.start).unwrap_or_default());
+            rest.push_str(&"\n".repeat(blank));
+            last_at = rest.len();
+            rest.push_str(text.get(piece.range.clone()).unwrap_or_default());
+            at = piece.range.end;
+        }
+        rest.push_str(text.get(at..).unwrap_or_default());
+        (rest, last_at)
     }
 }
 
@@ -128,20 +162,32 @@ enum Line {
 }
 
 fn line_kind(line: &str, dashes: usize) -> Line {
-    let content = line.trim_start_matches(' ');
-    let indent = line.len() - content.len();
-    let content = content.trim_end_matches(['\n', '\r']);
-    if content.is_empty() || content.starts_with('#') {
-        return Line::Blank;
-    }
-    // What follows enough spaces is the item's, tabs included (a block scalar's text).
+    // What follows more spaces than the dashes have is the item's, blank or not, tabs
+    // included (a block scalar's text): most lines are known by their first bytes.
+    let bytes = line.as_bytes();
+    let indent = bytes
+        .iter()
+        .take(dashes + 1)
+        .take_while(|&&b| b == b' ')
+        .count();
     if indent > dashes {
         return Line::Inside;
     }
+    if is_blank(line) {
+        return Line::Blank;
+    }
+    let content = line.get(indent..).unwrap_or_default();
+    let content = content.trim_end_matches(['\n', '\r']);
     if indent == dashes && (content == "-" || content.starts_with("- ")) {
         return Line::Item;
     }
     Line::Other
+}
+
+/// Spaces only, or a comment.
+fn is_blank(line: &str) -> bool {
+    let content = line.trim_start_matches(' ').trim_end_matches(['\n', '\r']);
+    content.is_empty() || content.starts_with('#')
 }
 
 /// A block ResourceList's items, when the text shows them: one line `items:` (at the
@@ -155,25 +201,30 @@ pub fn items(text: &str) -> Option<Items> {
         return None;
     }
     let mut key = None;
-    let mut at = 0;
-    for (line_no, line) in (1..).zip(text.split_inclusive('\n')) {
-        if let Some(rest) = line.strip_prefix("items:") {
-            let rest = rest.trim_start_matches([' ', '\t']);
-            if rest.is_empty() || rest.starts_with(['\n', '\r', '#']) {
-                if key.is_some() {
-                    return None;
-                }
-                key = Some((at + line.len(), line_no + 1));
-            }
+    // Only the lines that start with `items:` are read: the others are skipped at the
+    // speed of a search.
+    for at in memmem::find_iter(text.as_bytes(), "items:") {
+        if at > 0 && text.as_bytes().get(at - 1) != Some(&b'\n') {
+            continue;
         }
-        at += line.len();
+        let line_end = memchr::memchr(b'\n', text.as_bytes().get(at..).unwrap_or_default())
+            .map_or(text.len(), |nl| at + nl + 1);
+        let rest = text.get(at + "items:".len()..line_end).unwrap_or_default();
+        let rest = rest.trim_start_matches([' ', '\t']);
+        if rest.is_empty() || rest.starts_with(['\n', '\r', '#']) {
+            if key.is_some() {
+                return None;
+            }
+            key = Some((
+                line_end,
+                lines_in(text.get(..line_end).unwrap_or_default()) + 1,
+            ));
+        }
     }
     let (start, mut first_line) = key?;
-    let region = text.get(start..)?;
     // The column of the dashes: that of the first line that is not blank.
-    let dashes = region
-        .split_inclusive('\n')
-        .map(|line| (line, line.len() - line.trim_start_matches(' ').len()))
+    let dashes = lines_from(text, start)
+        .map(|(_, line)| (line, line.len() - line.trim_start_matches(' ').len()))
         .find(|(line, _)| {
             let content = line.trim_start_matches(' ').trim_end_matches(['\n', '\r']);
             !(content.is_empty() || content.starts_with('#'))
@@ -182,9 +233,8 @@ pub fn items(text: &str) -> Option<Items> {
     let mut pieces: Vec<Piece> = Vec::new();
     let (mut piece_start, mut piece_line) = (start, first_line);
     let mut end = text.len();
-    let mut at = start;
     let mut seen_item = false;
-    for line in region.split_inclusive('\n') {
+    for (at, line) in lines_from(text, start) {
         match line_kind(line, dashes) {
             Line::Blank => {}
             Line::Item => {
@@ -197,13 +247,12 @@ pub fn items(text: &str) -> Option<Items> {
                 }
                 seen_item = true;
             }
-            Line::Inside if seen_item => {}
+            Line::Inside if seen_item || is_blank(line) => {}
             Line::Inside | Line::Other => {
                 end = at;
                 break;
             }
         }
-        at += line.len();
         first_line += 1;
     }
     if !seen_item {
@@ -313,12 +362,15 @@ mod tests {
         );
         assert_eq!(found.pieces[0].first_line, 4);
         assert_eq!(found.pieces[1].first_line, 10);
-        let (rest, at) = found.with_last_item(LIST);
+        let (rest, at) = found.with_items(LIST, &[1]);
         assert_eq!(
             rest,
             "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n\n\n\n\n\n\n- kind: B\n  list:\n  - 1\n\nfunctionConfig:\n  kind: C\n"
         );
         assert_eq!(&rest[at..at + 9], "- kind: B");
+        let (both, at) = found.with_items(LIST, &[0, 1]);
+        assert_eq!(both, LIST);
+        assert_eq!(&both[at..at + 9], "- kind: B");
         // Indented dashes, items last, a comment after the key.
         let text = "kind: ResourceList\nitems: # all\n  - a: 1\n  - b: 2\n";
         let found = items(text).unwrap();

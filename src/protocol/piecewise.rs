@@ -17,8 +17,8 @@
 //!   the pieces whose text names an RBAC kind ([`Piece::may_hold_rbac`]), and every other
 //!   piece is checked, as it is read, to hold none.
 
-use super::output::{self, check_proposals, checked_with};
-use super::pieces::{self, Items, Piece};
+use super::output::{self, check_proposals_from_line, checked_with};
+use super::pieces::{self, Items, Piece, lines_in};
 use super::resource_list::{self, Output};
 use super::{ConfigSource, inventory_of};
 use crate::config::{self, Origin, Rbac, Settings};
@@ -94,7 +94,7 @@ fn harden(
     mut outcome: impl FnMut(&Node<'_>) -> Outcome,
 ) -> Option<Hardened> {
     let mut outcomes: Vec<Outcome> = objects.iter().map(|object| outcome(object)).collect();
-    check_proposals(doc, &mut outcomes).ok()?;
+    check_proposals_from_line(doc, &mut outcomes, out_line).ok()?;
     let text = checked_with(
         &mut outcomes,
         |_| None,
@@ -106,10 +106,6 @@ fn harden(
         outcome.proposed.clear();
     }
     Some(Hardened { text, outcomes })
-}
-
-fn lines_in(text: &str) -> usize {
-    text.bytes().filter(|&b| b == b'\n').count()
 }
 
 /// An output about as large as the input will become, reserved once: every object
@@ -160,48 +156,62 @@ pub(super) fn stream(
     any_object.then_some((out, results, tally, rows, documents))
 }
 
+/// The ResourceList's own node in `rest` (the text with only some items: see
+/// [`Items::with_items`]) and its last item there, which starts at `last_at`, when
+/// `rest` is one ResourceList whose `items:` is the line the text was cut after.
+fn rest_root<'d, 'a>(
+    rest: &'d Document<'a>,
+    found: &Items,
+    kept: usize,
+    last_at: usize,
+) -> Option<(&'d Node<'a>, &'d Node<'a>)> {
+    let [root] = rest.roots() else {
+        return None;
+    };
+    let api_version = root.get_str("apiVersion").unwrap_or_default();
+    let (key, list) = root
+        .entries()?
+        .iter()
+        .find(|(key, _)| key.as_str() == Some("items"))?;
+    let key_line = rest.text().get(key.span().start..found.items.start)?;
+    let items = list.items()?;
+    let last = items.last()?;
+    (resource_list::claims(root)
+        && resource_list::API_VERSIONS.contains(&api_version)
+        && key_line.starts_with("items:")
+        && !key_line.trim_end_matches('\n').contains('\n')
+        && items.len() == kept
+        && items.iter().all(|i| i.entries().is_some())
+        && last.span().start >= last_at)
+        .then_some((root, last))
+}
+
 /// A ResourceList, item by item, as [`resource_list::run`] runs it; `found` are its
-/// items. The last item is hardened in the ResourceList without the others, together
+/// items. The last item is hardened in the ResourceList without most others, together
 /// with the `results` written after it, so that both are laid out as in the whole text
-/// (the list and the text may end there, without a line break).
+/// (the list and the text may end there, without a line break): the first item stays
+/// in it, and the first whose block mappings show their indentation, which the layout
+/// of `results` is measured from.
 pub(super) fn resource_list(
     text: &str,
     found: &Items,
     extra: &[(rbac::Origin, rbac::Object)],
 ) -> Option<Output> {
-    let (last_piece, others) = found.pieces.split_last()?;
-    let (rest_text, last_at) = found.with_last_item(text);
-    let rest = Document::parse(&rest_text).ok()?;
-    let [root] = rest.roots() else {
-        return None;
-    };
-    let api_version = root.get_str("apiVersion").unwrap_or_default();
-    // The `items:` the text was cut after must be the ResourceList's, with the last
-    // item alone.
-    let (key, list) = root
-        .entries()?
-        .iter()
-        .find(|(key, _)| key.as_str() == Some("items"))?;
-    let key_line = rest_text.get(key.span().start..found.items.start)?;
-    let last = match list.items()? {
-        [last] if last.entries().is_some() && last.span().start >= last_at => last,
-        _ => return None,
-    };
-    if !resource_list::claims(root)
-        || !resource_list::API_VERSIONS.contains(&api_version)
-        || !key_line.starts_with("items:")
-        || key_line.trim_end_matches('\n').contains('\n')
-    {
-        return None;
-    }
+    let (_, others) = found.pieces.split_last()?;
+    let last_index = others.len();
+    // The functionConfig, read from the ResourceList with its last item alone.
+    let (alone_text, alone_at) = found.with_items(text, &[last_index]);
+    let alone = Document::parse(&alone_text).ok()?;
+    let (root, _) = rest_root(&alone, found, 1, alone_at)?;
     let function_config = root.get("functionConfig");
-    let settings = config::from_node(&rest, function_config, Origin::Generated).ok()?;
+    let settings = config::from_node(&alone, function_config, Origin::Generated).ok()?;
     let config = match function_config.filter(|n| !n.is_null()) {
         Some(node) => ConfigSource::FunctionConfig {
             kind: node.get_str("kind").unwrap_or_default().to_owned(),
         },
         None => ConfigSource::Defaults,
     };
+    drop(alone);
     let inventory = inventory(text, &found.pieces, true, settings.rbac, extra)?;
     let filter = Filter::new(&settings, &inventory);
     let mut out = output_for(text);
@@ -213,11 +223,15 @@ pub(super) fn resource_list(
         kustomize |= resource_list::annotated(item, resource_list::KUSTOMIZE_ID);
         kpt |= resource_list::annotated(item, resource_list::KPT_SEQINDENT);
     };
-    for piece in others {
+    let mut shows_indentation = None;
+    for (index, piece) in others.iter().enumerate() {
         let doc = Document::parse_piece(text, piece.range.clone(), piece.first_line).ok()?;
         let items = objects(&doc, true)?;
         if !piece.may_hold_rbac(text) && !holds_no_rbac(&doc, &items, settings.rbac) {
             return None;
+        }
+        if shows_indentation.is_none() && items.iter().any(|i| doc.shows_indentation(i)) {
+            shows_indentation = Some(index);
         }
         items.iter().for_each(|item| sent_by(item));
         let piece_out = harden(&doc, &items, out_lines + 1, |item| {
@@ -229,14 +243,26 @@ pub(super) fn resource_list(
     }
     // The last item, then `results` from every item's outcome, checked together as the
     // whole run checks them.
+    let mut kept = vec![0];
+    kept.extend(shows_indentation);
+    kept.push(last_index);
+    kept.dedup();
+    let (rest_text, last_at) = found.with_items(text, &kept);
+    let rest = Document::parse(&rest_text).ok()?;
+    let (root, last) = rest_root(&rest, found, kept.len(), last_at)?;
+    let last_piece = found.pieces.last()?;
     if !last_piece.may_hold_rbac(text) && !holds_no_rbac(&rest, &[last], settings.rbac) {
         return None;
     }
     sent_by(last);
     outcomes.push(filter.object(&rest, last));
-    let done = outcomes.len() - 1;
-    let (earlier, last_outcome) = outcomes.split_at_mut(done);
-    check_proposals(&rest, last_outcome).ok()?;
+    let (earlier, last_outcome) = outcomes.split_at_mut(last_index);
+    // Lines of the output the rest's would be, were its first items hardened as they
+    // are in the output.
+    let first_line = (out_lines + 1)
+        .saturating_sub(lines_in(rest_text.get(..last_at)?))
+        .max(1);
+    check_proposals_from_line(&rest, last_outcome, first_line).ok()?;
     let rest_out = checked_with(
         last_outcome,
         |last| {
@@ -247,7 +273,7 @@ pub(super) fn resource_list(
                 .collect();
             Some(resource_list::results_edit(&rest, root, &results))
         },
-        |sets| rest.apply(sets),
+        |sets| rest.apply_from_line(sets, first_line),
     )
     .ok()?;
     // Nothing before the last item may have changed: it is not what the output holds.

@@ -193,6 +193,13 @@ impl<'a> Document<'a> {
         )
     }
 
+    /// Whether an [`Editor`] of a scope that holds `node` may take the indentation of
+    /// its new block mappings from `node`: the editor measures it from the first block
+    /// mapping nested under a key, in the order of the text, and `node` has one.
+    pub fn shows_indentation(&self, node: &Node<'_>) -> bool {
+        render::nested_indent(self.text, node).is_some()
+    }
+
     /// The name of the alias `node` and where its anchor is, when `node` is an alias.
     pub fn alias(&self, node: &Node<'_>) -> Option<Alias<'a>> {
         let Kind::Alias(anchor) = node.kind else {

@@ -233,6 +233,15 @@ pub(super) fn measure_layout(text: &str, root: &Node<'_>, node: &Node<'_>) -> La
     layout
 }
 
+/// The indentation [`measure_layout`] would find in `node`: that of its first block
+/// mapping nested under a key, if any.
+pub(super) fn nested_indent(text: &str, node: &Node<'_>) -> Option<usize> {
+    // A sequence layout taken as found already, so that only the indentation is sought.
+    let (mut indent, mut seq) = (None, Some((0, 0)));
+    measure(text, node, &mut indent, &mut seq, 0);
+    indent
+}
+
 fn first_line_break_is_crlf(text: &str) -> bool {
     text.find('\n')
         .is_some_and(|i| i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r'))
