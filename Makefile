@@ -87,8 +87,9 @@ e2e: e2e-setup helm-setup
 ## fuzz: cargo-fuzz on each target for FUZZ_SECONDS (default 300) each, seeded from
 ## ../shared/corpus and fuzz/seeds/<target> (block scalars of every form, merge keys,
 ## aliases, typed lists), and function-config/examples; installs cargo-fuzz when missing.
+## `pieces` holds the run piece by piece to the run over the whole input.
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := resource_list manifests config
+FUZZ_TARGETS := resource_list manifests pieces config
 fuzz:
 	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install --locked cargo-fuzz
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -115,9 +115,10 @@ impl<'s> Filter<'s> {
     /// Hardens every selected Pod template of `object` (and, with `serviceAccounts`, the
     /// object itself when it is a ServiceAccount), a node of `doc`.
     pub fn object(&self, doc: &Document<'_>, object: &Node<'_>) -> Outcome {
+        let editor = doc.editor(object);
         let mut work = Work {
-            editor: doc.editor(object),
-            proposed: doc.editor(object),
+            proposed: editor.another(),
+            editor,
             results: Vec::new(),
             tally: Tally::default(),
             rows: Vec::new(),

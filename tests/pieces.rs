@@ -195,6 +195,22 @@ fn inputs_on_the_cuts_read_the_same_piece_by_piece() {
             Some(Reading::Pieces),
         ),
         (format!("{DEPLOYMENT}---\nkey: [unclosed\n"), None),
+        // A marker ends whatever is open, or is an error inside a flow collection or a
+        // quoted scalar: the pieces then do not parse alone, and the input is read whole.
+        (
+            format!("--- |\nroot text\n---\n{DEPLOYMENT}"),
+            Some(Reading::Pieces),
+        ),
+        (
+            format!("note: a plain\n  scalar\n---\n{DEPLOYMENT}"),
+            Some(Reading::Pieces),
+        ),
+        (format!("{DEPLOYMENT}---\na: [1,\n---\n]\n"), None),
+        (format!("{DEPLOYMENT}---\na: \"x\n---\ny\"\n"), None),
+        (
+            format!("{DEPLOYMENT}---\na: 'x\n--- y'\n---\n{DEPLOYMENT}"),
+            None,
+        ),
     ] {
         assert_eq!(agree("stream", &input, Call::Plain), want, "{input}");
     }

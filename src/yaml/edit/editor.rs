@@ -42,6 +42,18 @@ impl<'t> Editor<'t> {
         editor
     }
 
+    /// A second editor of the same scope, empty, measured once with this one: audit
+    /// mode's proposals are collected beside the edits.
+    pub fn another(&self) -> Self {
+        Editor {
+            text: self.text,
+            layout: self.layout,
+            edits: Edits::new(self.edits.scope()),
+            batch: Batch::NONE,
+            lone_cr: self.lone_cr,
+        }
+    }
+
     /// Refuses every edit of a scope that holds a carriage return without a line feed.
     fn check_line_ends(&self) -> Result<(), EditError> {
         match self.lone_cr {
