@@ -354,18 +354,7 @@ pub fn run_reading(
             });
         }
         let output = resource_list::run(&doc, &extra)??;
-        return Ok(Run {
-            protocol: Protocol::ResourceList,
-            text: output.text,
-            results: output.results,
-            tally: output.tally,
-            documents,
-            sender: output.sender,
-            rows: output.rows,
-            settings: output.settings,
-            config: output.config,
-            reading: Reading::Whole,
-        });
+        return Ok(Run::of_resource_list(output, documents, Reading::Whole));
     }
     if protocol == Protocol::Stream && text.trim().is_empty() {
         return Err(Error::EmptyStream);
@@ -384,18 +373,14 @@ pub fn run_reading(
         )));
     }
     let (text, results, tally, rows) = stream::run(&doc, &settings, fixes, &extra)?;
-    Ok(Run {
+    let output = (text, results, tally, rows, documents);
+    Ok(Run::of_stream(
         protocol,
-        text,
-        results,
-        tally,
-        documents,
-        sender: Sender::Unknown,
-        rows,
+        output,
         settings,
-        config: source,
-        reading: Reading::Whole,
-    })
+        source,
+        Reading::Whole,
+    ))
 }
 
 /// The run piece by piece ([`piecewise`]), when it can be made so. A ResourceList
@@ -412,32 +397,55 @@ fn piece_by_piece(
         && let Some(items) = pieces::items(text)
         && let Some(output) = piecewise::resource_list(text, &items, extra)
     {
-        return Some(Run {
+        return Some(Run::of_resource_list(output, 1, Reading::Pieces));
+    }
+    let output = piecewise::stream(text, settings, extra)?;
+    let (settings, source) = (settings.clone(), ConfigSource::Defaults);
+    Some(Run::of_stream(
+        protocol,
+        output,
+        settings,
+        source,
+        Reading::Pieces,
+    ))
+}
+
+impl Run {
+    fn of_resource_list(output: resource_list::Output, documents: usize, reading: Reading) -> Run {
+        Run {
             protocol: Protocol::ResourceList,
             text: output.text,
             results: output.results,
             tally: output.tally,
-            documents: 1,
+            documents,
             sender: output.sender,
             rows: output.rows,
             settings: output.settings,
             config: output.config,
-            reading: Reading::Pieces,
-        });
+            reading,
+        }
     }
-    let (text, results, tally, rows, documents) = piecewise::stream(text, settings, extra)?;
-    Some(Run {
-        protocol,
-        text,
-        results,
-        tally,
-        documents,
-        sender: Sender::Unknown,
-        rows,
-        settings: settings.clone(),
-        config: ConfigSource::Defaults,
-        reading: Reading::Pieces,
-    })
+
+    fn of_stream(
+        protocol: Protocol,
+        (text, results, tally, rows, documents): piecewise::StreamRun,
+        settings: Settings,
+        config: ConfigSource,
+        reading: Reading,
+    ) -> Run {
+        Run {
+            protocol,
+            text,
+            results,
+            tally,
+            documents,
+            sender: Sender::Unknown,
+            rows,
+            settings,
+            config,
+            reading,
+        }
+    }
 }
 
 /// The settings of a config file named on the command line, or the defaults.
