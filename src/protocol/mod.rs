@@ -27,7 +27,7 @@ use crate::yaml::{Document, Node, Rejected};
 
 pub mod file_tree;
 pub mod output;
-pub mod pieces;
+mod pieces;
 mod piecewise;
 pub mod resource_list;
 pub mod snapshot;

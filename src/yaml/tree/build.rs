@@ -8,7 +8,7 @@ use super::{
     at_line_start, check_unique, too_deep, unexpected,
 };
 
-/// What [`parse`] reads from a text: the root of each document, and where each anchor is.
+/// What [`parse_piece`] reads from a text: the root of each document, and where each anchor is.
 pub(in crate::yaml) struct Parsed<'a> {
     pub(in crate::yaml) roots: Vec<Node<'a>>,
     /// Indexed by anchor id (the parser numbers the anchors of a stream from 1).
