@@ -167,6 +167,26 @@ fn inputs_on_the_cuts_read_the_same_piece_by_piece() {
             agree("case with a config file", &input, Call::WithConfig(config));
         }
     }
+    // An anchor of the ResourceList's own, named again in an item that is not kept
+    // beside the last one: the last item's alias reads the item's, a container. The run
+    // reads it whole.
+    let early = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: y}\n";
+    let again =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: &c [{name: app, image: x}]\n";
+    let uses = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: *c\n";
+    let items: String = [early, DEPLOYMENT, again, uses]
+        .iter()
+        .flat_map(|d| d.lines().enumerate())
+        .map(|(i, l)| format!("{}{l}\n", if i == 0 { "- " } else { "  " }))
+        .collect();
+    let input = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nmetadata:\n  annotations: &c {{x: y}}\nitems:\n{items}"
+    );
+    assert_eq!(
+        agree("anchor named again", &input, Call::Plain),
+        Some(Reading::Whole),
+        "{input}"
+    );
     // Streams with what the cuts keep whole: comments and empty documents between,
     // `...` ends, directives, documents that are not objects, a ResourceList among them,
     // a document that does not parse.

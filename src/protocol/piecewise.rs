@@ -186,6 +186,26 @@ fn rest_root<'d, 'a>(
         .then_some((root, last))
 }
 
+/// Whether an alias inside `node` stands for a node anchored before line `line`. In the
+/// rest, where most items' lines are blank, an anchor of that name before the last item
+/// may not be the one the whole text's alias reads: a blank item may have anchored the
+/// name again.
+fn aliases_before(doc: &Document<'_>, node: &Node<'_>, line: usize) -> bool {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if doc.alias(node).is_some_and(|a| a.anchor_line < line) {
+            return true;
+        }
+        if let Some(entries) = node.entries() {
+            stack.extend(entries.iter().flat_map(|(k, v)| [k, v]));
+        }
+        if let Some(items) = node.items() {
+            stack.extend(items);
+        }
+    }
+    false
+}
+
 /// A ResourceList, item by item, as [`resource_list::run`] runs it; `found` are its
 /// items. The last item is hardened in the ResourceList without most others, together
 /// with the `results` written after it, so that both are laid out as in the whole text
@@ -203,6 +223,8 @@ pub(super) fn resource_list(
     let (alone_text, alone_at) = found.with_items(text, &[last_index]);
     let alone = Document::parse(&alone_text).ok()?;
     let (root, _) = rest_root(&alone, found, 1, alone_at)?;
+    // (An alias in it, which could read another anchor here than in the whole text, is
+    // refused by the config's reader, and the whole run words that.)
     let function_config = root.get("functionConfig");
     let settings = config::from_node(&alone, function_config, Origin::Generated).ok()?;
     let config = match function_config.filter(|n| !n.is_null()) {
@@ -250,6 +272,9 @@ pub(super) fn resource_list(
     let (rest_text, last_at) = found.with_items(text, &kept);
     let rest = Document::parse(&rest_text).ok()?;
     let (root, last) = rest_root(&rest, found, kept.len(), last_at)?;
+    if aliases_before(&rest, last, last.line()) {
+        return None;
+    }
     let last_piece = found.pieces.last()?;
     if !last_piece.may_hold_rbac(text) && !holds_no_rbac(&rest, &[last], settings.rbac) {
         return None;
