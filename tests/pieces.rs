@@ -167,6 +167,14 @@ fn inputs_on_the_cuts_read_the_same_piece_by_piece() {
             agree("case with a config file", &input, Call::WithConfig(config));
         }
     }
+    // `results` take the indentation of the first block mapping of the ResourceList,
+    // here in an item between two flow ones (found by the property tests: it was taken
+    // from the last item alone, and was 2 where the whole text has 4).
+    let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n    - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c}]}}\n    - apiVersion: v1\n      kind: Pod\n      metadata:\n          name: b\n      spec:\n          containers:\n              - name: c\n    - {apiVersion: v1, kind: Pod, metadata: {name: d}, spec: {containers: [{name: c}]}}\n";
+    assert_eq!(
+        agree("results' layout", input, Call::Plain),
+        Some(Reading::Pieces)
+    );
     // An anchor of the ResourceList's own, named again in an item that is not kept
     // beside the last one: the last item's alias reads the item's, a container. The run
     // reads it whole.
