@@ -334,16 +334,15 @@ pub fn run_reading(
     if reading == Reading::Pieces
         && !fixes
         && !text.trim().is_empty()
-        && let Some(run) = piece_by_piece(text, config.is_some(), protocol, &settings, &extra)
+        && let Some(run) = piece_by_piece(
+            text,
+            config.is_some(),
+            protocol,
+            (&settings, &source),
+            &extra,
+        )
     {
-        return Ok(match run.protocol {
-            Protocol::ResourceList => run,
-            _ => Run {
-                settings,
-                config: source,
-                ..run
-            },
-        });
+        return Ok(run);
     }
     let doc = input::parse(text)?;
     let documents = doc.roots().len();
@@ -384,13 +383,13 @@ pub fn run_reading(
 }
 
 /// The run piece by piece ([`piecewise`]), when it can be made so. A ResourceList
-/// (which takes no config file) carries its own settings into the run; a stream's
-/// settings and their source are the caller's to fill in.
+/// (which takes no config file) carries its own settings into the run; a stream runs
+/// with `settings`, from `source`.
 fn piece_by_piece(
     text: &str,
     config_file: bool,
     protocol: Protocol,
-    settings: &Settings,
+    (settings, source): (&Settings, &ConfigSource),
     extra: &[(Origin, Object)],
 ) -> Option<Run> {
     if !config_file
@@ -400,12 +399,11 @@ fn piece_by_piece(
         return Some(Run::of_resource_list(output, 1, Reading::Pieces));
     }
     let output = piecewise::stream(text, settings, extra)?;
-    let (settings, source) = (settings.clone(), ConfigSource::Defaults);
     Some(Run::of_stream(
         protocol,
         output,
-        settings,
-        source,
+        settings.clone(),
+        source.clone(),
         Reading::Pieces,
     ))
 }

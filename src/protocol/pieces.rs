@@ -224,12 +224,9 @@ pub fn items(text: &str) -> Option<Items> {
     let (start, mut first_line) = key?;
     // The column of the dashes: that of the first line that is not blank.
     let dashes = lines_from(text, start)
-        .map(|(_, line)| (line, line.len() - line.trim_start_matches(' ').len()))
-        .find(|(line, _)| {
-            let content = line.trim_start_matches(' ').trim_end_matches(['\n', '\r']);
-            !(content.is_empty() || content.starts_with('#'))
-        })
-        .map(|(_, indent)| indent)?;
+        .map(|(_, line)| line)
+        .find(|line| !is_blank(line))
+        .map(|line| line.len() - line.trim_start_matches(' ').len())?;
     let mut pieces: Vec<Piece> = Vec::new();
     let (mut piece_start, mut piece_line) = (start, first_line);
     let mut end = text.len();

@@ -17,11 +17,11 @@
 //!   the pieces whose text names an RBAC kind ([`Piece::may_hold_rbac`]), and every other
 //!   piece is checked, as it is read, to hold none.
 
+use super::inventory_of;
 use super::output::{self, check_proposals_from_line, checked_with};
 use super::pieces::{self, Items, Piece, lines_in};
 use super::resource_list::{self, Output};
-use super::{ConfigSource, inventory_of};
-use crate::config::{self, Origin, Rbac, Settings};
+use crate::config::{Rbac, Settings};
 use crate::evidence;
 use crate::filter::{Filter, Outcome};
 use crate::rbac::{self, Inventory};
@@ -79,14 +79,15 @@ fn holds_no_rbac(doc: &Document<'_>, objects: &[&Node<'_>], rbac: Rbac) -> bool 
     })
 }
 
-/// One piece hardened: its outcomes (`outcome` makes each object's, with its index
-/// among the objects of the input) and its text, checked, for an output where it starts
-/// on line `out_line`. The outcomes keep their results and rows, not their edits.
+/// One piece hardened: its text, checked, and its objects' outcomes.
 struct Hardened {
     text: String,
     outcomes: Vec<Outcome>,
 }
 
+/// Hardens the `objects` of the piece `doc` (`outcome` makes each object's outcome) and
+/// checks its text, for an output where it starts on line `out_line`. The outcomes keep
+/// their results and rows, not their edits.
 fn harden(
     doc: &Document<'_>,
     objects: &[&Node<'_>],
@@ -225,14 +226,7 @@ pub(super) fn resource_list(
     let (root, _) = rest_root(&alone, found, 1, alone_at)?;
     // (An alias in it, which could read another anchor here than in the whole text, is
     // refused by the config's reader, and the whole run words that.)
-    let function_config = root.get("functionConfig");
-    let settings = config::from_node(&alone, function_config, Origin::Generated).ok()?;
-    let config = match function_config.filter(|n| !n.is_null()) {
-        Some(node) => ConfigSource::FunctionConfig {
-            kind: node.get_str("kind").unwrap_or_default().to_owned(),
-        },
-        None => ConfigSource::Defaults,
-    };
+    let (settings, config) = resource_list::settings(&alone, root).ok()?;
     drop(alone);
     let inventory = inventory(text, &found.pieces, true, settings.rbac, extra)?;
     let filter = Filter::new(&settings, &inventory);

@@ -162,14 +162,7 @@ pub(super) fn run(
             column: item.column(),
         });
     }
-    let function_config = root.get("functionConfig");
-    let settings = config::from_node(doc, function_config, Origin::Generated)?;
-    let config = match function_config.filter(|n| !n.is_null()) {
-        Some(node) => ConfigSource::FunctionConfig {
-            kind: node.get_str("kind").unwrap_or_default().to_owned(),
-        },
-        None => ConfigSource::Defaults,
-    };
+    let (settings, config) = settings(doc, root)?;
     let inventory = super::inventory(&settings, doc, items, extra);
     let filter = Filter::new(&settings, &inventory);
     let mut outcomes: Vec<Outcome> = items.iter().map(|item| filter.object(doc, item)).collect();
@@ -189,6 +182,23 @@ pub(super) fn run(
         settings,
         config,
     }))
+}
+
+/// The settings of the ResourceList `root`, a node of `doc`, from its functionConfig,
+/// and where they came from.
+pub(super) fn settings(
+    doc: &Document<'_>,
+    root: &Node<'_>,
+) -> Result<(Settings, ConfigSource), ConfigError> {
+    let function_config = root.get("functionConfig");
+    let settings = config::from_node(doc, function_config, Origin::Generated)?;
+    let source = match function_config.filter(|n| !n.is_null()) {
+        Some(node) => ConfigSource::FunctionConfig {
+            kind: node.get_str("kind").unwrap_or_default().to_owned(),
+        },
+        None => ConfigSource::Defaults,
+    };
+    Ok((settings, source))
 }
 
 /// The edit that writes `results` into the ResourceList: a value the function renders

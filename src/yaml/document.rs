@@ -160,11 +160,6 @@ impl<'a> Document<'a> {
         self.text
     }
 
-    /// The part of [`Self::text`] parsed.
-    pub fn range(&self) -> Range<usize> {
-        self.range.clone()
-    }
-
     /// The anchors of the text, by anchor id, for the check's tests.
     #[cfg(test)]
     pub(super) fn anchors(&self) -> &[Option<AnchorSite>] {
