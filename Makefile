@@ -95,6 +95,7 @@ fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p fuzz/corpus/$$t; \
 		case $$t in config) seeds=../function-config/examples;; \
+			pieces) seeds="../../shared/corpus seeds/manifests seeds/pieces";; \
 			*) seeds="../../shared/corpus seeds/$$t";; esac; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s, seeds from $$seeds (in fuzz/)"; \
 		(cd fuzz && $(CARGO) fuzz run --sanitizer none $$t corpus/$$t $$seeds -- \

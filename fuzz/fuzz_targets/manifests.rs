@@ -8,18 +8,8 @@
 use harden_sa_token::{Call, Error, Severity, yaml::Document};
 use libfuzzer_sys::fuzz_target;
 
-fn resource_list(stream: &str) -> String {
-    let mut text =
-        String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
-    for doc in stream.split("\n---") {
-        for (i, line) in doc.lines().enumerate() {
-            text.push_str(if i == 0 { "- " } else { "  " });
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
-    text
-}
+mod common;
+use common::resource_list;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(stream) = std::str::from_utf8(data) else {

@@ -1,24 +1,15 @@
 //! Any text as a stream of manifests, and the same documents as the items of a
-//! ResourceList (seeded from ../shared/corpus and fuzz/seeds/pieces): read a piece at a
-//! time or whole, it is one run, the same text, results and settings, or the same error.
+//! ResourceList (seeded from ../shared/corpus, fuzz/seeds/manifests and
+//! fuzz/seeds/pieces): read a piece at a time or whole, it is one run, the same text,
+//! results and settings, or the same error.
 //! A cut that changed how any byte reads would show here.
 #![no_main]
 
 use harden_sa_token::{Call, Reading, run_reading};
 use libfuzzer_sys::fuzz_target;
 
-fn resource_list(stream: &str) -> String {
-    let mut text =
-        String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
-    for doc in stream.split("\n---") {
-        for (i, line) in doc.lines().enumerate() {
-            text.push_str(if i == 0 { "- " } else { "  " });
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
-    text
-}
+mod common;
+use common::resource_list;
 
 fn run(input: &str, reading: Reading) -> String {
     match run_reading(input.as_bytes(), Call::Plain, false, &[], reading) {
