@@ -584,12 +584,10 @@ fn print_findings(run: &TreeRun, verbose: bool, github: bool) -> usize {
 }
 
 /// Writes all of `text`; a reader that went away (`| head`) is not an error.
-fn write_stdout(text: &str) -> std::io::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+fn write_stdout(text: &(impl std::fmt::Display + ?Sized)) -> std::io::Result<()> {
+    // Buffered: a run's text comes in many stretches (the input between its edits).
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write!(stdout, "{text}").and_then(|()| stdout.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }

@@ -35,6 +35,7 @@ fn whole_corpus() {
                 continue;
             }
         };
+        let out_text = out.text.to_string();
         if let Some(r) = out.results.iter().find(|r| r.severity == Severity::Error) {
             failures.push(format!("{name}: {r}"));
             continue;
@@ -49,6 +50,7 @@ fn whole_corpus() {
         );
         let audit =
             harden_sa_token::run(audit_input.as_bytes(), harden_sa_token::Call::Plain).unwrap();
+        let audit_text = audit.text.to_string();
         let to_change = in_docs.roots()[0]
             .get("items")
             .and_then(Node::items)
@@ -78,10 +80,10 @@ fn whole_corpus() {
             let items = docs.roots()[0].get("items").unwrap();
             text[items.span()].to_owned()
         };
-        if items_text(&audit.text) != items_text(&input) {
+        if items_text(&audit_text) != items_text(&input) {
             failures.push(format!("{name}: audit mode changed items"));
         }
-        let out_docs = Document::parse(&out.text).unwrap();
+        let out_docs = Document::parse(&out_text).unwrap();
         let in_items = in_docs.roots()[0]
             .get("items")
             .and_then(Node::items)
@@ -102,7 +104,7 @@ fn whole_corpus() {
         for (a, b) in in_items.iter().zip(out_items) {
             let (mut want, mut got) = (Vec::new(), Vec::new());
             scalars(&input, a, None, &mut want);
-            scalars(&out.text, b, None, &mut got);
+            scalars(&out_text, b, None, &mut got);
             compared += want.len();
             if let Some(s) = common::lost_scalar(&want, &got) {
                 failures.push(format!(
@@ -134,7 +136,7 @@ fn whole_corpus() {
             }
         }
         for (a, b) in in_items.iter().zip(out_items) {
-            changed |= input[a.span()] != out.text[b.span()];
+            changed |= input[a.span()] != out_text[b.span()];
         }
         hardened_files += usize::from(changed);
         // Linkerd's hand-hardened output is already what the default asks for.
@@ -143,7 +145,8 @@ fn whole_corpus() {
         }
         // A second run changes nothing.
         let again =
-            harden_sa_token::run(out.text.as_bytes(), harden_sa_token::Call::Plain).unwrap();
+            harden_sa_token::run(out_text.as_bytes(), harden_sa_token::Call::Plain).unwrap();
+        let again_text = again.text.to_string();
         if let Some(r) = again
             .results
             .iter()
@@ -151,10 +154,10 @@ fn whole_corpus() {
         {
             failures.push(format!("{name}: second run reported {r}"));
         }
-        let again_docs = Document::parse(&again.text).unwrap();
+        let again_docs = Document::parse(&again_text).unwrap();
         let again_items = again_docs.roots()[0].get("items").unwrap();
         let first_items = out_docs.roots()[0].get("items").unwrap();
-        if again.text[again_items.span()] != out.text[first_items.span()] {
+        if again_text[again_items.span()] != out_text[first_items.span()] {
             failures.push(format!("{name}: second run changed items"));
         }
     }
@@ -214,7 +217,8 @@ fn token_holders(spec: &Node<'_>) -> usize {
 /// The function's output text and results for a ResourceList text.
 fn run_items(input: &str) -> (String, Vec<harden_sa_token::FnResult>) {
     let out = harden_sa_token::run(input.as_bytes(), harden_sa_token::Call::Plain).unwrap();
-    (out.text, out.results)
+    let out_text = out.text.to_string();
+    (out_text, out.results)
 }
 
 /// What one Pod template of the corpus is, for the figures of `rbac`.

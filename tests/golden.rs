@@ -51,19 +51,20 @@ fn run_case(dir: &Path) -> Result<(), String> {
         }
     }
     let out = result.map_err(|e| format!("unexpected error: {e}"))?;
+    let out_text = out.text.to_string();
     let expected_file = dir.join("expected.yaml");
     if std::env::var("UPDATE_EXPECTED").is_ok_and(|v| v == "1") {
-        fs::write(&expected_file, &out.text).map_err(|e| e.to_string())?;
+        fs::write(&expected_file, &out_text).map_err(|e| e.to_string())?;
     }
     let expected = fs::read_to_string(&expected_file)
         .map_err(|e| format!("{}: {e}", expected_file.display()))?;
-    if out.text != expected {
+    if out_text != expected {
         return Err(format!(
             "output differs from expected.yaml:\n--- got ---\n{}\n--- end ---",
-            out.text
+            out_text
         ));
     }
-    let again = harden_sa_token::run(out.text.as_bytes(), harden_sa_token::Call::Plain)
+    let again = harden_sa_token::run(out_text.as_bytes(), harden_sa_token::Call::Plain)
         .map_err(|e| format!("second run: {e}"))?;
     if let Some(r) = again
         .results

@@ -74,12 +74,13 @@ fn linkerd_before_gives_linkerd_after() {
         let (mut input, count) = common::wrap_stream(&before);
         common::push_function_config(&mut input, &config);
         let out = harden_sa_token::run(input.as_bytes(), harden_sa_token::Call::Plain).unwrap();
+        let out_text = out.text.to_string();
         assert!(
             out.results.iter().all(|r| r.severity != Severity::Error),
             "{pair}: {:?}",
             out.results
         );
-        let out_docs = Document::parse(&out.text).unwrap();
+        let out_docs = Document::parse(&out_text).unwrap();
         let items = out_docs.roots()[0]
             .get("items")
             .and_then(Node::items)
@@ -186,12 +187,13 @@ fn linkerd_rbac_gives_the_tokens_linkerd_chose() {
         let (mut input, _) = common::wrap_stream(&before);
         common::push_function_config(&mut input, CONFIG);
         let out = harden_sa_token::run(input.as_bytes(), harden_sa_token::Call::Plain).unwrap();
+        let out_text = out.text.to_string();
         assert!(
             out.results.iter().all(|r| r.severity != Severity::Error),
             "{pair}: {:?}",
             out.results
         );
-        let out_docs = Document::parse(&out.text).unwrap();
+        let out_docs = Document::parse(&out_text).unwrap();
         let items: Vec<&Node<'_>> = out_docs.roots()[0]
             .get("items")
             .and_then(Node::items)

@@ -403,7 +403,7 @@ fn corpus_streams_lose_nothing_and_agree_with_resource_lists() {
                 continue;
             }
         };
-        let text = &run.text;
+        let text = &run.text.to_string();
         documents += run.documents;
         changed += run
             .results

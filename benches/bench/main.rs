@@ -155,7 +155,8 @@ fn smoke() -> Result<(), String> {
             run.stderr_lines(harden_sa_token::StderrOptions::default())
         ));
     }
-    let again = harden_sa_token::run(run.text.as_bytes(), harden_sa_token::Call::Plain)
+    let out = run.text.to_string();
+    let again = harden_sa_token::run(out.as_bytes(), harden_sa_token::Call::Plain)
         .map_err(|e| e.to_string())?;
     // Nothing to change, nothing to say: no result at all.
     if !again.results.is_empty() {

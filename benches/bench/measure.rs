@@ -52,7 +52,7 @@ pub fn function(input: &[u8]) -> Result<String, String> {
             run.stderr_lines(harden_sa_token::StderrOptions::default())
         ));
     }
-    Ok(run.text)
+    Ok(run.text.to_string())
 }
 
 /// rapidyaml's parse of `file` in a child process of `python` (`rapidyaml.py`): seconds

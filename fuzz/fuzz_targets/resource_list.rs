@@ -14,7 +14,8 @@ fuzz_target!(|data: &[u8]| {
             if let Some(r) = out.internal_error() {
                 panic!("internal error: {r}");
             }
-            let docs = Document::parse(&out.text).expect("the output parses");
+            let out_text = out.text.to_string();
+            let docs = Document::parse(&out_text).expect("the output parses");
             let documents = match out.protocol {
                 Protocol::ResourceList => 1,
                 _ => out.documents,

@@ -32,8 +32,10 @@ mod piecewise;
 pub mod resource_list;
 pub mod snapshot;
 pub mod stream;
+mod text;
 
 pub use resource_list::Sender;
+pub use text::Text;
 
 /// A config file named on the command line, already read.
 #[derive(Debug, Clone, Copy)]
@@ -191,13 +193,13 @@ impl Error {
     }
 }
 
-/// A finished call.
+/// A finished call on the input `'i`.
 #[derive(Debug)]
-pub struct Run {
+pub struct Run<'i> {
     /// The protocol it spoke.
     pub protocol: Protocol,
     /// What goes to stdout.
-    pub text: String,
+    pub text: Text<'i>,
     /// The results.
     pub results: Vec<FnResult>,
     /// What became of the Pod templates.
@@ -227,7 +229,7 @@ pub struct StderrOptions {
     pub kpt_environment: bool,
 }
 
-impl Run {
+impl Run<'_> {
     /// The first result that says the output check refused the function's own edit of
     /// a resource: on input the function accepts, always a bug of the editor.
     pub fn internal_error(&self) -> Option<&FnResult> {
@@ -269,24 +271,24 @@ impl Run {
 }
 
 /// Runs the function on `input` as `call` says.
-pub fn run(input: &[u8], call: Call<'_>) -> Result<Run, Error> {
+pub fn run<'i>(input: &'i [u8], call: Call<'_>) -> Result<Run<'i>, Error> {
     run_with(input, call, false)
 }
 
 /// [`run`], and with `fixes` each result of a stream carries the exact change it is
 /// about, for a report.
-pub fn run_with(input: &[u8], call: Call<'_>, fixes: bool) -> Result<Run, Error> {
+pub fn run_with<'i>(input: &'i [u8], call: Call<'_>, fixes: bool) -> Result<Run<'i>, Error> {
     run_with_evidence(input, call, fixes, &[])
 }
 
 /// [`run_with`], with the RBAC objects of `--evidence` files ([`read_evidence`]) added
 /// to what the input holds.
-pub fn run_with_evidence(
-    input: &[u8],
+pub fn run_with_evidence<'i>(
+    input: &'i [u8],
     call: Call<'_>,
     fixes: bool,
     evidence: &[EvidenceFile<'_>],
-) -> Result<Run, Error> {
+) -> Result<Run<'i>, Error> {
     run_reading(input, call, fixes, evidence, Reading::Pieces)
 }
 
@@ -304,13 +306,13 @@ pub enum Reading {
 }
 
 /// [`run_with_evidence`], reading the input as `reading` says.
-pub fn run_reading(
-    input: &[u8],
+pub fn run_reading<'i>(
+    input: &'i [u8],
     call: Call<'_>,
     fixes: bool,
     evidence: &[EvidenceFile<'_>],
     reading: Reading,
-) -> Result<Run, Error> {
+) -> Result<Run<'i>, Error> {
     let (config, protocol) = match call {
         Call::Plain => (None, Protocol::Stream),
         Call::WithConfig(file) => (Some(file), Protocol::Stream),
@@ -371,8 +373,8 @@ pub fn run_reading(
             first.items().is_some(),
         )));
     }
-    let (text, results, tally, rows) = stream::run(&doc, &settings, fixes, &extra)?;
-    let output = (text, results, tally, rows, documents);
+    let (out, results, tally, rows) = stream::run(&doc, &settings, fixes, &extra)?;
+    let output = (Text::whole(text, out), results, tally, rows, documents);
     Ok(Run::of_stream(
         protocol,
         output,
@@ -385,13 +387,13 @@ pub fn run_reading(
 /// The run piece by piece ([`piecewise`]), when it can be made so. A ResourceList
 /// (which takes no config file) carries its own settings into the run; a stream runs
 /// with `settings`, from `source`.
-fn piece_by_piece(
-    text: &str,
+fn piece_by_piece<'i>(
+    text: &'i str,
     config_file: bool,
     protocol: Protocol,
     (settings, source): (&Settings, &ConfigSource),
     extra: &[(Origin, Object)],
-) -> Option<Run> {
+) -> Option<Run<'i>> {
     if !config_file
         && let Some(items) = pieces::items(text)
         && let Some(output) = piecewise::resource_list(text, &items, extra)
@@ -408,8 +410,12 @@ fn piece_by_piece(
     ))
 }
 
-impl Run {
-    fn of_resource_list(output: resource_list::Output, documents: usize, reading: Reading) -> Run {
+impl<'i> Run<'i> {
+    fn of_resource_list(
+        output: resource_list::Output<'i>,
+        documents: usize,
+        reading: Reading,
+    ) -> Run<'i> {
         Run {
             protocol: Protocol::ResourceList,
             text: output.text,
@@ -426,11 +432,11 @@ impl Run {
 
     fn of_stream(
         protocol: Protocol,
-        (text, results, tally, rows, documents): piecewise::StreamRun,
+        (text, results, tally, rows, documents): piecewise::StreamRun<'i>,
         settings: Settings,
         config: ConfigSource,
         reading: Reading,
-    ) -> Run {
+    ) -> Run<'i> {
         Run {
             protocol,
             text,
@@ -529,7 +535,7 @@ mod tests {
     #[test]
     fn a_config_file_applies_to_streams() {
         let run = run(POD.as_bytes(), Call::WithConfig(CONFIG)).unwrap();
-        assert!(run.text.contains("expirationSeconds: 7200"));
+        assert!(run.text.to_string().contains("expirationSeconds: 7200"));
         assert_eq!(
             run.stderr_lines(StderrOptions::default()),
             [
@@ -583,7 +589,9 @@ mod tests {
         let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec: {containers: [{name: a}]}\nfunctionConfig:\n  &a\n";
         let ok = run(input.as_bytes(), Call::Plain).unwrap();
         assert!(
-            ok.text.contains("functionConfig:\n  &a\nresults:\n"),
+            ok.text
+                .to_string()
+                .contains("functionConfig:\n  &a\nresults:\n"),
             "{}",
             ok.text
         );

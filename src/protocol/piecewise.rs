@@ -2,8 +2,9 @@
 //! item of a ResourceList, is parsed alone, hardened, its edits checked against it and
 //! written to the output, and its tree dropped before the next is read. The run holds
 //! the input, the output and one piece's tree, instead of a tree of the whole input
-//! (five times its size); the output is still held whole until the run has succeeded,
-//! so nothing reaches stdout before.
+//! (five times its size). The output is held until the run has succeeded, so that
+//! nothing reaches stdout before, as what the pieces' checked edits replace in the input
+//! ([`Text`]): not a second copy of it.
 //!
 //! The run is the one [`super::stream`] and [`super::resource_list`] make over the whole
 //! input, with the same words, in the same order; where it cannot be made piece by piece
@@ -17,6 +18,7 @@
 //!   the pieces whose text names an RBAC kind ([`Piece::may_hold_rbac`]), and every other
 //!   piece is checked, as it is read, to hold none.
 
+use super::Text;
 use super::inventory_of;
 use super::output::{self, check_proposals_from_line, checked_with};
 use super::pieces::{self, Items, Piece, lines_in};
@@ -25,12 +27,13 @@ use crate::config::{Rbac, Settings};
 use crate::evidence;
 use crate::filter::{Filter, Outcome};
 use crate::rbac::{self, Inventory};
+use crate::replacement::Replacement;
 use crate::results::{FnResult, Row, Tally};
-use crate::yaml::{Document, Node};
+use crate::yaml::{Document, Edits, Node};
 
 /// What a stream run gives: the text, the results, the tally, the Pod templates and how
 /// many documents there were.
-pub(super) type StreamRun = (String, Vec<FnResult>, Tally, Vec<Row>, usize);
+pub(super) type StreamRun<'i> = (Text<'i>, Vec<FnResult>, Tally, Vec<Row>, usize);
 
 /// The objects a piece is: a stream piece's documents, or a ResourceList item's one
 /// item; `None` when an item piece is not one object.
@@ -79,15 +82,20 @@ fn holds_no_rbac(doc: &Document<'_>, objects: &[&Node<'_>], rbac: Rbac) -> bool 
     })
 }
 
-/// One piece hardened: its text, checked, and its objects' outcomes.
+/// One piece hardened: its edits, checked, and its objects' outcomes.
 struct Hardened {
-    text: String,
+    /// What the checked output replaced in the piece, in order of position: the
+    /// output is the piece with these made.
+    replacements: Vec<Replacement>,
+    /// The lines of the output.
+    lines: usize,
     outcomes: Vec<Outcome>,
 }
 
 /// Hardens the `objects` of the piece `doc` (`outcome` makes each object's outcome) and
-/// checks its text, for an output where it starts on line `out_line`. The outcomes keep
-/// their results and rows, not their edits.
+/// checks its output, for an output where it starts on line `out_line`. The outcomes
+/// keep their results and rows; their edits become the replacements that made the
+/// output that checked out.
 fn harden(
     doc: &Document<'_>,
     objects: &[&Node<'_>],
@@ -102,29 +110,37 @@ fn harden(
         |sets| doc.apply_from_line(sets, out_line),
     )
     .ok()?;
+    // The splices of the pass that checked out, as `apply` made them.
+    let made: Vec<&Edits> = outcomes.iter().map(|o| &o.edits).collect();
+    let replacements = Edits::replacements(&made);
     for outcome in &mut outcomes {
         outcome.edits.clear();
         outcome.proposed.clear();
     }
-    Some(Hardened { text, outcomes })
+    Some(Hardened {
+        replacements,
+        lines: lines_in(&text),
+        outcomes,
+    })
 }
 
-/// An output about as large as the input will become, reserved once: every object
-/// gains a few lines.
-fn output_for(text: &str) -> String {
-    String::with_capacity(text.len().saturating_add(text.len() / 2))
+/// Makes `replacements` in `out`, after those already made.
+fn splice(out: &mut Text<'_>, replacements: Vec<Replacement>) -> Option<()> {
+    replacements
+        .into_iter()
+        .try_for_each(|r| out.splice(r.range, &r.text))
 }
 
 /// A plain stream, document piece by document piece, as [`super::stream::run`] runs it.
-pub(super) fn stream(
-    text: &str,
+pub(super) fn stream<'i>(
+    text: &'i str,
     settings: &Settings,
     extra: &[(rbac::Origin, rbac::Object)],
-) -> Option<StreamRun> {
+) -> Option<StreamRun<'i>> {
     let pieces = pieces::documents(text)?;
     let inventory = inventory(text, &pieces, false, settings.rbac, extra)?;
     let filter = Filter::new(settings, &inventory);
-    let mut out = output_for(text);
+    let mut out = Text::of(text);
     let (mut results, mut tally, mut rows) = (Vec::new(), Tally::default(), Vec::new());
     let (mut documents, mut any_object, mut out_lines) = (0, false, 0);
     for piece in &pieces {
@@ -144,8 +160,8 @@ pub(super) fn stream(
             index += 1;
             outcome
         })?;
-        out_lines += lines_in(&piece_out.text);
-        out.push_str(&piece_out.text);
+        out_lines += piece_out.lines;
+        splice(&mut out, piece_out.replacements)?;
         for outcome in piece_out.outcomes {
             tally = tally + outcome.tally;
             results.extend(outcome.results);
@@ -213,11 +229,11 @@ fn aliases_before(doc: &Document<'_>, node: &Node<'_>, line: usize) -> bool {
 /// (the list and the text may end there, without a line break): the first item stays
 /// in it, and the first whose block mappings show their indentation, which the layout
 /// of `results` is measured from.
-pub(super) fn resource_list(
-    text: &str,
+pub(super) fn resource_list<'i>(
+    text: &'i str,
     found: &Items,
     extra: &[(rbac::Origin, rbac::Object)],
-) -> Option<Output> {
+) -> Option<Output<'i>> {
     let (_, others) = found.pieces.split_last()?;
     let last_index = others.len();
     // The functionConfig, read from the ResourceList with its last item alone.
@@ -230,9 +246,8 @@ pub(super) fn resource_list(
     drop(alone);
     let inventory = inventory(text, &found.pieces, true, settings.rbac, extra)?;
     let filter = Filter::new(&settings, &inventory);
-    let mut out = output_for(text);
-    out.push_str(text.get(..found.items.start)?);
-    let mut out_lines = lines_in(&out);
+    let mut out = Text::of(text);
+    let mut out_lines = lines_in(text.get(..found.items.start)?);
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(found.pieces.len());
     let (mut kustomize, mut kpt) = (false, false);
     let mut sent_by = |item: &Node<'_>| {
@@ -253,8 +268,8 @@ pub(super) fn resource_list(
         let piece_out = harden(&doc, &items, out_lines + 1, |item| {
             filter.object(&doc, item)
         })?;
-        out_lines += lines_in(&piece_out.text);
-        out.push_str(&piece_out.text);
+        out_lines += piece_out.lines;
+        splice(&mut out, piece_out.replacements)?;
         outcomes.extend(piece_out.outcomes);
     }
     // The last item, then `results` from every item's outcome, checked together as the
@@ -299,7 +314,7 @@ pub(super) fn resource_list(
     if rest_out.get(..last_at) != rest_text.get(..last_at) {
         return None;
     }
-    out.push_str(rest_out.get(last_at..)?);
+    out.end_with(last_piece.range.start, rest_out, last_at)?;
     let tally = output::tally(&outcomes);
     let (mut results, mut rows) = (Vec::new(), Vec::new());
     for outcome in outcomes {

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use super::ConfigSource;
 use super::output::{self, checked};
+use super::{ConfigSource, Text};
 use crate::config::{self, ConfigError, Origin, Settings};
 use crate::filter::{Filter, Outcome};
 use crate::rbac;
@@ -65,9 +65,9 @@ pub fn claims(root: &Node<'_>) -> bool {
             .is_some_and(|v| v.starts_with("config.kubernetes.io/"))
 }
 
-/// What the protocol needs to write its output.
-pub(super) struct Output {
-    pub(super) text: String,
+/// What the protocol needs to write its output, on the input `'i`.
+pub(super) struct Output<'i> {
+    pub(super) text: Text<'i>,
     pub(super) results: Vec<FnResult>,
     pub(super) tally: Tally,
     pub(super) sender: Sender,
@@ -123,10 +123,10 @@ fn sender(items: &[Node<'_>]) -> Sender {
 
 /// Runs the function over `doc`, whose documents include one that [`claims`] to be a
 /// ResourceList.
-pub(super) fn run(
-    doc: &Document<'_>,
+pub(super) fn run<'i>(
+    doc: &Document<'i>,
     extra: &[(rbac::Origin, rbac::Object)],
-) -> Result<Result<Output, Rejected>, Error> {
+) -> Result<Result<Output<'i>, Rejected>, Error> {
     let root = match doc.roots() {
         [root] => root,
         many => return Err(Error::ManyDocuments(many.len())),
@@ -174,7 +174,7 @@ pub(super) fn run(
         Some(results_edit(doc, root, &results))
     })
     .map(|text| Output {
-        text,
+        text: Text::whole(doc.text(), text),
         results: output::results(&outcomes),
         tally: output::tally(&outcomes),
         sender: sender(items),
