@@ -10,7 +10,7 @@ use crate::config::{self, ConfigError, Origin, Settings};
 use crate::filter::{Filter, Outcome};
 use crate::rbac;
 use crate::results::{FnResult, Row, Tally};
-use crate::yaml::{Document, Edits, Node, Rejected};
+use crate::yaml::{Document, Edits, NewList, Node, Rejected};
 
 /// The apiVersions of ResourceList this function reads.
 pub const API_VERSIONS: &[&str] = &["config.kubernetes.io/v1", "config.kubernetes.io/v1beta1"];
@@ -211,8 +211,14 @@ pub(super) fn results_edit(doc: &Document<'_>, root: &Node<'_>, results: &[&FnRe
         ok &= editor.remove_entry(root, "results").is_ok();
     }
     if ok && !results.is_empty() {
-        let value = serde_json::to_value(results).unwrap_or(Value::Null);
-        let _ = editor.insert_entry(root, "results", value);
+        // A result at a time: a tree of every result's value would be the run's largest
+        // allocation.
+        let mut list = NewList::default();
+        if results.iter().try_for_each(|r| list.push(r)).is_ok() {
+            let _ = editor.insert_list(root, "results", list);
+        } else {
+            let _ = editor.insert_entry(root, "results", Value::Null);
+        }
     }
     editor.finish()
 }

@@ -157,6 +157,29 @@ fn push_after_key(out: &mut String, v: &Value, key_col: usize, layout: &Layout) 
     }
 }
 
+/// [`block_after_key`] for a list given as its items, each rendered as it is reached
+/// and dropped: the same text as for the list as one value. `None` where an item is
+/// `None`.
+pub fn list_after_key(
+    items: impl Iterator<Item = Option<Value>>,
+    key_col: usize,
+    layout: &Layout,
+) -> Option<String> {
+    let mut out = String::from(":");
+    let mut empty = true;
+    for item in items {
+        let col = key_col + layout.seq_offset;
+        out.push_str(layout.newline);
+        spaces(&mut out, col);
+        push_item(&mut out, &item?, col, layout);
+        empty = false;
+    }
+    if empty {
+        return Some(block_after_key(&Value::Array(Vec::new()), key_col, layout));
+    }
+    Some(out)
+}
+
 /// A value whose first line continues a line already written up to column `col`
 /// (after `- `, or in place of a replaced node); later lines are indented to `col`.
 pub fn block_inline(v: &Value, col: usize, layout: &Layout) -> String {
@@ -196,9 +219,7 @@ fn write_block(out: &mut String, v: &Value, col: usize, inline: bool, layout: &L
         Value::Array(items) if !items.is_empty() => {
             for item in items {
                 line_start(out);
-                out.push('-');
-                spaces(out, layout.gap.saturating_sub(1).max(1));
-                write_block(out, item, col + layout.gap.max(2), true, layout);
+                push_item(out, item, col, layout);
             }
         }
         other => {
@@ -206,6 +227,14 @@ fn write_block(out: &mut String, v: &Value, col: usize, inline: bool, layout: &L
             push_scalar(out, other, false);
         }
     }
+}
+
+/// Writes `item` as an item of a block list whose dashes are at column `col`, on a line
+/// that the caller has written up to that column.
+fn push_item(out: &mut String, item: &Value, col: usize, layout: &Layout) {
+    out.push('-');
+    spaces(out, layout.gap.saturating_sub(1).max(1));
+    write_block(out, item, col + layout.gap.max(2), true, layout);
 }
 
 /// Measures how `node` (a part of the document whose root is `root`) lays out its block

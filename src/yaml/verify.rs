@@ -12,11 +12,12 @@
 //! read without being compared, and the check goes on with the next node. A parse error
 //! ends the pass (the parser cannot go on), naming the set being read, if any.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::edit::{Combined, Cursor, Op};
+use super::edit::{Combined, Cursor, Inserted, NewList, Op};
 use super::tree::{
     self, Aliases, AnchorSite, Ev, Kind, MAX_DEPTH, Node, ParseError, Pos, Reader, ScalarStyle,
 };
@@ -48,10 +49,12 @@ pub(super) struct Findings {
     pub(super) unattributed: Option<Mismatch>,
 }
 
-/// A child as it should be in the output: a node of the input (`'x`), or a new value.
+/// A child as it should be in the output: a node of the input (`'x`), a new value, or
+/// a new list made an item at a time.
 enum Want<'n, 'x> {
     Old(&'x Node<'x>),
     New(&'n Value),
+    List(&'n NewList),
 }
 
 /// Compares the output `out_text` with the input `old_text` (whose document roots are
@@ -573,8 +576,10 @@ impl<'x> Checker<'x> {
             _ => None,
         });
         for key in &keys {
-            if let Some(v) = inserted.next() {
-                want.push((Want::New(key), Want::New(v)));
+            match inserted.next() {
+                Some(Inserted::Value(v)) => want.push((Want::New(key), Want::New(v))),
+                Some(Inserted::List(list)) => want.push((Want::New(key), Want::List(list))),
+                None => {}
             }
         }
         // A key inserted where the mapping keeps one of the same value would make the
@@ -584,6 +589,7 @@ impl<'x> Checker<'x> {
             match w {
                 Want::Old(n) => n.as_str(),
                 Want::New(v) => v.as_str(),
+                Want::List(_) => None,
             }
         }
         for key in &keys {
@@ -682,7 +688,45 @@ impl<'x> Checker<'x> {
         match want {
             Want::Old(n) => self.old(n, out, depth),
             Want::New(v) => self.new_value(v, out, depth),
+            Want::List(list) => {
+                let line = out.line();
+                let items = list.values().map(|item| {
+                    item.map(Cow::Owned)
+                        .ok_or_else(|| mismatch(line, "a new list item that does not read back"))
+                });
+                self.new_items(items, out, depth, || {
+                    format!("a new list of {}", list.len())
+                })
+            }
         }
+    }
+
+    /// Checks that the output node `out` is a sequence of `items`, each made when it is
+    /// reached; `what` says what was expected, for a mismatch.
+    fn new_items<'v>(
+        &mut self,
+        items: impl Iterator<Item = Result<Cow<'v, Value>, Mismatch>>,
+        out: Out<'x>,
+        depth: usize,
+        what: impl Fn() -> String,
+    ) -> Result<u64, Mismatch> {
+        let differs = |out: &Out<'_>| mismatch(out.line(), format!("expected {}", what()));
+        if !matches!(out.event, Ev::SeqStart { .. }) {
+            return Err(differs(&out));
+        }
+        let mut size: u64 = 1;
+        for item in items {
+            let item = item?;
+            let Some(node) = self.child(depth + 1)? else {
+                return Err(differs(&out));
+            };
+            size = size.saturating_add(self.new_value(&item, node, depth + 1)?);
+        }
+        if self.child(depth + 1)?.is_some() {
+            return Err(differs(&out));
+        }
+        self.aliases.anchored(out.event.anchor(), size);
+        Ok(size)
     }
 
     /// Checks that the output node `out` is `value`, as the renderer writes it.
@@ -697,18 +741,8 @@ impl<'x> Checker<'x> {
                 value, style: ScalarStyle::Plain | ScalarStyle::DoubleQuoted, tagged: false, ..
             } if value == s),
             Value::Array(items) if matches!(out.event, Ev::SeqStart { .. }) => {
-                let mut size: u64 = 1;
-                for item in items {
-                    let Some(node) = self.child(depth + 1)? else {
-                        return Err(differs(&out));
-                    };
-                    size = size.saturating_add(self.new_value(item, node, depth + 1)?);
-                }
-                if self.child(depth + 1)?.is_some() {
-                    return Err(differs(&out));
-                }
-                self.aliases.anchored(out.event.anchor(), size);
-                return Ok(size);
+                let items = items.iter().map(|item| Ok(Cow::Borrowed(item)));
+                return self.new_items(items, out, depth, || format!("the new value {value}"));
             }
             Value::Object(map) if matches!(out.event, Ev::MapStart { .. }) => {
                 let mut size: u64 = 1;
@@ -1055,5 +1089,68 @@ b: *m
         assert_eq!(out, "a: {b: 1, b: 2}\n");
         let err = verified(text, &docs, &out, &edits).unwrap_err();
         assert!(err.what.contains("already has"), "{err}");
+    }
+
+    /// `TEXT` with `g:` and the items of a list inserted an item at a time, its edits,
+    /// and the output.
+    fn with_list(text: &str) -> (Document<'_>, Edits, String) {
+        let docs = Document::parse(text).unwrap();
+        let root = &docs.roots()[0];
+        let mut editor = docs.editor(root);
+        let mut list = NewList::default();
+        list.push(&json!({"message": "one: two", "n": 1})).unwrap();
+        list.push(&json!({"message": "three", "tags": ["a", "b"]}))
+            .unwrap();
+        editor.insert_list(root, "g", list).unwrap();
+        let edits = editor.finish();
+        let out = edits.apply(text).unwrap();
+        (docs, edits, out)
+    }
+
+    #[test]
+    fn a_list_inserted_an_item_at_a_time_is_the_list_as_one_value() {
+        let (docs, edits, out) = with_list(TEXT);
+        verified(TEXT, &docs, &out, &edits).unwrap();
+        let root = &docs.roots()[0];
+        let mut editor = docs.editor(root);
+        let whole =
+            json!([{"message": "one: two", "n": 1}, {"message": "three", "tags": ["a", "b"]}]);
+        editor.insert_entry(root, "g", whole).unwrap();
+        assert_eq!(out, editor.finish().apply(TEXT).unwrap());
+        assert!(
+            out.ends_with(
+                "g:\n- message: \"one: two\"\n  \"n\": 1\n- message: three\n  tags:\n  - a\n  - b\n"
+            ),
+            "{out}"
+        );
+        // In a flow mapping (JSON), the list is written as one value.
+        let (docs, edits, out) = with_list("{\"a\": 1}\n");
+        verified("{\"a\": 1}\n", &docs, &out, &edits).unwrap();
+        assert_eq!(
+            out,
+            "{\"a\": 1, \"g\": [{\"message\": \"one: two\", \"n\": 1}, {\"message\": \"three\", \"tags\": [\"a\", \"b\"]}]}\n"
+        );
+    }
+
+    #[test]
+    fn a_list_that_differs_from_its_items_is_caught() {
+        let (docs, edits, out) = with_list(TEXT);
+        for (from, to) in [
+            ("\"one: two\"", "one"),
+            ("\"one: two\"", "'one: two'"),
+            ("  \"n\": 1\n", "  \"n\": 2\n"),
+            ("- message: three\n", "- message: three\n  extra: 1\n"),
+            ("  - b\n", ""),
+            ("- message: three\n  tags:\n  - a\n  - b\n", ""),
+            ("  - b\n", "  - b\n- message: four\n"),
+            ("g:\n- ", "g: []\nh:\n- "),
+        ] {
+            let bad = out.replacen(from, to, 1);
+            assert_ne!(bad, out, "{from:?} is not in the output");
+            assert!(
+                verified(TEXT, &docs, &bad, &edits).is_err(),
+                "{from:?} -> {to:?} was not caught"
+            );
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::journal::{Batch, Splice};
 use super::layout::{LINE_BREAKS, convergeable, line_break_before};
-use super::{EditError, Edits, NewValue, Op};
+use super::{EditError, Edits, Inserted, NewList, NewValue, Op};
 use crate::replacement::Replacement;
 use crate::yaml::render::{self, Layout};
 use crate::yaml::tree::{Kind, Node};
@@ -338,9 +338,69 @@ impl<'t> Editor<'t> {
                 entries.first().map(|(k, _)| k),
                 entry,
             );
-            self.push(map, at..at, text, Op::InsertEntry(key.to_owned(), value));
+            let op = Op::InsertEntry(key.to_owned(), Inserted::Value(value));
+            self.push(map, at..at, text, op);
             return Ok(());
         }
+        let after_key =
+            |col: usize, layout: &Layout| Some(render::block_after_key(&value, col, layout));
+        let op = Op::InsertEntry(key.to_owned(), Inserted::Value(value.clone()));
+        self.insert_block_entry(map, entries, key, after_key, op)
+    }
+
+    /// Adds `key:` with the items of `list` after the last entry of a mapping, each item
+    /// rendered as it is reached; in a flow mapping (JSON), as one value.
+    pub fn insert_list(
+        &mut self,
+        map: &Node<'_>,
+        key: &str,
+        list: NewList,
+    ) -> Result<(), EditError> {
+        let Kind::Map {
+            flow: false,
+            entries,
+            ..
+        } = &map.kind
+        else {
+            let items: Option<Vec<Value>> = list.values().collect();
+            let items =
+                items.ok_or_else(|| EditError::at(map, "a list that does not read back"))?;
+            return self.insert_entry(map, key, Value::Array(items));
+        };
+        self.check_line_ends()?;
+        let list = std::sync::Arc::new(list);
+        let after_key =
+            |col: usize, layout: &Layout| render::list_after_key(list.values(), col, layout);
+        let op = Op::InsertEntry(key.to_owned(), Inserted::List(list.clone()));
+        self.insert_block_entry(map, entries, key, after_key, op)
+    }
+
+    /// Adds `key` and what `after_key` renders for a mapping whose keys are at a column
+    /// (with the editor's layout) after the last entry of the block mapping `map`.
+    fn insert_block_entry(
+        &mut self,
+        map: &Node<'_>,
+        entries: &[(Node<'_>, Node<'_>)],
+        key: &str,
+        after_key: impl FnOnce(usize, &Layout) -> Option<String>,
+        op: Op,
+    ) -> Result<(), EditError> {
+        let text = self.block_entry_text(map, entries, key, after_key)?;
+        let at = self.line_after(map.end);
+        let text = self.new_lines(map, at, text);
+        self.push(map, at..at, text, op);
+        Ok(())
+    }
+
+    /// The text of a new last entry of the block mapping `map` (its `entries`): `key`
+    /// at the keys' column and what `after_key` renders.
+    fn block_entry_text(
+        &self,
+        map: &Node<'_>,
+        entries: &[(Node<'_>, Node<'_>)],
+        key: &str,
+        after_key: impl FnOnce(usize, &Layout) -> Option<String>,
+    ) -> Result<String, EditError> {
         let Some((first_key, _)) = entries.first() else {
             return Err(EditError::at(map, "an empty block mapping"));
         };
@@ -357,14 +417,13 @@ impl<'t> Editor<'t> {
             })
             .min()
             .unwrap_or(first_key.col as usize);
-        let at = self.line_after(map.end);
         let mut text = String::new();
         text.extend(std::iter::repeat_n(' ', col));
         text.push_str(&render::scalar_str(key, false));
-        text.push_str(&render::block_after_key(&value, col, &self.layout));
-        let text = self.new_lines(map, at, text);
-        self.push(map, at..at, text, Op::InsertEntry(key.to_owned(), value));
-        Ok(())
+        let rendered = after_key(col, &self.layout)
+            .ok_or_else(|| EditError::at(map, "a new value that does not read back"))?;
+        text.push_str(&rendered);
+        Ok(text)
     }
 
     /// Adds `value` after the last item of a sequence.

@@ -48,13 +48,22 @@ pub(in crate::yaml) enum Op {
     /// The node becomes this value.
     Replace(Arc<Value>),
     /// A new entry goes after the mapping's last entry.
-    InsertEntry(String, Arc<Value>),
+    InsertEntry(String, Inserted),
     /// The mapping's entry at this index is removed.
     RemoveEntry(usize),
     /// A new item goes after the sequence's last item.
     AppendItem(Arc<Value>),
     /// The sequence's item at this index is removed.
     RemoveItem(usize),
+}
+
+/// The value of an inserted entry: one value, or a list of values made one at a time.
+#[derive(Debug, Clone)]
+pub(in crate::yaml) enum Inserted {
+    /// One value.
+    Value(Arc<Value>),
+    /// A list, each item made when it is rendered or checked.
+    List(Arc<super::NewList>),
 }
 
 /// Some of the edits of one [`Editor`](super::Editor): those made after

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 pub use editor::Editor;
 pub use journal::{Batch, EditError, Edits};
-pub(super) use journal::{Combined, Cursor, Op};
+pub(super) use journal::{Combined, Cursor, Inserted, Op};
 
 /// A new value to write, as JSON. Cloning it is cheap and the edits that write it share
 /// it: the one token volume every Pod template of a run gets is held once.
@@ -46,6 +46,47 @@ impl NewValue {
 impl From<Value> for NewValue {
     fn from(value: Value) -> Self {
         NewValue(Arc::new(value))
+    }
+}
+
+/// A list of new values, each held as its JSON text and made again, one at a time, where
+/// it is rendered and where the output is checked: a list of many values (a
+/// ResourceList's `results`, one a resource) costs its text while it waits, not a tree of
+/// maps for every value (ten times as much).
+#[derive(Debug, Clone, Default)]
+pub struct NewList {
+    json: Vec<u8>,
+    /// Where each item's text ends in `json`.
+    ends: Vec<usize>,
+}
+
+impl NewList {
+    /// Adds `item` at the end.
+    pub fn push(&mut self, item: &impl serde::Serialize) -> Result<(), serde_json::Error> {
+        let at = self.json.len();
+        serde_json::to_writer(&mut self.json, item).inspect_err(|_| self.json.truncate(at))?;
+        self.ends.push(self.json.len());
+        Ok(())
+    }
+
+    /// How many items it has.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether it has none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The items, each made when it is reached; `None` for one whose text does not read
+    /// back, which only a bug could make.
+    pub(in crate::yaml) fn values(&self) -> impl Iterator<Item = Option<Value>> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(start, &end)| {
+            let text = self.json.get(start..end)?;
+            serde_json::from_slice(text).ok()
+        })
     }
 }
 
