@@ -49,7 +49,7 @@ pub fn scalar_str(s: &str, json: bool) -> String {
 // every result, and a string per scalar would cost more than the writing.
 
 fn push_scalar_str(out: &mut String, s: &str, json: bool) {
-    if !json && is_plain_safe(s) {
+    if !json && reads_only_as_string(s) {
         out.push_str(s);
     } else {
         // A JSON string is a valid YAML double-quoted scalar.
@@ -57,7 +57,10 @@ fn push_scalar_str(out: &mut String, s: &str, json: bool) {
     }
 }
 
-fn is_plain_safe(s: &str) -> bool {
+/// Whether `s`, written as a plain scalar, reads as that string to every YAML reader, 1.1
+/// or 1.2: the renderer writes such strings plain and quotes every other, and the check
+/// of the output holds a new plain string to the same.
+pub(super) fn reads_only_as_string(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::edit::{Combined, Cursor, Inserted, NewList, Op};
+use super::render;
 use super::tree::{
     self, Aliases, AnchorSite, Ev, Kind, MAX_DEPTH, Node, ParseError, Pos, Reader, ScalarStyle,
 };
@@ -114,6 +115,19 @@ impl Out<'_> {
             }
             _ => false,
         }
+    }
+
+    /// A scalar that every reader takes for the string `s`: double-quoted, or plain
+    /// where no YAML reader (1.1 or 1.2) could take its text for anything else, as the
+    /// renderer writes one ([`render::reads_only_as_string`]). A parser of YAML 1.2 reads
+    /// a plain `1.10` or `n` as that string; Kubernetes' reader does not.
+    fn is_string(&self, s: &str) -> bool {
+        matches!(&self.event, Ev::Scalar { value, style, tagged: false, .. }
+        if value == s && match style {
+            ScalarStyle::Plain => render::reads_only_as_string(s),
+            ScalarStyle::DoubleQuoted => true,
+            _ => false,
+        })
     }
 
     /// A plain, untagged scalar that reads `text`.
@@ -737,9 +751,7 @@ impl<'x> Checker<'x> {
             Value::Null => out.is_null(),
             Value::Bool(b) => out.is_plain(if *b { "true" } else { "false" }),
             Value::Number(n) => out.is_plain(&n.to_string()),
-            Value::String(s) => matches!(&out.event, Ev::Scalar {
-                value, style: ScalarStyle::Plain | ScalarStyle::DoubleQuoted, tagged: false, ..
-            } if value == s),
+            Value::String(s) => out.is_string(s),
             Value::Array(items) if matches!(out.event, Ev::SeqStart { .. }) => {
                 let items = items.iter().map(|item| Ok(Cow::Borrowed(item)));
                 return self.new_items(items, out, depth, || format!("the new value {value}"));
@@ -750,7 +762,7 @@ impl<'x> Checker<'x> {
                     let Some(key) = self.child(depth + 1)? else {
                         return Err(differs(&out));
                     };
-                    if !matches!(&key.event, Ev::Scalar { value, .. } if value == k) {
+                    if !key.is_string(k) {
                         return self.fail(key.line(), format!("expected key `{k}`"));
                     }
                     size = size.saturating_add(self.skip(&key, depth + 1)?.0);
@@ -1138,6 +1150,7 @@ b: *m
         for (from, to) in [
             ("\"one: two\"", "one"),
             ("\"one: two\"", "'one: two'"),
+            ("  \"n\": 1\n", "  n: 1\n"),
             ("  \"n\": 1\n", "  \"n\": 2\n"),
             ("- message: three\n", "- message: three\n  extra: 1\n"),
             ("  - b\n", ""),
@@ -1150,6 +1163,39 @@ b: *m
             assert!(
                 verified(TEXT, &docs, &bad, &edits).is_err(),
                 "{from:?} -> {to:?} was not caught"
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_string_written_plain_where_a_reader_would_take_it_for_another_value_is_caught() {
+        let text = "a: 1\n";
+        let docs = Document::parse(text).unwrap();
+        let root = &docs.roots()[0];
+        let mut editor = docs.editor(root);
+        let value = json!({"n": "1.10", "v": "yes", "w": "plain", "x": "0644"});
+        editor.insert_entry(root, "b", value).unwrap();
+        let edits = editor.finish();
+        let out = edits.apply(text).unwrap();
+        assert_eq!(
+            out,
+            "a: 1\nb:\n  \"n\": \"1.10\"\n  v: \"yes\"\n  w: plain\n  x: \"0644\"\n"
+        );
+        verified(text, &docs, &out, &edits).unwrap();
+        // A parser of YAML 1.2 reads each of these as the same string; Kubernetes' reader,
+        // or one of YAML 1.1, does not.
+        for (from, to) in [
+            ("\"n\"", "n"),
+            ("\"1.10\"", "1.10"),
+            ("\"yes\"", "yes"),
+            ("\"0644\"", "0644"),
+            ("\"1.10\"", "'1.10'"),
+            ("\"1.10\"", "!!str 1.10"),
+        ] {
+            let bad = out.replacen(from, to, 1);
+            assert!(
+                verified(text, &docs, &bad, &edits).is_err(),
+                "{from} -> {to} was not caught"
             );
         }
     }
