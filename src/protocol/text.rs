@@ -6,13 +6,12 @@
 //! and the bytes between the edits are written from it. New text that repeats (the same
 //! token volume at the same indentation in every Deployment) is held once. Nothing is
 //! written before the run has succeeded; the text is then written a stretch at a time
-//! ([`Text::write_to`]).
+//! (its `Display`).
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::io::{self, Write};
 use std::ops::Range;
 
 /// The output of a run: `input` with new text in place of some of its byte ranges.
@@ -112,32 +111,6 @@ impl<'i> Text<'i> {
         let kept = self.input.get(self.done()..kept_to).unwrap_or_default();
         spliced.chain([kept, tail])
     }
-
-    /// Writes the text to `out`.
-    pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
-        self.stretches()
-            .try_for_each(|stretch| out.write_all(stretch.as_bytes()))
-    }
-
-    /// Its length in bytes.
-    pub fn len(&self) -> usize {
-        self.stretches().map(str::len).sum()
-    }
-
-    /// Whether it is empty.
-    pub fn is_empty(&self) -> bool {
-        self.stretches().all(str::is_empty)
-    }
-
-    /// Whether it is `other`, compared a stretch at a time.
-    fn is(&self, other: &str) -> bool {
-        let mut rest = other.as_bytes();
-        self.stretches().all(|stretch| {
-            let matched = rest.strip_prefix(stretch.as_bytes());
-            rest = matched.unwrap_or_default();
-            matched.is_some()
-        }) && rest.is_empty()
-    }
 }
 
 impl fmt::Display for Text<'_> {
@@ -153,39 +126,9 @@ impl fmt::Debug for Text<'_> {
     }
 }
 
-impl PartialEq<str> for Text<'_> {
-    fn eq(&self, other: &str) -> bool {
-        self.is(other)
-    }
-}
-
-impl PartialEq<&str> for Text<'_> {
-    fn eq(&self, other: &&str) -> bool {
-        self.is(other)
-    }
-}
-
-impl PartialEq<String> for Text<'_> {
-    fn eq(&self, other: &String) -> bool {
-        self.is(other)
-    }
-}
-
-impl PartialEq for Text<'_> {
-    fn eq(&self, other: &Text<'_>) -> bool {
-        self.is(&other.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn written(text: &Text<'_>) -> String {
-        let mut out = Vec::new();
-        text.write_to(&mut out).unwrap();
-        String::from_utf8(out).unwrap()
-    }
 
     #[test]
     fn splices_replace_their_ranges_and_keep_the_bytes_between() {
@@ -194,13 +137,7 @@ mod tests {
         text.splice(0..0, "# new\n").unwrap();
         text.splice(8..9, "20").unwrap();
         text.splice(15..15, "d: 4\n").unwrap();
-        let expected = "# new\na: 1\nb: 20\nc: 3\nd: 4\n";
-        assert_eq!(written(&text), expected);
-        assert_eq!(text.to_string(), expected);
-        assert_eq!(text.len(), expected.len());
-        assert!(text == expected);
-        assert!(text != "# new\na: 1\nb: 20\nc: 3\n");
-        assert!(text != "# new\na: 1\nb: 20\nc: 3\nd: 4\n\n");
+        assert_eq!(text.to_string(), "# new\na: 1\nb: 20\nc: 3\nd: 4\n");
     }
 
     #[test]
@@ -242,14 +179,12 @@ mod tests {
         text.end_with(5, "zzb: 20\n".into(), 2).unwrap();
         assert_eq!(text.splice(12..13, "x"), None, "after the tail");
         assert_eq!(text.to_string(), "a: 10\nb: 20\n");
-        assert_eq!(written(&text), "a: 10\nb: 20\n");
     }
 
     #[test]
     fn a_whole_text_is_the_text_and_an_input_alone_is_the_input() {
         assert_eq!(Text::whole("a: 1\n", "b: 2\n".into()).to_string(), "b: 2\n");
         assert_eq!(Text::of("a: 1\n").to_string(), "a: 1\n");
-        assert!(Text::whole("a: 1\n", String::new()).is_empty());
-        assert!(!Text::of("a").is_empty());
+        assert_eq!(Text::whole("a: 1\n", String::new()).to_string(), "");
     }
 }
