@@ -170,8 +170,8 @@ pub fn list_after_key(
 ) -> Option<String> {
     let mut out = String::from(":");
     let mut empty = true;
+    let col = key_col + layout.seq_offset;
     for item in items {
-        let col = key_col + layout.seq_offset;
         out.push_str(layout.newline);
         spaces(&mut out, col);
         push_item(&mut out, &item?, col, layout);

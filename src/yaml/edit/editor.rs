@@ -375,8 +375,9 @@ impl<'t> Editor<'t> {
         self.insert_block_entry(map, entries, key, after_key, op)
     }
 
-    /// Adds `key` and what `after_key` renders for a mapping whose keys are at a column
-    /// (with the editor's layout) after the last entry of the block mapping `map`.
+    /// Adds `key` at the keys' column of the block mapping `map` (its `entries`), after
+    /// its last entry, and what `after_key` renders for a key at that column with the
+    /// editor's layout; `op` is what that means.
     fn insert_block_entry(
         &mut self,
         map: &Node<'_>,
@@ -385,22 +386,6 @@ impl<'t> Editor<'t> {
         after_key: impl FnOnce(usize, &Layout) -> Option<String>,
         op: Op,
     ) -> Result<(), EditError> {
-        let text = self.block_entry_text(map, entries, key, after_key)?;
-        let at = self.line_after(map.end);
-        let text = self.new_lines(map, at, text);
-        self.push(map, at..at, text, op);
-        Ok(())
-    }
-
-    /// The text of a new last entry of the block mapping `map` (its `entries`): `key`
-    /// at the keys' column and what `after_key` renders.
-    fn block_entry_text(
-        &self,
-        map: &Node<'_>,
-        entries: &[(Node<'_>, Node<'_>)],
-        key: &str,
-        after_key: impl FnOnce(usize, &Layout) -> Option<String>,
-    ) -> Result<String, EditError> {
         let Some((first_key, _)) = entries.first() else {
             return Err(EditError::at(map, "an empty block mapping"));
         };
@@ -423,7 +408,10 @@ impl<'t> Editor<'t> {
         let rendered = after_key(col, &self.layout)
             .ok_or_else(|| EditError::at(map, "a new value that does not read back"))?;
         text.push_str(&rendered);
-        Ok(text)
+        let at = self.line_after(map.end);
+        let text = self.new_lines(map, at, text);
+        self.push(map, at..at, text, op);
+        Ok(())
     }
 
     /// Adds `value` after the last item of a sequence.
