@@ -926,14 +926,39 @@ mod tests {
     }
 
     /// The first mismatch of the edits `edit` makes with an editor scoped to the root.
-    fn refused(text: &str, edit: impl Fn(&Node<'_>, &mut crate::yaml::Editor<'_>)) -> String {
+    /// `text` parsed, the edits `edit` makes in its first document, and the output.
+    fn edited(
+        text: &str,
+        edit: impl Fn(&Node<'_>, &mut crate::yaml::Editor<'_>),
+    ) -> (Document<'_>, Edits, String) {
         let docs = Document::parse(text).unwrap();
         let root = &docs.roots()[0];
         let mut editor = docs.editor(root);
         edit(root, &mut editor);
         let edits = editor.finish();
         let out = edits.apply(text).unwrap();
+        (docs, edits, out)
+    }
+
+    fn refused(text: &str, edit: impl Fn(&Node<'_>, &mut crate::yaml::Editor<'_>)) -> String {
+        let (docs, edits, out) = edited(text, edit);
         verified(text, &docs, &out, &edits).unwrap_err().what
+    }
+
+    /// Asserts that the check of `out` against `text` changed by `edits` fails once any
+    /// one `from` of `changes` in `out` is made its `to`.
+    fn each_change_is_caught(
+        (text, docs, edits, out): (&str, &Document<'_>, &Edits, &str),
+        changes: &[(&str, &str)],
+    ) {
+        for (from, to) in changes {
+            let bad = out.replacen(from, to, 1);
+            assert_ne!(bad, out, "{from:?} is not in the output");
+            assert!(
+                verified(text, docs, &bad, edits).is_err(),
+                "{from:?} -> {to:?} was not caught"
+            );
+        }
     }
 
     #[test]
@@ -1106,17 +1131,13 @@ b: *m
     /// `TEXT` with `g:` and the items of a list inserted an item at a time, its edits,
     /// and the output.
     fn with_list(text: &str) -> (Document<'_>, Edits, String) {
-        let docs = Document::parse(text).unwrap();
-        let root = &docs.roots()[0];
-        let mut editor = docs.editor(root);
-        let mut list = NewList::default();
-        list.push(&json!({"message": "one: two", "n": 1})).unwrap();
-        list.push(&json!({"message": "three", "tags": ["a", "b"]}))
-            .unwrap();
-        editor.insert_list(root, "g", list).unwrap();
-        let edits = editor.finish();
-        let out = edits.apply(text).unwrap();
-        (docs, edits, out)
+        edited(text, |root, editor| {
+            let mut list = NewList::default();
+            list.push(&json!({"message": "one: two", "n": 1})).unwrap();
+            list.push(&json!({"message": "three", "tags": ["a", "b"]}))
+                .unwrap();
+            editor.insert_list(root, "g", list).unwrap();
+        })
     }
 
     #[test]
@@ -1147,7 +1168,7 @@ b: *m
     #[test]
     fn a_list_that_differs_from_its_items_is_caught() {
         let (docs, edits, out) = with_list(TEXT);
-        for (from, to) in [
+        let changes = [
             ("\"one: two\"", "one"),
             ("\"one: two\"", "'one: two'"),
             ("  \"n\": 1\n", "  n: 1\n"),
@@ -1157,26 +1178,17 @@ b: *m
             ("- message: three\n  tags:\n  - a\n  - b\n", ""),
             ("  - b\n", "  - b\n- message: four\n"),
             ("g:\n- ", "g: []\nh:\n- "),
-        ] {
-            let bad = out.replacen(from, to, 1);
-            assert_ne!(bad, out, "{from:?} is not in the output");
-            assert!(
-                verified(TEXT, &docs, &bad, &edits).is_err(),
-                "{from:?} -> {to:?} was not caught"
-            );
-        }
+        ];
+        each_change_is_caught((TEXT, &docs, &edits, &out), &changes);
     }
 
     #[test]
     fn a_new_string_written_plain_where_a_reader_would_take_it_for_another_value_is_caught() {
         let text = "a: 1\n";
-        let docs = Document::parse(text).unwrap();
-        let root = &docs.roots()[0];
-        let mut editor = docs.editor(root);
-        let value = json!({"n": "1.10", "v": "yes", "w": "plain", "x": "0644"});
-        editor.insert_entry(root, "b", value).unwrap();
-        let edits = editor.finish();
-        let out = edits.apply(text).unwrap();
+        let (docs, edits, out) = edited(text, |root, editor| {
+            let value = json!({"n": "1.10", "v": "yes", "w": "plain", "x": "0644"});
+            editor.insert_entry(root, "b", value).unwrap();
+        });
         assert_eq!(
             out,
             "a: 1\nb:\n  \"n\": \"1.10\"\n  v: \"yes\"\n  w: plain\n  x: \"0644\"\n"
@@ -1184,19 +1196,14 @@ b: *m
         verified(text, &docs, &out, &edits).unwrap();
         // A parser of YAML 1.2 reads each of these as the same string; Kubernetes' reader,
         // or one of YAML 1.1, does not.
-        for (from, to) in [
+        let changes = [
             ("\"n\"", "n"),
             ("\"1.10\"", "1.10"),
             ("\"yes\"", "yes"),
             ("\"0644\"", "0644"),
             ("\"1.10\"", "'1.10'"),
             ("\"1.10\"", "!!str 1.10"),
-        ] {
-            let bad = out.replacen(from, to, 1);
-            assert!(
-                verified(text, &docs, &bad, &edits).is_err(),
-                "{from} -> {to} was not caught"
-            );
-        }
+        ];
+        each_change_is_caught((text, &docs, &edits, &out), &changes);
     }
 }
