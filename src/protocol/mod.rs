@@ -373,8 +373,7 @@ pub fn run_reading<'i>(
             first.items().is_some(),
         )));
     }
-    let (out, results, tally, rows) = stream::run(&doc, &settings, fixes, &extra)?;
-    let output = (Text::whole(text, out), results, tally, rows, documents);
+    let output = stream::run(&doc, &settings, fixes, &extra)?;
     Ok(Run::of_stream(
         protocol,
         output,
@@ -432,19 +431,19 @@ impl<'i> Run<'i> {
 
     fn of_stream(
         protocol: Protocol,
-        (text, results, tally, rows, documents): piecewise::StreamRun<'i>,
+        output: stream::Output<'i>,
         settings: Settings,
         config: ConfigSource,
         reading: Reading,
     ) -> Run<'i> {
         Run {
             protocol,
-            text,
-            results,
-            tally,
-            documents,
+            text: output.text,
+            results: output.results,
+            tally: output.tally,
+            documents: output.documents,
             sender: Sender::Unknown,
-            rows,
+            rows: output.rows,
             settings,
             config,
             reading,

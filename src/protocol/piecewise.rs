@@ -28,12 +28,8 @@ use crate::evidence;
 use crate::filter::{Filter, Outcome};
 use crate::rbac::{self, Inventory};
 use crate::replacement::Replacement;
-use crate::results::{FnResult, Row, Tally};
+use crate::results::{FnResult, Tally};
 use crate::yaml::{Document, Edits, Node};
-
-/// What a stream run gives: the text, the results, the tally, the Pod templates and how
-/// many documents there were.
-pub(super) type StreamRun<'i> = (Text<'i>, Vec<FnResult>, Tally, Vec<Row>, usize);
 
 /// The objects a piece is: a stream piece's documents, or a ResourceList item's one
 /// item; `None` when an item piece is not one object.
@@ -136,7 +132,7 @@ pub(super) fn stream<'i>(
     text: &'i str,
     settings: &Settings,
     extra: &[(rbac::Origin, rbac::Object)],
-) -> Option<StreamRun<'i>> {
+) -> Option<super::stream::Output<'i>> {
     let pieces = pieces::documents(text)?;
     let inventory = inventory(text, &pieces, false, settings.rbac, extra)?;
     let filter = Filter::new(settings, &inventory);
@@ -170,7 +166,13 @@ pub(super) fn stream<'i>(
     }
     // A stream of nothing but documents that are not objects is an error the whole
     // run words.
-    any_object.then_some((out, results, tally, rows, documents))
+    any_object.then_some(super::stream::Output {
+        text: out,
+        results,
+        tally,
+        rows,
+        documents,
+    })
 }
 
 /// The ResourceList's own node in `rest` (the text with only some items: see

@@ -8,6 +8,7 @@
 //! documents are bytes outside the edits, so they are copied as they were. Results are
 //! not part of the output: the caller prints them and a summary on stderr.
 
+use super::Text;
 use super::output::{self, checked};
 use crate::config::Settings;
 use crate::filter::{Filter, Outcome};
@@ -16,16 +17,27 @@ use crate::rbac;
 use crate::results::{FnResult, Row, Severity, Tally};
 use crate::yaml::{Document, Node, Rejected};
 
+/// What a stream run gives, on the input `'i`.
+pub(super) struct Output<'i> {
+    pub(super) text: Text<'i>,
+    pub(super) results: Vec<FnResult>,
+    pub(super) tally: Tally,
+    /// Its Pod templates, for a report.
+    pub(super) rows: Vec<Row>,
+    /// How many documents there were.
+    pub(super) documents: usize,
+}
+
 /// Hardens every document of `doc` with `settings`; the text and the results.
 ///
 /// Documents that are not objects (a scalar, a list) pass through with a warning;
 /// empty ones pass through silently, as a stream's stray `---` is common.
-pub(super) fn run(
-    doc: &Document<'_>,
+pub(super) fn run<'i>(
+    doc: &Document<'i>,
     settings: &Settings,
     fixes: bool,
     extra: &[(rbac::Origin, rbac::Object)],
-) -> Result<(String, Vec<FnResult>, Tally, Vec<Row>), Rejected> {
+) -> Result<Output<'i>, Rejected> {
     let inventory = super::inventory(settings, doc, doc.roots(), extra);
     let filter = Filter::new(settings, &inventory);
     let mut outcomes = outcomes(doc, &filter, true);
@@ -36,7 +48,13 @@ pub(super) fn run(
     }
     let (results, tally) = (output::results(&outcomes), output::tally(&outcomes));
     let rows = outcomes.into_iter().flat_map(|o| o.rows).collect();
-    Ok((text, results, tally, rows))
+    Ok(Output {
+        text: Text::whole(doc.text(), text),
+        results,
+        tally,
+        rows,
+        documents: doc.roots().len(),
+    })
 }
 
 /// Each document of `doc` through `filter`; with `warn`, a document that is not an
@@ -83,15 +101,18 @@ pub fn summary(documents: usize, tally: &Tally, results: &[FnResult]) -> String 
 mod tests {
     use super::*;
 
-    struct Output {
+    struct Hardened {
         text: String,
         results: Vec<FnResult>,
     }
 
-    fn harden(text: &str) -> Output {
+    fn harden(text: &str) -> Hardened {
         let doc = Document::parse(text).unwrap();
-        let (text, results, _, _) = run(&doc, &Settings::default(), false, &[]).unwrap();
-        Output { text, results }
+        let out = run(&doc, &Settings::default(), false, &[]).unwrap();
+        Hardened {
+            text: out.text.to_string(),
+            results: out.results,
+        }
     }
 
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";
