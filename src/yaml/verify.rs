@@ -17,7 +17,12 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::edit::{Combined, Cursor, Inserted, NewList, Op};
+mod edited;
+mod regions;
+
+pub(super) use regions::by_regions;
+
+use super::edit::{Combined, Cursor, NewList, Op};
 use super::render;
 use super::tree::{
     self, Aliases, AnchorSite, Ev, Kind, MAX_DEPTH, Node, ParseError, Pos, Reader, ScalarStyle,
@@ -54,6 +59,8 @@ pub(super) struct Findings {
 /// a new list made an item at a time.
 enum Want<'n, 'x> {
     Old(&'x Node<'x>),
+    /// A new key.
+    Key(&'n str),
     New(&'n Value),
     List(&'n NewList),
 }
@@ -68,20 +75,13 @@ pub(super) fn verify(
     (out_text, out_first_line): (&str, usize),
     edits: &Combined<'_>,
 ) -> Findings {
-    let mut checker = Checker {
+    let mut checker = Checker::new(
         old_text,
         anchors,
         out_text,
         edits,
-        cursor: Cursor::default(),
-        reader: Reader::piece(out_text, 0..out_text.len(), out_first_line),
-        aliases: Aliases::default(),
-        open: 0,
-        broken: false,
-        scopes: Vec::new(),
-        anchored: HashMap::new(),
-        findings: Findings::default(),
-    };
+        Reader::piece(out_text, 0..out_text.len(), out_first_line),
+    );
     if let Err(mismatch) = checker.stream(old_roots) {
         // A parse error inside a scope is that set's: its text is what the parser read.
         match checker.scopes.last() {
@@ -174,6 +174,29 @@ fn mismatch(line: usize, what: impl Into<String>) -> Mismatch {
 }
 
 impl<'x> Checker<'x> {
+    fn new(
+        old_text: &'x str,
+        anchors: &'x [Option<AnchorSite>],
+        out_text: &'x str,
+        edits: &'x Combined<'x>,
+        reader: Reader<'x>,
+    ) -> Self {
+        Checker {
+            old_text,
+            anchors,
+            out_text,
+            edits,
+            cursor: Cursor::default(),
+            reader,
+            aliases: Aliases::default(),
+            open: 0,
+            broken: false,
+            scopes: Vec::new(),
+            anchored: HashMap::new(),
+            findings: Findings::default(),
+        }
+    }
+
     fn fail<T>(&self, line: usize, what: impl Into<String>) -> Result<T, Mismatch> {
         Err(mismatch(line, what))
     }
@@ -514,166 +537,6 @@ impl<'x> Checker<'x> {
             && a.trim_end_matches([' ', '\r', '\n']) == b.trim_end_matches([' ', '\r', '\n'])
     }
 
-    /// The keys a mapping's merge key (`<<: *base`, or a list of aliases) brings in, as
-    /// far as they can be read: `None` when a source is not an alias of a mapping met
-    /// earlier in the input.
-    fn merged_keys(&self, entries: &[(Node<'_>, Node<'_>)]) -> Option<Vec<&'x str>> {
-        let mut keys = Vec::new();
-        for (k, v) in entries.iter().filter(|(k, _)| k.is_merge_key()) {
-            let _ = k;
-            let sources: Vec<&Node<'_>> = match v.items() {
-                Some(items) => items.iter().collect(),
-                None => vec![v],
-            };
-            for source in sources {
-                let Kind::Alias(anchor) = source.kind else {
-                    return None;
-                };
-                let target = self.anchored.get(&anchor)?;
-                for (key, _) in target.entries()? {
-                    keys.push(key.as_str()?);
-                }
-            }
-        }
-        Some(keys)
-    }
-
-    /// The entries of a mapping whose ops remove or insert some.
-    fn edited_map(
-        &mut self,
-        entries: &'x [(Node<'x>, Node<'x>)],
-        ops: &[(tree::NodeId, &'x Op)],
-        out: &Out<'_>,
-        depth: usize,
-    ) -> Result<u64, Mismatch> {
-        let mut want: Vec<(Want, Want)> = entries
-            .iter()
-            .map(|(k, v)| (Want::Old(k), Want::Old(v)))
-            .collect();
-        let mut keys: Vec<Value> = Vec::new();
-        let mut removed = Vec::new();
-        for (_, op) in ops {
-            match op {
-                Op::RemoveEntry(i) => removed.push(*i),
-                Op::InsertEntry(k, _) => keys.push(Value::String(k.clone())),
-                _ => {}
-            }
-        }
-        // Kubernetes' reader honours merge keys, and an explicit key hides a merged one:
-        // an inserted key would hide what the merge brings in, and a removed key would
-        // let it through.
-        if entries.iter().any(|(k, _)| k.is_merge_key()) {
-            let merged = self.merged_keys(entries);
-            let touched = keys.iter().filter_map(Value::as_str).chain(
-                removed
-                    .iter()
-                    .filter_map(|i| entries.get(*i).and_then(|(k, _)| k.as_str())),
-            );
-            for key in touched {
-                if merged.as_ref().is_none_or(|m| m.contains(&key)) {
-                    return self.fail(
-                        out.line(),
-                        format!(
-                            "an edit inserts or removes the key {key:?} in a mapping with a merge key (`<<`) that brings it in, or whose merge cannot be read"
-                        ),
-                    );
-                }
-            }
-        }
-        let mut index = 0;
-        want.retain(|_| {
-            index += 1;
-            !removed.contains(&(index - 1))
-        });
-        let mut inserted = ops.iter().filter_map(|(_, op)| match op {
-            Op::InsertEntry(_, v) => Some(v),
-            _ => None,
-        });
-        for key in &keys {
-            match inserted.next() {
-                Some(Inserted::Value(v)) => want.push((Want::New(key), Want::New(v))),
-                Some(Inserted::List(list)) => want.push((Want::New(key), Want::List(list))),
-                None => {}
-            }
-        }
-        // A key inserted where the mapping keeps one of the same value would make the
-        // output invalid YAML (and Kubernetes refuses it) even though every entry is
-        // where it should be.
-        fn text_of<'w>(w: &'w Want<'_, '_>) -> Option<&'w str> {
-            match w {
-                Want::Old(n) => n.as_str(),
-                Want::New(v) => v.as_str(),
-                Want::List(_) => None,
-            }
-        }
-        for key in &keys {
-            if want
-                .iter()
-                .filter(|(k, _)| text_of(k) == key.as_str())
-                .count()
-                > 1
-            {
-                return self.fail(
-                    out.line(),
-                    format!("an edit inserts the key {key}, which the mapping already has"),
-                );
-            }
-        }
-        let mut size: u64 = 1;
-        for (i, (wk, wv)) in want.iter().enumerate() {
-            let Some(key) = self.child(depth + 1)? else {
-                return self.fail(
-                    out.line(),
-                    format!("mapping has {i} entries, expected {}", want.len()),
-                );
-            };
-            size = size.saturating_add(self.want(wk, key, depth + 1)?);
-            let value = self.node(depth + 1, out.line())?;
-            size = size.saturating_add(self.want(wv, value, depth + 1)?);
-        }
-        self.end(out, depth, want.len())?;
-        Ok(size)
-    }
-
-    /// The items of a sequence whose ops remove or append some.
-    fn edited_seq(
-        &mut self,
-        items: &'x [Node<'x>],
-        ops: &[(tree::NodeId, &'x Op)],
-        out: &Out<'_>,
-        depth: usize,
-    ) -> Result<u64, Mismatch> {
-        let removed: Vec<usize> = ops
-            .iter()
-            .filter_map(|(_, op)| match op {
-                Op::RemoveItem(i) => Some(*i),
-                _ => None,
-            })
-            .collect();
-        let want: Vec<Want> = items
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !removed.contains(i))
-            .map(|(_, n)| Want::Old(n))
-            .chain(ops.iter().filter_map(|(_, op)| match op {
-                Op::AppendItem(v) => Some(Want::New(v)),
-                _ => None,
-            }))
-            .collect();
-        let mut size: u64 = 1;
-        for (i, w) in want.iter().enumerate() {
-            let Some(node) = self.child(depth + 1)? else {
-                return self.fail(
-                    out.line(),
-                    format!("list has {i} items, expected {}", want.len()),
-                );
-            };
-            size = size.saturating_add(self.want(w, node, depth + 1)?);
-        }
-        self.end(out, depth, want.len())?;
-        Ok(size)
-    }
-
     /// The end of the collection `out`, which should have `expected` children (entries
     /// for a mapping), all read.
     fn end(&mut self, out: &Out<'_>, depth: usize, expected: usize) -> Result<(), Mismatch> {
@@ -701,6 +564,7 @@ impl<'x> Checker<'x> {
     fn want(&mut self, want: &Want<'_, 'x>, out: Out<'x>, depth: usize) -> Result<u64, Mismatch> {
         match want {
             Want::Old(n) => self.old(n, out, depth),
+            Want::Key(k) => self.new_value(&Value::String((*k).to_owned()), out, depth),
             Want::New(v) => self.new_value(v, out, depth),
             Want::List(list) => {
                 let line = out.line();

@@ -159,6 +159,12 @@ impl Edits {
         self.for_every_alias = Vec::new();
     }
 
+    /// Every replacement, to be tampered with: for tests of the check itself.
+    #[cfg(test)]
+    pub(in crate::yaml) fn replacements_mut(&mut self) -> impl Iterator<Item = &mut Replacement> {
+        self.splices.iter_mut().map(|s| &mut s.edit)
+    }
+
     /// The text with every splice applied, unchecked: for tests of the check itself.
     #[cfg(test)]
     pub(in crate::yaml) fn apply(&self, text: &str) -> Result<String, EditError> {
@@ -269,6 +275,26 @@ impl<'e> Combined<'e> {
         let rest = self.ops.get(cursor.op..).unwrap_or_default();
         let here = rest.iter().take_while(|(id, _)| *id == node).count();
         rest.get(..here).unwrap_or_default()
+    }
+
+    /// Every op with its node, ordered by node.
+    pub(in crate::yaml) fn all_ops(&self) -> &[(NodeId, &'e Op)] {
+        &self.ops
+    }
+
+    /// The ops recorded for `node`, found without a walk.
+    pub(in crate::yaml) fn ops_of(&self, node: NodeId) -> &[(NodeId, &'e Op)] {
+        let from = self.ops.partition_point(|(id, _)| *id < node);
+        let rest = self.ops.get(from..).unwrap_or_default();
+        let here = rest.iter().take_while(|(id, _)| *id == node).count();
+        rest.get(..here).unwrap_or_default()
+    }
+
+    /// Every replacement, in order of position, as [`Self::apply`] splices them.
+    pub(in crate::yaml) fn replacements(&self) -> impl Iterator<Item = &'e Replacement> {
+        in_order(self.splices.iter().copied())
+            .into_iter()
+            .map(|s| &s.edit)
     }
 
     /// Whether an op changes a node whose id is in `first..=last` (a subtree).
