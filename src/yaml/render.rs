@@ -134,15 +134,9 @@ fn write_flow(out: &mut String, v: &Value, json: bool) {
     }
 }
 
-/// The text that follows `key` in a block mapping whose keys sit at column `key_col`:
-/// `: value` for a scalar, or `:` and indented lines for a collection.
-pub fn block_after_key(v: &Value, key_col: usize, layout: &Layout) -> String {
-    let mut out = String::new();
-    push_after_key(&mut out, v, key_col, layout);
-    out
-}
-
-fn push_after_key(out: &mut String, v: &Value, key_col: usize, layout: &Layout) {
+/// Writes the text that follows `key` in a block mapping whose keys sit at column
+/// `key_col`: `: value` for a scalar, or `:` and indented lines for a collection.
+pub fn block_after_key(out: &mut String, v: &Value, key_col: usize, layout: &Layout) {
     out.push(':');
     match v {
         Value::Object(map) if !map.is_empty() => {
@@ -164,23 +158,26 @@ fn push_after_key(out: &mut String, v: &Value, key_col: usize, layout: &Layout) 
 /// and dropped: the same text as for the list as one value. `None` where an item is
 /// `None`.
 pub fn list_after_key(
+    out: &mut String,
     items: impl Iterator<Item = Option<Value>>,
     key_col: usize,
     layout: &Layout,
-) -> Option<String> {
-    let mut out = String::from(":");
+) -> Option<()> {
+    let start = out.len();
+    out.push(':');
     let mut empty = true;
     let col = key_col + layout.seq_offset;
     for item in items {
         out.push_str(layout.newline);
-        spaces(&mut out, col);
-        push_item(&mut out, &item?, col, layout);
+        spaces(out, col);
+        push_item(out, &item?, col, layout);
         empty = false;
     }
     if empty {
-        return Some(block_after_key(&Value::Array(Vec::new()), key_col, layout));
+        out.truncate(start);
+        block_after_key(out, &Value::Array(Vec::new()), key_col, layout);
     }
-    Some(out)
+    Some(())
 }
 
 /// A value whose first line continues a line already written up to column `col`
@@ -216,7 +213,7 @@ fn write_block(out: &mut String, v: &Value, col: usize, inline: bool, layout: &L
             for (k, item) in map {
                 line_start(out);
                 push_scalar_str(out, k, false);
-                push_after_key(out, item, col, layout);
+                block_after_key(out, item, col, layout);
             }
         }
         Value::Array(items) if !items.is_empty() => {
@@ -396,10 +393,9 @@ mod tests {
             ..Layout::default()
         };
         let v = json!([{"a": [1, 2]}]);
-        assert_eq!(
-            format!("k{}", block_after_key(&v, 0, &layout)),
-            "k:\n    -   a:\n            -   1\n            -   2"
-        );
+        let mut text = String::from("k");
+        block_after_key(&mut text, &v, 0, &layout);
+        assert_eq!(text, "k:\n    -   a:\n            -   1\n            -   2");
     }
 
     #[test]

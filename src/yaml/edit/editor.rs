@@ -342,8 +342,10 @@ impl<'t> Editor<'t> {
             self.push(map, at..at, text, op);
             return Ok(());
         }
-        let after_key =
-            |col: usize, layout: &Layout| Some(render::block_after_key(&value, col, layout));
+        let after_key = |out: &mut String, col: usize, layout: &Layout| {
+            render::block_after_key(out, &value, col, layout);
+            Some(())
+        };
         let op = Op::InsertEntry(key.to_owned(), Inserted::Value(value.clone()));
         self.insert_block_entry(map, entries, key, after_key, op)
     }
@@ -369,8 +371,9 @@ impl<'t> Editor<'t> {
         };
         self.check_line_ends()?;
         let list = std::sync::Arc::new(list);
-        let after_key =
-            |col: usize, layout: &Layout| render::list_after_key(list.values(), col, layout);
+        let after_key = |out: &mut String, col: usize, layout: &Layout| {
+            render::list_after_key(out, list.values(), col, layout)
+        };
         let op = Op::InsertEntry(key.to_owned(), Inserted::List(list.clone()));
         self.insert_block_entry(map, entries, key, after_key, op)
     }
@@ -383,7 +386,7 @@ impl<'t> Editor<'t> {
         map: &Node<'_>,
         entries: &[(Node<'_>, Node<'_>)],
         key: &str,
-        after_key: impl FnOnce(usize, &Layout) -> Option<String>,
+        after_key: impl FnOnce(&mut String, usize, &Layout) -> Option<()>,
         op: Op,
     ) -> Result<(), EditError> {
         let Some((first_key, _)) = entries.first() else {
@@ -405,9 +408,9 @@ impl<'t> Editor<'t> {
         let mut text = String::new();
         text.extend(std::iter::repeat_n(' ', col));
         text.push_str(&render::scalar_str(key, false));
-        let rendered = after_key(col, &self.layout)
+        // Rendered after the key in place: the text of a `results` list can be megabytes.
+        after_key(&mut text, col, &self.layout)
             .ok_or_else(|| EditError::at(map, "a new value that does not read back"))?;
-        text.push_str(&rendered);
         let at = self.line_after(map.end);
         let text = self.new_lines(map, at, text);
         self.push(map, at..at, text, op);
