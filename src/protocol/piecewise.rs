@@ -29,7 +29,7 @@ use crate::filter::{Filter, Outcome};
 use crate::rbac::{self, Inventory};
 use crate::replacement::Replacement;
 use crate::results::{FnResult, Tally};
-use crate::yaml::{Document, Edits, Node};
+use crate::yaml::{Checked, Document, Edits, Node};
 
 /// The objects a piece is: a stream piece's documents, or a ResourceList item's one
 /// item; `None` when an item piece is not one object.
@@ -89,13 +89,14 @@ struct Hardened {
 }
 
 /// Hardens the `objects` of the piece `doc` (`outcome` makes each object's outcome) and
-/// checks its output, for an output where it starts on line `out_line`. The outcomes
-/// keep their results and rows; their edits become the replacements that made the
-/// output that checked out.
+/// checks its output, for an output where it starts on line `out_line`, knowing the new
+/// text that has checked out in earlier pieces (`checked`). The outcomes keep their
+/// results and rows; their edits become the replacements that made the output that
+/// checked out.
 fn harden(
     doc: &Document<'_>,
     objects: &[&Node<'_>],
-    out_line: usize,
+    (out_line, checked): (usize, &mut Checked),
     mut outcome: impl FnMut(&Node<'_>) -> Outcome,
 ) -> Option<Hardened> {
     let mut outcomes: Vec<Outcome> = objects.iter().map(|object| outcome(object)).collect();
@@ -103,7 +104,7 @@ fn harden(
     let text = checked_with(
         &mut outcomes,
         |_| None,
-        |sets| doc.apply_from_line(sets, out_line),
+        |sets| doc.apply_with(sets, out_line, checked),
     )
     .ok()?;
     // The splices of the pass that checked out, as `apply` made them.
@@ -139,6 +140,7 @@ pub(super) fn stream<'i>(
     let mut out = Text::of(text);
     let (mut results, mut tally, mut rows) = (Vec::new(), Tally::default(), Vec::new());
     let (mut documents, mut any_object, mut out_lines) = (0, false, 0);
+    let mut checked = Checked::default();
     for piece in &pieces {
         let doc = Document::parse_piece(text, piece.range.clone(), piece.first_line).ok()?;
         let roots = objects(&doc, false)?;
@@ -151,7 +153,7 @@ pub(super) fn stream<'i>(
         let first = documents;
         documents += roots.len();
         let mut index = first;
-        let piece_out = harden(&doc, &roots, out_lines + 1, |root| {
+        let piece_out = harden(&doc, &roots, (out_lines + 1, &mut checked), |root| {
             let outcome = super::stream::outcome(&doc, &filter, root, index, true);
             index += 1;
             outcome
@@ -257,6 +259,7 @@ pub(super) fn resource_list<'i>(
         kpt |= resource_list::annotated(item, resource_list::KPT_SEQINDENT);
     };
     let mut shows_indentation = None;
+    let mut checked = Checked::default();
     for (index, piece) in others.iter().enumerate() {
         let doc = Document::parse_piece(text, piece.range.clone(), piece.first_line).ok()?;
         let items = objects(&doc, true)?;
@@ -267,7 +270,7 @@ pub(super) fn resource_list<'i>(
             shows_indentation = Some(index);
         }
         items.iter().for_each(|item| sent_by(item));
-        let piece_out = harden(&doc, &items, out_lines + 1, |item| {
+        let piece_out = harden(&doc, &items, (out_lines + 1, &mut checked), |item| {
             filter.object(&doc, item)
         })?;
         out_lines += piece_out.lines;
@@ -309,7 +312,7 @@ pub(super) fn resource_list<'i>(
                 .collect();
             Some(resource_list::results_edit(&rest, root, &results))
         },
-        |sets| rest.apply_from_line(sets, first_line),
+        |sets| rest.apply_with(sets, first_line, &mut checked),
     )
     .ok()?;
     // Nothing before the last item may have changed: it is not what the output holds.

@@ -7,7 +7,7 @@ use std::ops::Range;
 use super::edit::{Combined, EditError, Editor, Edits};
 use super::render;
 use super::tree::{self, AliasSite, AnchorSite, Kind, Node, NodeId, ParseError};
-use super::verify::{self, Mismatch};
+use super::verify::{self, Checked, Mismatch};
 
 /// A parsed YAML text (a stream of documents): the text and the root of each document.
 /// It may be a piece of a larger text, parsed alone ([`Document::parse_piece`]).
@@ -332,6 +332,18 @@ impl<'a> Document<'a> {
     /// [`Self::apply`], for a text that starts on line `first_line` of the output (a
     /// piece, written after others): the lines a difference is reported at.
     pub fn apply_from_line(&self, sets: &[&Edits], first_line: usize) -> Result<String, Rejected> {
+        self.apply_with(sets, first_line, &mut Checked::default())
+    }
+
+    /// [`Self::apply_from_line`], knowing what text of `checked` (inserted by earlier
+    /// applications, of other pieces of one text) has checked out: a run that applies
+    /// the same new text to every piece reads it once.
+    pub fn apply_with(
+        &self,
+        sets: &[&Edits],
+        first_line: usize,
+        checked: &mut Checked,
+    ) -> Result<String, Rejected> {
         // A set whose own edits overlap cannot be made: it is named, like one the check
         // refuses, so that the others can still be written.
         let overlapping: Vec<(NodeId, Mismatch)> = sets
@@ -360,6 +372,7 @@ impl<'a> Document<'a> {
             &self.anchors,
             output,
             &combined,
+            checked,
         ) {
             // What passes a region at a time passes whole: the tests, the property and
             // corpus tests and the fuzz targets hold it to that on every output.

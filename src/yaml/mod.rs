@@ -69,4 +69,4 @@ pub use document::{Alias, Document, Rejected, Shared};
 pub use edit::{Batch, EditError, Editor, Edits, NewList, NewValue};
 pub use tree::{MAX_ALIAS_EXPANSION, MAX_DEPTH, Node, NodeId, ParseError, ScalarStyle};
 pub use value::{MAX_NODES, ValueError, plain_scalar, to_json};
-pub use verify::Mismatch;
+pub use verify::{Checked, Mismatch};

@@ -20,6 +20,7 @@ use serde_json::Value;
 mod edited;
 mod regions;
 
+pub use regions::Checked;
 pub(super) use regions::by_regions;
 
 use super::edit::{Combined, Cursor, NewList, Op};

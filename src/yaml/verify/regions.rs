@@ -17,9 +17,12 @@
 //! that no alias outside a region can stand for what is inside one.
 
 use std::cmp::Reverse;
+use std::collections::HashMap;
 use std::ops::Range;
 
-use super::{Checker, Mismatch, edited, mismatch};
+use serde_json::Value;
+
+use super::{Checker, Mismatch, Want, edited, mismatch};
 use crate::yaml::edit::{Combined, Op};
 use crate::yaml::tree::{AnchorSite, Ev, Kind, Node, NodeId, Reader, line_start};
 
@@ -33,6 +36,7 @@ pub(in crate::yaml) fn by_regions(
     anchors: &[Option<AnchorSite>],
     (out_text, out_first_line): (&str, usize),
     edits: &Combined<'_>,
+    checked: &mut Checked,
 ) -> bool {
     if anchors.iter().any(Option::is_some) {
         return false;
@@ -58,7 +62,7 @@ pub(in crate::yaml) fn by_regions(
         counted = out.start;
         checker.reader = Reader::piece(out_text, out.clone(), line);
         checker.open = 0;
-        if checker.region(region, out).is_err() || !checker.findings.sets.is_empty() {
+        if checker.region(region, out, checked).is_err() || !checker.findings.sets.is_empty() {
             return false;
         }
     }
@@ -475,9 +479,117 @@ fn place(
     replacements.next().is_none().then_some(placed)
 }
 
+/// What a region should hold: a mapping's entries or a sequence's items.
+enum Wanted<'x> {
+    Entries(Vec<edited::Entry<'x>>),
+    Items(Vec<edited::Item<'x>>),
+}
+
+impl Wanted<'_> {
+    fn is_empty(&self) -> bool {
+        match self {
+            Wanted::Entries(want) => want.is_empty(),
+            Wanted::Items(want) => want.is_empty(),
+        }
+    }
+
+    /// The region's new keys and values, when it holds nothing of the input.
+    fn new_only(&self) -> Option<Vec<(Option<&str>, &Value)>> {
+        match self {
+            Wanted::Entries(want) => want
+                .iter()
+                .map(|entry| match entry {
+                    (None, Want::Key(k), Want::New(v)) => Some((Some(*k), *v)),
+                    _ => None,
+                })
+                .collect(),
+            Wanted::Items(want) => want
+                .iter()
+                .map(|item| match item {
+                    (None, Want::New(v)) => Some((None, *v)),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A region of inserted text, as [`Checked`] knows it: read alone, its events depend on
+/// its text alone, and how they are checked on its column, its depth and the keys and
+/// values it should hold.
+struct Inserted<'w, 'x> {
+    c: usize,
+    depth: usize,
+    want: &'w Wanted<'x>,
+}
+
+/// Regions of inserted text that checked out, by their text: the same text inserted at
+/// the same column and depth, for the same new keys and values, checks out the same
+/// again (a Deployment's token volume is the same text in every Pod template). Kept for
+/// a run; at most [`Checked::MOST`] texts.
+#[derive(Debug, Default)]
+pub struct Checked {
+    passed: HashMap<Box<str>, Vec<Passed>>,
+    texts: usize,
+}
+
+#[derive(Debug)]
+struct Passed {
+    c: usize,
+    depth: usize,
+    seq: bool,
+    want: Vec<(Option<String>, Value)>,
+}
+
+impl Checked {
+    /// Most texts kept: the few a run inserts again and again, not every one it inserts.
+    const MOST: usize = 256;
+
+    fn holds(&self, text: &str, region: &Inserted<'_, '_>) -> bool {
+        let (Some(want), Some(passed)) = (region.want.new_only(), self.passed.get(text)) else {
+            return false;
+        };
+        let seq = matches!(region.want, Wanted::Items(_));
+        passed.iter().any(|p| {
+            p.c == region.c
+                && p.depth == region.depth
+                && p.seq == seq
+                && p.want.len() == want.len()
+                && p.want
+                    .iter()
+                    .zip(&want)
+                    .all(|((k1, v1), (k2, v2))| k1.as_deref() == *k2 && v1 == *v2)
+        })
+    }
+
+    fn note(&mut self, text: &str, region: &Inserted<'_, '_>) {
+        let Some(want) = region.want.new_only() else {
+            return;
+        };
+        if self.texts >= Self::MOST || self.holds(text, region) {
+            return;
+        }
+        self.texts += 1;
+        self.passed.entry(text.into()).or_default().push(Passed {
+            c: region.c,
+            depth: region.depth,
+            seq: matches!(region.want, Wanted::Items(_)),
+            want: want
+                .into_iter()
+                .map(|(k, v)| (k.map(str::to_owned), v.clone()))
+                .collect(),
+        });
+    }
+}
+
 impl<'x> Checker<'x> {
     /// Checks the output region `out` (the reader is set to it) against `region`.
-    fn region(&mut self, region: &Region<'x>, out: Range<usize>) -> Result<(), Mismatch> {
+    fn region(
+        &mut self,
+        region: &Region<'x>,
+        out: Range<usize>,
+        checked: &mut Checked,
+    ) -> Result<(), Mismatch> {
         let coll = region
             .collection()
             .ok_or_else(|| mismatch(0, "no collection"))?;
@@ -487,7 +599,7 @@ impl<'x> Checker<'x> {
         let in_run = |i: &Option<usize>, len: usize| {
             i.map_or(region.last >= len, |i| region.first <= i && i < region.last)
         };
-        match &coll.kind {
+        let want = match &coll.kind {
             Kind::Map { entries, .. } => {
                 if own
                     .iter()
@@ -500,9 +612,7 @@ impl<'x> Checker<'x> {
                     return Err(mismatch(0, "a mapping left empty"));
                 }
                 want.retain(|(i, ..)| in_run(i, entries.len()));
-                if let Some(root) = self.region_root(&out, c, depth, !want.is_empty(), false)? {
-                    self.entries(&want, &root, depth)?;
-                }
+                Wanted::Entries(want)
             }
             Kind::Seq { items, .. } => {
                 if own
@@ -516,14 +626,35 @@ impl<'x> Checker<'x> {
                     return Err(mismatch(0, "a list left empty"));
                 }
                 want.retain(|(i, _)| in_run(i, items.len()));
-                if let Some(root) = self.region_root(&out, c, depth, !want.is_empty(), true)? {
-                    self.items(&want, &root, depth)?;
-                }
+                Wanted::Items(want)
             }
             _ => return Err(mismatch(0, "not a collection")),
+        };
+        let bytes = self.out_text.as_bytes();
+        let starts_line = |at: usize| at == 0 || bytes.get(at - 1) == Some(&b'\n');
+        if !starts_line(out.start) || !(starts_line(out.end) || out.end == bytes.len()) {
+            return Err(mismatch(0, "a region that is not whole lines"));
+        }
+        let text = self.out_text.get(out.clone()).unwrap_or_default();
+        let inserted = Inserted {
+            c,
+            depth,
+            want: &want,
+        };
+        if checked.holds(text, &inserted) {
+            return Ok(());
+        }
+        let seq = matches!(want, Wanted::Items(_));
+        if let Some(root) = self.region_root(&out, c, depth, !want.is_empty(), seq)? {
+            match &want {
+                Wanted::Entries(want) => self.entries(want, &root, depth)?,
+                Wanted::Items(want) => self.items(want, &root, depth)?,
+            };
         }
         self.expect(|e| matches!(e, Ev::DocumentEnd))?;
-        self.expect(|e| matches!(e, Ev::StreamEnd))
+        self.expect(|e| matches!(e, Ev::StreamEnd))?;
+        checked.note(text, &inserted);
+        Ok(())
     }
 
     /// Reads the region `out` up to its root, the collection's first event, after its
@@ -538,11 +669,6 @@ impl<'x> Checker<'x> {
         seq: bool,
     ) -> Result<Option<super::Out<'x>>, Mismatch> {
         let text = self.out_text.get(out.clone()).unwrap_or_default();
-        let bytes = self.out_text.as_bytes();
-        let starts_line = |at: usize| at == 0 || bytes.get(at - 1) == Some(&b'\n');
-        if !starts_line(out.start) || !(starts_line(out.end) || out.end == bytes.len()) {
-            return Err(mismatch(0, "a region that is not whole lines"));
-        }
         // A carriage return alone breaks a line for the parser, not for `classify`.
         let lone_cr = text
             .as_bytes()
@@ -692,6 +818,7 @@ spec:
             doc.anchors(),
             (&out, 1),
             &combined,
+            &mut Checked::default(),
         );
         let findings = verify(text, doc.roots(), doc.anchors(), (&out, 1), &combined);
         let whole = findings.sets.is_empty() && findings.unattributed.is_none();
@@ -855,6 +982,39 @@ spec:
             spans,
             ["items:\n- kind: Pod\n  spec:\n    containers: []\n"]
         );
+    }
+
+    #[test]
+    fn inserted_text_that_checked_out_is_known_again_and_only_as_it_was() {
+        let (volume, other) = (json!({"name": "v"}), json!({"name": "w"}));
+        let items = Wanted::Items(vec![(None, Want::New(&volume))]);
+        let at = |c, depth, want| Inserted { c, depth, want };
+        let mut checked = Checked::default();
+        let text = "      - name: v\n";
+        assert!(!checked.holds(text, &at(6, 4, &items)));
+        checked.note(text, &at(6, 4, &items));
+        assert!(checked.holds(text, &at(6, 4, &items)));
+        // Another text, column, depth, value, or a mapping's entry.
+        assert!(!checked.holds("      - name: w\n", &at(6, 4, &items)));
+        assert!(!checked.holds(text, &at(4, 4, &items)));
+        assert!(!checked.holds(text, &at(6, 5, &items)));
+        let others = Wanted::Items(vec![(None, Want::New(&other))]);
+        assert!(!checked.holds(text, &at(6, 4, &others)));
+        let entries = Wanted::Entries(vec![(None, Want::Key("name"), Want::New(&volume))]);
+        assert!(!checked.holds(text, &at(6, 4, &entries)));
+        // Nothing of the input is known again: its nodes are its own.
+        let doc = Document::parse("- a\n").unwrap();
+        let old = Wanted::Items(vec![(Some(0), Want::Old(&doc.roots()[0]))]);
+        checked.note("- a\n", &at(0, 0, &old));
+        assert!(!checked.holds("- a\n", &at(0, 0, &old)));
+        // A piece's hardening is read once for every piece that repeats it.
+        let mut checked = Checked::default();
+        for _ in 0..2 {
+            let doc = Document::parse(POD).unwrap();
+            let edits = hardening(&doc);
+            doc.apply_with(&[&edits], 1, &mut checked).unwrap();
+        }
+        assert_eq!(checked.texts, 4);
     }
 
     #[test]
