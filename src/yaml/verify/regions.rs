@@ -5,9 +5,9 @@
 //! the whole check passes (`docs/performance.md`, "Checking what changed").
 //!
 //! A region is a run of whole entries (items, for a sequence) of one block collection
-//! (a sequence past column 0), from the start of the line its first entry starts to the next
-//! line that is not blank or a comment; with the entries the edits insert after them,
-//! when the run reaches the collection's end. In the output, its text must start with
+//! (a sequence past column 0), from the start of the line its first entry starts to
+//! the next line that is not blank or a comment; with the entries the edits insert
+//! after them, when the run reaches the collection's end. In the output, its text must start with
 //! an entry at the collection's column (or hold none), and every other line must be
 //! blank, a comment, or indented at least that far. Such a run reads alone as it reads
 //! in its text: the parser's state where it starts is the one its text before leaves
@@ -217,8 +217,9 @@ fn lifted<'x>(text: &str, piece_end: usize, mut path: Vec<&'x Node<'x>>) -> Opti
 }
 
 /// The bytes the run `first..last` of `coll` spans, when it can be a region: `coll` a
-/// block collection (a sequence past column 0), the run's first entry alone at the start of its line
-/// (or, for a run of inserted entries only, a line that is not blank where they go).
+/// block collection (a sequence past column 0), the run's first entry alone at the
+/// start of its line (or, for a run of inserted entries only, a line that is not blank
+/// where they go).
 fn span(
     text: &str,
     piece_end: usize,
