@@ -82,16 +82,18 @@ impl<'x> Checker<'x> {
         // A key inserted where the mapping keeps one of the same value would make the
         // output invalid YAML (and Kubernetes refuses it) even though every entry is
         // where it should be.
-        let text_of = |w: &Want<'_, '_>| match w {
-            Want::Old(n) => n.as_str().map(str::to_owned),
-            Want::Key(k) => Some((*k).to_owned()),
-            Want::New(v) => v.as_str().map(str::to_owned),
-            Want::List(_) => None,
-        };
+        fn text_of<'w>(w: &'w Want<'_, '_>) -> Option<&'w str> {
+            match w {
+                Want::Old(n) => n.as_str(),
+                Want::Key(k) => Some(k),
+                Want::New(v) => v.as_str(),
+                Want::List(_) => None,
+            }
+        }
         for (key, _) in inserted {
             if want
                 .iter()
-                .filter(|(_, k, _)| text_of(k).as_deref() == Some(key))
+                .filter(|(_, k, _)| text_of(k) == Some(key))
                 .count()
                 > 1
             {
