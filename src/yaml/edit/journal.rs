@@ -209,7 +209,7 @@ impl Edits {
 /// ranges are disjoint, and two sets that both change one node are refused.
 #[derive(Debug)]
 pub(in crate::yaml) struct Combined<'e> {
-    /// Every splice, in the order of the sets and, within a set, made.
+    /// Every splice, in order of position, as they are applied ([`in_order`]).
     splices: Vec<&'e Splice>,
     /// Every op with its node, ordered by node (and, for one node, as made).
     ops: Vec<(NodeId, &'e Op)>,
@@ -230,7 +230,7 @@ pub(in crate::yaml) struct Cursor {
 impl<'e> Combined<'e> {
     /// The edits of every set of `sets`, in order.
     pub(in crate::yaml) fn new(sets: &[&'e Edits]) -> Result<Self, EditError> {
-        let splices = sets.iter().flat_map(|e| &e.splices).collect();
+        let splices = in_order(sets.iter().flat_map(|e| &e.splices));
         let mut all: Vec<(NodeId, usize, &Op)> = sets
             .iter()
             .enumerate()
@@ -272,7 +272,12 @@ impl<'e> Combined<'e> {
         let rest = self.ops.get(cursor.op..).unwrap_or_default();
         let skip = rest.iter().take_while(|(id, _)| *id < node).count();
         cursor.op += skip;
-        let rest = self.ops.get(cursor.op..).unwrap_or_default();
+        self.ops_from(cursor.op, node)
+    }
+
+    /// The ops of `node`, which start at `at` in `ops` when it has any.
+    fn ops_from(&self, at: usize, node: NodeId) -> &[(NodeId, &'e Op)] {
+        let rest = self.ops.get(at..).unwrap_or_default();
         let here = rest.iter().take_while(|(id, _)| *id == node).count();
         rest.get(..here).unwrap_or_default()
     }
@@ -284,17 +289,12 @@ impl<'e> Combined<'e> {
 
     /// The ops recorded for `node`, found without a walk.
     pub(in crate::yaml) fn ops_of(&self, node: NodeId) -> &[(NodeId, &'e Op)] {
-        let from = self.ops.partition_point(|(id, _)| *id < node);
-        let rest = self.ops.get(from..).unwrap_or_default();
-        let here = rest.iter().take_while(|(id, _)| *id == node).count();
-        rest.get(..here).unwrap_or_default()
+        self.ops_from(self.ops.partition_point(|(id, _)| *id < node), node)
     }
 
     /// Every replacement, in order of position, as [`Self::apply`] splices them.
     pub(in crate::yaml) fn replacements(&self) -> impl Iterator<Item = &'e Replacement> {
-        in_order(self.splices.iter().copied())
-            .into_iter()
-            .map(|s| &s.edit)
+        self.splices.iter().map(|s| &s.edit)
     }
 
     /// Whether an op changes a node whose id is in `first..=last` (a subtree).
@@ -319,18 +319,16 @@ impl<'e> Combined<'e> {
         }
     }
 
-    /// `text[range]` with every splice applied ([`in_order`]); the splices are inside
-    /// `range`.
+    /// `text[range]` with every splice applied, in order; the splices are inside `range`.
     pub(in crate::yaml) fn apply(
         &self,
         text: &str,
         range: Range<usize>,
     ) -> Result<String, EditError> {
-        let order = in_order(self.splices.iter().copied());
-        let extra: usize = order.iter().map(|s| s.edit.text.len()).sum();
+        let extra: usize = self.splices.iter().map(|s| s.edit.text.len()).sum();
         let mut out = String::with_capacity(range.len() + extra);
         let mut pos = range.start;
-        for Splice { edit, .. } in order {
+        for Splice { edit, .. } in &self.splices {
             let (Some(before), true) =
                 (text.get(pos..edit.range.start), edit.range.end <= range.end)
             else {
