@@ -381,7 +381,7 @@ impl<'a> Document<'a> {
                 let whole =
                     verify::verify(self.text, &self.roots, &self.anchors, output, &combined);
                 assert!(
-                    whole.sets.is_empty() && whole.unattributed.is_none(),
+                    whole.is_empty(),
                     "passed a region at a time, not whole: {whole:?}\n{out}"
                 );
             }
@@ -394,7 +394,7 @@ impl<'a> Document<'a> {
             (&out, first_line),
             &combined,
         );
-        if findings.sets.is_empty() && findings.unattributed.is_none() {
+        if findings.is_empty() {
             Ok(out)
         } else {
             let blamed = findings

@@ -56,6 +56,13 @@ pub(super) struct Findings {
     pub(super) unattributed: Option<Mismatch>,
 }
 
+impl Findings {
+    /// Whether the output checked out.
+    pub(super) fn is_empty(&self) -> bool {
+        self.sets.is_empty() && self.unattributed.is_none()
+    }
+}
+
 /// A child as it should be in the output: a node of the input (`'x`), a new value, or
 /// a new list made an item at a time.
 enum Want<'n, 'x> {
